@@ -1,0 +1,109 @@
+"""The poll loop: one tick picks the sources that are due, polls them, records results.
+
+A tick is the whole straight line: sync rules → due sources → fetch and parse them
+concurrently (bounded) → record each result in its own transaction → wake delivery.
+One failing source never stops the others; its failure is recorded on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import structlog
+
+from alerts.models import utcnow
+from alerts.pipeline import PipelineConfig, record_poll
+from alerts.schedule import next_failure_check
+from alerts.sources import due_sources, source_ref
+from monitors.poll import Validators, poll
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from alerts.models import Source
+    from alerts.rulebook import RuleBook
+    from monitors.fetcher import Fetcher
+    from monitors.poll import PollResult
+
+log = structlog.get_logger(__name__)
+
+CONCURRENT_POLLS = 20
+
+
+class Poller:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        fetcher: Fetcher,
+        rulebook: RuleBook,
+        config: PipelineConfig,
+        *,
+        telegram_web_url: str,
+        on_alerts: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._fetcher = fetcher
+        self._rulebook = rulebook
+        self._config = config
+        self._telegram_web_url = telegram_web_url
+        self._on_alerts = on_alerts
+        self._slots = asyncio.Semaphore(CONCURRENT_POLLS)
+
+    async def tick(self) -> int:
+        """Poll every due source once; returns how many alerts were queued."""
+        async with self._sessions() as session:
+            await self._rulebook.sync(session)
+            due = await due_sources(session, utcnow())
+        if not due:
+            return 0
+        results = await asyncio.gather(*(self._poll(source) for source in due))
+        alerts = 0
+        for source, result in zip(due, results, strict=True):
+            try:
+                alerts += await self._record(source, result)
+            except Exception:
+                # A bug met by one source's posts must not stop every other source;
+                # its transaction rolled back, so the same posts are tried next time.
+                log.exception("source_record_failed", source=source.id)
+                await self._postpone(source)
+
+        if alerts:
+            self._on_alerts()
+        return alerts
+
+    async def _record(self, source: Source, result: PollResult) -> int:
+        async with self._sessions.begin() as session:
+            merged = await session.merge(source)
+            recorded = await record_poll(
+                session,
+                merged,
+                result,
+                rulebook=self._rulebook,
+                config=self._config,
+                now=utcnow(),
+            )
+        return recorded.alerts
+
+    async def _postpone(self, source: Source) -> None:
+        """Back the source off as after a failed poll, so a bug is not retried every tick."""
+        now = utcnow()
+        interval = source.poll_interval or self._config.poll_interval
+        async with self._sessions.begin() as session:
+            merged = await session.merge(source)
+            merged.error_count += 1
+            merged.last_error = "internal error while recording posts"
+            merged.last_error_at = now
+            merged.next_check_at = next_failure_check(now, interval, merged.error_count)
+
+    async def _poll(self, source: Source) -> PollResult:
+        validators = Validators(source.etag, source.last_modified, source.body_hash)
+        async with self._slots:
+            return await poll(
+                self._fetcher,
+                source_ref(source),
+                validators,
+                telegram_web_url=self._telegram_web_url,
+            )

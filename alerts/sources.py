@@ -1,0 +1,139 @@
+"""Sources: adding one (with its baseline), listing them, and the ones due for a poll.
+
+A source's posts present when it is added are recorded as a baseline and never
+alerted: subscribers want news, not a feed's back catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from alerts.models import Post, Source, SourceKind, SourceState, utcnow
+from alerts.schedule import next_success_check
+from monitors.locator import SourceRef, parse_source
+from monitors.poll import Validators, poll
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from monitors.fetcher import Fetcher
+    from monitors.poll import PollResult
+
+DUE_BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAdded:
+    source: Source
+    baseline_posts: int
+    existed: bool
+
+
+class SourceRejected(Exception):
+    """The source cannot be added; the message says why, for the person who asked."""
+
+
+def source_ref(source: Source) -> SourceRef:
+    return SourceRef(kind=source.kind.value, locator=source.locator)
+
+
+def source_names(source: Source) -> tuple[str, ...]:
+    """The names a `source:` term may use for this source."""
+    if source.kind is SourceKind.CHANNEL:
+        return (f"@{source.locator}", source.locator)
+    host = urlsplit(source.locator).hostname or ""
+    return (source.locator, host, host.removeprefix("www."))
+
+
+def display_name(source: Source) -> str:
+    if source.title:
+        return source.title
+    if source.kind is SourceKind.CHANNEL:
+        return f"@{source.locator}"
+    return urlsplit(source.locator).hostname or source.locator
+
+
+async def add_source(
+    sessions: async_sessionmaker[AsyncSession],
+    fetcher: Fetcher,
+    text: str,
+    *,
+    telegram_web_url: str,
+    poll_interval: float,
+) -> SourceAdded:
+    """Check the source answers, then store it with its current posts as a baseline."""
+    try:
+        ref = parse_source(text)
+    except ValueError as exc:
+        raise SourceRejected(str(exc)) from exc
+    async with sessions() as session:
+        existing = await session.scalar(select(Source).where(Source.locator == ref.locator))
+    if existing is not None:
+        return SourceAdded(existing, 0, existed=True)
+    result = await poll(fetcher, ref, Validators(), telegram_web_url=telegram_web_url)
+    if result.error is not None:
+        raise SourceRejected(str(result.error))
+    async with sessions.begin() as session:
+        source = _new_source(ref, result, utcnow(), poll_interval)
+        session.add(source)
+        await session.flush()
+        session.add_all(_baseline_rows(source, result))
+    return SourceAdded(source, len(result.posts), existed=False)
+
+
+def _new_source(ref: SourceRef, result: PollResult, now: datetime, interval: float) -> Source:
+    return Source(
+        kind=SourceKind(ref.kind),
+        locator=ref.locator,
+        title=result.title,
+        state=SourceState.ACTIVE,
+        added_at=now,
+        etag=result.validators.etag,
+        last_modified=result.validators.last_modified,
+        body_hash=result.validators.body_hash,
+        last_success_at=now,
+        error_count=0,
+        next_check_at=next_success_check(now, interval, result.next_check_hint),
+    )
+
+
+def _baseline_rows(source: Source, result: PollResult) -> list[Post]:
+    seen: set[str] = set()
+    rows = []
+    for post in result.posts:
+        if post.external_id in seen:
+            continue
+        seen.add(post.external_id)
+        rows.append(
+            Post(
+                source_id=source.id,
+                external_id=post.external_id,
+                url=post.url,
+                title=post.title,
+                text=post.text,
+                published_at=post.published_at,
+                first_seen_at=source.added_at,
+                baseline=True,
+            )
+        )
+    return rows
+
+
+async def list_sources(session: AsyncSession) -> list[Source]:
+    return list(await session.scalars(select(Source).order_by(Source.id)))
+
+
+async def due_sources(session: AsyncSession, now: datetime) -> list[Source]:
+    result = await session.scalars(
+        select(Source)
+        .where(Source.state == SourceState.ACTIVE, Source.next_check_at <= now)
+        .order_by(Source.next_check_at)
+        .limit(DUE_BATCH)
+    )
+    return list(result)

@@ -1,0 +1,125 @@
+"""Chats and their watch rules.
+
+A watch rule belongs to a chat; a chat with rules is a subscriber. A rule is stored as
+the person typed it and parsed again whenever it is compiled, so a better parser
+improves old rules too. Rules are checked here before they are stored: a rule the
+parser refuses never reaches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, select
+
+from alerts.models import Chat, WatchRule
+from rules.syntax import parse_rule
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from rules.lexicon import Lexicon
+    from rules.rule import Rule
+
+CONSOLE_CHAT_ID = 0
+MAX_RULES_PER_CHAT = 100
+URGENT_MARK = "!"
+
+
+class TooManyRules(Exception):
+    """The chat already has as many rules as one chat may keep."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRule:
+    id: int
+    text: str
+    urgent: bool
+    rule: Rule
+
+
+def split_urgent(text: str) -> tuple[str, bool]:
+    """`!RULE` marks a rule urgent: its alerts ring even in quiet hours."""
+    stripped = text.strip()
+    if stripped.startswith(URGENT_MARK):
+        return stripped[len(URGENT_MARK) :].strip(), True
+    return stripped, False
+
+
+async def ensure_chat(
+    session: AsyncSession,
+    chat_id: int,
+    *,
+    chat_type: str,
+    title: str | None = None,
+    language: str | None = None,
+) -> Chat:
+    """The chat's row, created on first contact; a chat that writes again is active again."""
+    chat = await session.get(Chat, chat_id)
+    if chat is None:
+        chat = Chat(id=chat_id, type=chat_type, title=title, language=language, active=True)
+        session.add(chat)
+    else:
+        chat.active = True
+        chat.title = title or chat.title
+        chat.language = language or chat.language
+    await session.flush()
+    return chat
+
+
+async def add_rule(session: AsyncSession, chat_id: int, text: str, lexicon: Lexicon) -> StoredRule:
+    """Parse and store a rule; raises `RuleSyntaxError` or `TooManyRules`."""
+    body, urgent = split_urgent(text)
+    rule = parse_rule(body, lexicon)
+    count = await session.scalar(
+        select(func.count()).select_from(WatchRule).where(WatchRule.chat_id == chat_id)
+    )
+    if (count or 0) >= MAX_RULES_PER_CHAT:
+        raise TooManyRules(f"a chat may keep at most {MAX_RULES_PER_CHAT} rules")
+    row = WatchRule(chat_id=chat_id, text=rule.canonical, urgent=urgent)
+    session.add(row)
+    await session.flush()
+    return StoredRule(id=row.id, text=row.text, urgent=urgent, rule=rule)
+
+
+async def list_rules(session: AsyncSession, chat_id: int) -> list[WatchRule]:
+    result = await session.scalars(
+        select(WatchRule).where(WatchRule.chat_id == chat_id).order_by(WatchRule.id)
+    )
+    return list(result)
+
+
+async def remove_rule(session: AsyncSession, chat_id: int, rule_id: int) -> bool:
+    """Delete one of the chat's own rules; False when the chat has no rule with that id."""
+    result = await session.execute(
+        delete(WatchRule).where(WatchRule.id == rule_id, WatchRule.chat_id == chat_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def replace_console_rules(
+    session: AsyncSession, texts: list[str], lexicon: Lexicon
+) -> list[StoredRule]:
+    """Make the console pseudo-chat watch exactly `texts`, keeping rules it already had.
+
+    Kept rules keep their creation time, so a restart does not replay old posts.
+    """
+    await ensure_chat(session, CONSOLE_CHAT_ID, chat_type="console", title="terminal")
+    wanted = {
+        parse_rule(body, lexicon).canonical: (body, urgent)
+        for body, urgent in map(split_urgent, texts)
+    }
+    existing = await list_rules(session, CONSOLE_CHAT_ID)
+    for row in existing:
+        if row.text not in wanted:
+            await session.delete(row)
+    have = {row.text for row in existing}
+    for canonical, (_body, urgent) in wanted.items():
+        if canonical not in have:
+            session.add(WatchRule(chat_id=CONSOLE_CHAT_ID, text=canonical, urgent=urgent))
+    await session.flush()
+    return [
+        StoredRule(id=row.id, text=row.text, urgent=row.urgent, rule=parse_rule(row.text, lexicon))
+        for row in await list_rules(session, CONSOLE_CHAT_ID)
+    ]

@@ -1,0 +1,297 @@
+"""`Fetcher`: one polite HTTP client shared by every poll.
+
+Contract of `Fetcher.fetch`:
+
+- GET with the source's validators (``If-None-Match``, ``If-Modified-Since``);
+  answers `Fetched` with status 200 (body, new validators including the body's
+  sha256) or 304 (no body, validators kept, any new ones merged).
+- Redirects (301/302/303/307/308) are followed by hand, at most 5, and every
+  hop passes the SSRF guard (`monitors.guard`): the URL here, the resolved
+  address at connect time.
+- Deadlines: 10 s to connect; 30 s for the whole exchange with all its hops,
+  counted from when a per-host slot is free, so a server dribbling one byte a
+  second cannot hold a slot. At most ``per_host_limit`` exchanges run at once
+  against one host.
+- The body is read raw and decoded by `BodyReader`; over ``max_body_bytes``
+  (after decompression) it fails with `SourceTooLarge`.
+- 429 and 503 raise `Throttled` with the Retry-After seconds; other 4xx/5xx
+  raise `SourceHTTPError`; every httpx failure becomes a `MonitorError`
+  (see `monitors.errors`). `Fetched` carries Retry-After and
+  ``Cache-Control: max-age`` as hints for the next check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Self
+
+import httpx
+import structlog
+
+from monitors.errors import (
+    MonitorError,
+    SourceHTTPError,
+    SourceRefused,
+    SourceTimeout,
+    SourceTooLarge,
+    SourceUnavailable,
+    Throttled,
+)
+from monitors.guard import GuardedBackend, GuardedTransport, Resolver, check_url, system_resolver
+from monitors.inflater import ACCEPT_ENCODING, BodyReader
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from types import TracebackType
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_USER_AGENT = "Lookout/0.1 (news alert bot; polls feeds politely, honours Retry-After)"
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a source told us last time, to ask it "has anything changed?".
+
+    ``cursor`` is opaque state of the channel poller (last seen post, recent
+    text digests); callers store it alongside the rest and pass it back.
+    """
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One successful answer: 200 with a body or 304 without."""
+
+    status: int
+    body: bytes | None
+    validators: Validators
+    content_type: str | None
+    url: str
+    """The final URL, after redirects."""
+    retry_after: float | None = None
+    max_age: float | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    """Shared HTTP client; build once in the composition root, `aclose` at exit."""
+
+    def __init__(
+        self,
+        *,
+        allow_private_networks: bool,
+        user_agent: str = DEFAULT_USER_AGENT,
+        max_body_bytes: int = 10 * 2**20,
+        per_host_limit: int = 4,
+        max_connections: int = 100,
+        connect_timeout: float = 10.0,
+        total_timeout: float = 30.0,
+        resolver: Resolver = system_resolver,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=20)
+        if transport is None:
+            backend = GuardedBackend(
+                allow_private_networks=allow_private_networks, resolver=resolver
+            )
+            transport = GuardedTransport(backend, limits=limits)
+        self._allow_private_networks = allow_private_networks
+        self._max_body_bytes = max_body_bytes
+        self._total_timeout = total_timeout
+        self._slots = _HostSlots(per_host_limit)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, validators: Validators | None = None) -> Fetched:
+        """GET ``url`` politely; see the module docstring. Raises `MonitorError`."""
+        validators = validators or Validators()
+        try:
+            current = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise SourceRefused(f"{url!r} is not a valid URL") from exc
+        loop = asyncio.get_running_loop()
+        budget = self._total_timeout
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_url(current, allow_private_networks=self._allow_private_networks)
+            async with self._slots.hold(current.host):
+                started = loop.time()
+                try:
+                    async with asyncio.timeout(budget):
+                        outcome = await self._exchange(current, validators)
+                except TimeoutError as exc:
+                    raise SourceTimeout(
+                        f"{current.host} gave no complete answer within {self._total_timeout:g} s"
+                    ) from exc
+                budget -= loop.time() - started
+            if isinstance(outcome, Fetched):
+                return outcome
+            log.debug("source_redirected", url=str(current), location=str(outcome))
+            current = outcome
+        raise SourceUnavailable(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+    async def _exchange(self, url: httpx.URL, validators: Validators) -> Fetched | httpx.URL:
+        """One request: a `Fetched`, or the URL a redirect points to."""
+        headers = {}
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        try:
+            response = await self._client.send(
+                self._client.build_request("GET", url, headers=headers), stream=True
+            )
+            try:
+                return await self._answer(url, response, validators)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise _translate(url, exc) from exc
+
+    async def _answer(
+        self, url: httpx.URL, response: httpx.Response, validators: Validators
+    ) -> Fetched | httpx.URL:
+        status = response.status_code
+        headers = response.headers
+        if status in _REDIRECTS and "location" in headers:
+            try:
+                return url.join(headers["location"])
+            except httpx.InvalidURL as exc:
+                raise SourceHTTPError(status, f"{url.host} redirects to an invalid URL") from exc
+        retry_after = _retry_after(headers.get("retry-after"))
+        if status in (429, 503):
+            raise Throttled(retry_after)
+        if status >= 300 and status != 304:
+            raise SourceHTTPError(status, f"{url.host} answered HTTP {status}")
+        new = Validators(
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            body_hash=None,
+            cursor=validators.cursor,
+        )
+        body: bytes | None = None
+        if status == 304:
+            new = Validators(
+                etag=new.etag or validators.etag,
+                last_modified=new.last_modified or validators.last_modified,
+                body_hash=validators.body_hash,
+                cursor=validators.cursor,
+            )
+        else:
+            body = await self._read_body(response)
+            new = Validators(
+                etag=new.etag,
+                last_modified=new.last_modified,
+                body_hash=hashlib.sha256(body).hexdigest(),
+                cursor=validators.cursor,
+            )
+        log.debug("source_fetched", url=str(url), status=status, size=len(body or b""))
+        return Fetched(
+            status=304 if status == 304 else 200,
+            body=body,
+            validators=new,
+            content_type=headers.get("content-type"),
+            url=str(url),
+            retry_after=retry_after,
+            max_age=_max_age(headers.get("cache-control")),
+        )
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_body_bytes:
+            raise SourceTooLarge(f"the body is {int(declared) // 1024} KiB, over the cap")
+        reader = BodyReader(
+            response.headers.get("content-encoding"), max_bytes=self._max_body_bytes
+        )
+        async for chunk in response.aiter_raw():
+            reader.feed(chunk)
+        return reader.finish()
+
+
+class _HostSlots:
+    """At most ``limit`` concurrent exchanges per host; idle hosts are forgotten."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @asynccontextmanager
+    async def hold(self, host: str) -> AsyncIterator[None]:
+        semaphore, users = self._slots.setdefault(host, (asyncio.Semaphore(self._limit), [0]))
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._slots[host]
+
+
+def _translate(url: httpx.URL, exc: httpx.HTTPError) -> MonitorError:
+    host = url.host
+    if isinstance(exc, httpx.ConnectTimeout):
+        return SourceTimeout(f"connecting to {host} timed out")
+    if isinstance(exc, httpx.TimeoutException):
+        return SourceTimeout(f"{host} stopped answering")
+    if isinstance(exc, httpx.ConnectError):
+        return SourceUnavailable(f"cannot connect to {host}: {exc or type(exc).__name__}")
+    if isinstance(exc, httpx.ProtocolError):
+        return SourceUnavailable(f"{host} broke the HTTP protocol: {exc}")
+    return SourceUnavailable(f"fetching from {host} failed: {exc or type(exc).__name__}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _max_age(value: str | None) -> float | None:
+    match = _MAX_AGE.search(value or "")
+    return float(match.group(1)) if match else None

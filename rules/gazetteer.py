@@ -1,0 +1,171 @@
+# ruff: noqa: RUF001, RUF002, RUF003  -- Cyrillic text is the subject matter here, not a confusable
+"""Regions and the places in them, in Russian, Ukrainian and English.
+
+Contract:
+
+* `Gazetteer.load()` reads the packaged `rules/data/gazetteer.json` (built by
+  `tools/build_gazetteer.py` from the hand-written `rules/data/regions.toml` and
+  GeoNames); nothing is read at import. Build one and pass it down.
+* A region has a key (`kursk`, `kharkiv`, `moscow-oblast`, `kyiv`) — every Ukrainian
+  oblast with Crimea, Kyiv and Sevastopol, every Russian federal subject, the
+  Belarusian regions. `keys()` lists them sorted.
+* `resolve(value)` turns what a person types after `region:` into a key: a key or any
+  name of the region (`Курская область`, `Курщина`, `Kursk Oblast`, `Курск`), in any
+  case, `ё` = `е`, `-`/`_`/space alike. `suggest(value)` is the closest key for a typo.
+* `forms(key)` are the surface strings that name the region or a place in it, in every
+  inflected form (`курской области`, `суджи`, `харкові`, `kursk oblast`), casefolded
+  with `ё` → `е`, possibly several words. They match unconditionally.
+* `guarded_forms(key)` are the forms that are also ordinary words, first names or
+  surnames (`орла`, `шахты`, `чехов`, `днепре`): each comes with a `Guard`, and the
+  matcher counts it only when `Guard.admits(surface, previous)` holds. A form is in
+  `forms` or in `guarded_forms` of a region, never both.
+* Unknown keys raise `KeyError`: `resolve` first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Gazetteer", "Guard", "Region"]
+
+_DATA_PACKAGE = "rules.data"
+_DATA_FILE = "gazetteer.json"
+_FORMAT = 1
+_LANGS = ("en", "ru", "uk")
+_SEPARATORS = re.compile(r"[\s_\-–—]+")
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'"})
+
+
+def lookup_key(value: str) -> str:
+    """The comparison form of a key or name: `Kursk_Oblast` == `kursk oblast`."""
+    text = value.strip().strip("\"'«»").casefold().replace("ё", "е").translate(_APOSTROPHES)
+    return _SEPARATORS.sub(" ", text.replace(".", " ")).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """When an ambiguous form counts as the place.
+
+    `surface` is the form as written in the post; `previous` is the word before it,
+    or None when the form opens the text or a sentence.
+    """
+
+    name: str
+    capitalized: bool
+    mid_sentence: bool
+    after: frozenset[str]
+
+    def admits(self, surface: str, previous: str | None) -> bool:
+        # Every word must be capitalized: "Правий Берег" is a place, "правий берег" not.
+        if self.capitalized and not all(w[:1].isupper() for w in surface.split()):
+            return False
+        if self.mid_sentence and previous is None:
+            return False
+        if self.after:
+            return previous is not None and lookup_key(previous) in self.after
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    key: str
+    country: str
+    kind: str
+    display: Mapping[str, str]
+    names: tuple[str, ...]
+    places: tuple[str, ...]
+    forms: frozenset[str]
+    guarded: Mapping[str, Guard]
+
+
+class Gazetteer:
+    """The loaded gazetteer; immutable after `load()`."""
+
+    def __init__(self, regions: Mapping[str, Region]) -> None:
+        self._regions = dict(regions)
+        self._keys = tuple(sorted(self._regions))
+        self._by_name: dict[str, str] = {}
+        self._by_form: dict[str, tuple[str, ...]] = {}
+        for region in self._regions.values():
+            for name in (region.key, *region.names):
+                self._by_name.setdefault(lookup_key(name), region.key)
+            for form in (*region.forms, *region.guarded):
+                self._by_form[form] = (*self._by_form.get(form, ()), region.key)
+
+    @classmethod
+    def load(cls) -> Self:
+        """Read the packaged data. A few hundred milliseconds: call once."""
+        text = resources.files(_DATA_PACKAGE).joinpath(_DATA_FILE).read_text(encoding="utf-8")
+        return cls.from_json(json.loads(text))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        if data.get("format") != _FORMAT:
+            raise ValueError(f"gazetteer data format {data.get('format')!r}, want {_FORMAT}")
+        guards = {
+            name: Guard(
+                name=name,
+                capitalized=bool(spec["capitalized"]),
+                mid_sentence=bool(spec["mid_sentence"]),
+                after=frozenset(lookup_key(w) for w in spec["after"]),
+            )
+            for name, spec in data["guards"].items()
+        }
+        regions = {}
+        for key, spec in data["regions"].items():
+            guarded = {form: guards[g] for g, forms in spec["guarded"].items() for form in forms}
+            regions[key] = Region(
+                key=key,
+                country=spec["country"],
+                kind=spec["kind"],
+                display=MappingProxyType(dict(spec["display"])),
+                names=tuple(spec["names"]),
+                places=tuple(spec["places"]),
+                forms=frozenset(spec["forms"]),
+                guarded=MappingProxyType(guarded),
+            )
+        return cls(regions)
+
+    def keys(self) -> tuple[str, ...]:
+        return self._keys
+
+    def region(self, key: str) -> Region:
+        return self._regions[key]
+
+    def resolve(self, value: str) -> str | None:
+        """The key for a key or a region name, or None."""
+        return self._by_name.get(lookup_key(value))
+
+    def suggest(self, value: str) -> str | None:
+        """The key closest to a mistyped value ("kursq" → "kursk"), or None."""
+        wanted = lookup_key(value)
+        if not wanted:
+            return None
+        close = difflib.get_close_matches(wanted, list(self._by_name), n=1, cutoff=0.6)
+        return self._by_name[close[0]] if close else None
+
+    def forms(self, key: str) -> frozenset[str]:
+        """Forms that name the region or a place in it, matched unconditionally."""
+        return self._regions[key].forms
+
+    def guarded_forms(self, key: str) -> Mapping[str, Guard]:
+        """Forms that are also other words, each with the guard that must admit it."""
+        return self._regions[key].guarded
+
+    def display_name(self, key: str, lang: str) -> str:
+        """The region's name in "en", "ru" or "uk"; English for other languages."""
+        display = self._regions[key].display
+        return display.get(lang) or display["en"]
+
+    def region_of(self, form: str) -> tuple[str, ...]:
+        """Keys of the regions one of whose forms (guarded or not) is `form`."""
+        return self._by_form.get(lookup_key(form), ())

@@ -1,0 +1,71 @@
+"""`lookout check` and `lookout sources` as an operator runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+from tests.e2e.process import LOOKOUT, LookoutProcess, run_command
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+async def _check(tmp_path: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(LOOKOUT),
+        "check",
+        *args,
+        cwd=tmp_path,
+        env=LookoutProcess.environment(tmp_path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate((stdin or "").encode()), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_check_matches_text_given_as_argument(tmp_path: Path) -> None:
+    code, out, err = await _check(tmp_path, "drone", "Two drones shot down overnight")
+    assert code == 0, err
+    (line,) = out.splitlines()
+    result = json.loads(line)
+    assert result["matched"] is True
+    assert set(result) == {"id", "matched", "terms", "regions", "topics"}
+
+
+async def test_check_reads_json_lines_and_answers_each(tmp_path: Path) -> None:
+    posts = [
+        {"id": "a", "text": "Беспилотники атаковали подстанцию"},
+        {"id": "b", "text": "Погода: дождь"},
+    ]
+    stdin = "\n".join(json.dumps(post, ensure_ascii=False) for post in posts)
+    code, out, err = await _check(tmp_path, "беспилотник", stdin=stdin)
+    assert code == 0, err
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [(r["id"], r["matched"]) for r in results] == [("a", True), ("b", False)]
+
+
+async def test_check_bad_rule_exits_2_with_the_parsers_message(tmp_path: Path) -> None:
+    code, out, err = await _check(tmp_path, '"unclosed quote', "text")
+    assert code == 2
+    assert out == ""
+    assert "quote" in err
+
+
+async def test_check_bad_json_line_exits_2(tmp_path: Path) -> None:
+    code, _out, err = await _check(tmp_path, "drone", stdin="not json\n")
+    assert code == 2
+    assert "line 1" in err
+
+
+async def test_sources_add_refuses_a_malformed_source(tmp_path: Path) -> None:
+    env = LookoutProcess.environment(tmp_path)
+    code, _out, err = await run_command(tmp_path, env, "sources", "add", "ftp://example.org/x")
+    assert code == 1
+    assert "cannot add" in err
+    code, out, _err = await run_command(tmp_path, env, "sources", "list")
+    assert (code, out) == (0, "")

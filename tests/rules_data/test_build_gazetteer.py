@@ -1,0 +1,110 @@
+# ruff: noqa: RUF001  -- Cyrillic text is the subject matter here, not a confusable
+"""The gazetteer build's helpers: inflection, ambiguity checks, source parsing.
+
+The full build (tools/build_gazetteer.py) takes ~15 s and is run by hand; these tests
+pin the decisions it is made of.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "build_gazetteer.py"
+
+
+@cache
+def tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_gazetteer", TOOL)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while defining
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def morph() -> Any:
+    return tool().Morph()
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "expected", "unexpected"),
+    [
+        (
+            "Курская область",
+            "ru",
+            {"курской области", "курскую область", "курской областью"},
+            set(),
+        ),
+        ("Курська область", "uk", {"курської області", "курській області"}, {"курської область"}),
+        ("Старый Оскол", "ru", {"старого оскола", "старом осколе"}, {"старого оскол"}),
+        ("Красная Яруга", "ru", {"красной яруге", "красную яругу"}, set()),
+        ("Харків", "uk", {"харкові", "харкова", "харковом"}, set()),
+        ("Суджа", "ru", {"суджи", "судже", "суджей"}, set()),
+        ("Орёл", "ru", {"орла", "орле"}, {"орлы"}),
+        ("Свободный", "ru", {"свободного"}, {"свободнейший"}),
+        ("Сумы", "ru", {"сумах", "сум"}, set()),
+    ],
+)
+def test_inflect(name: str, lang: str, expected: set[str], unexpected: set[str]) -> None:
+    forms = morph().inflect(name, lang)
+    assert expected <= forms
+    assert not unexpected & forms
+
+
+@pytest.mark.parametrize(
+    ("form", "name", "lang", "guard"),
+    [
+        ("шахты", "Шахты", "ru", "capital"),
+        ("суджи", "Суджа", "ru", None),
+        ("курск", "Курск", "ru", None),
+        ("мені", "Мена", "uk", "proper"),
+        ("вовчанську", "Вовчанськ", "uk", None),
+        ("правий берег", "Правий Берег", "uk", "capital"),
+        ("старый оскол", "Старый Оскол", "ru", None),
+        ("sudzha", "Sudzha", None, None),
+    ],
+)
+def test_collision(form: str, name: str, lang: str | None, guard: str | None) -> None:
+    assert morph().collision(form, name, lang) == guard
+
+
+@pytest.mark.parametrize(
+    ("name", "person"),
+    [("Чехов", True), ("Анна", True), ("Курск", False), ("Суджа", False), ("Ромны", False)],
+)
+def test_is_person(name: str, person: bool) -> None:
+    assert morph().is_person(name) is person
+
+
+def test_parse_place() -> None:
+    place = tool().parse_place("Тёткино | Тьоткіно | Tyotkino; Tetkino")
+    assert place.ru == ("Тёткино",)
+    assert place.uk == ("Тьоткіно",)
+    assert place.en == ("Tyotkino", "Tetkino")
+    assert place.hand
+    with pytest.raises(SystemExit):
+        tool().parse_place("Суджа | Sudzha")
+
+
+def test_fold_and_variants() -> None:
+    assert tool().fold("  Орёл’s  Курская—область ") == "орел's курская область"
+    assert tool().ascii_fold("L’govskiy Orël") == "Lgovskiy Orel"
+    variants = tool().with_variants({"куп'янськ", "курской области"})
+    assert {"купянськ", "курской обл"} <= variants
+
+
+def test_derived_english() -> None:
+    assert tool().derived_english("Kursk Oblast") == ["Kursk Region", "Kursk obl"]
+    assert tool().derived_english("Krasnodar Krai") == ["Krasnodar Territory", "Krasnodar Region"]
+    assert tool().derived_english("Crimea") == []
