@@ -111,15 +111,24 @@ class Source(Base):
     etag: Mapped[str | None] = mapped_column(String(1024))
     last_modified: Mapped[str | None] = mapped_column(String(128))
     body_hash: Mapped[str | None] = mapped_column(String(64))
+    # The channel poller's own state (last seen post, recent texts for edits): opaque here.
+    cursor: Mapped[str | None] = mapped_column(Text)
+    posts_per_day: Mapped[float] = mapped_column(default=0.0)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the current run of failures began; None while the source answers.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_reason: Mapped[str | None] = mapped_column(String(512))
 
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_posts_source_published", "source_id", "published_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
@@ -131,6 +140,7 @@ class Post(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     # Posts present when their source was added: kept for /test and dedup, never alerted.
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Chat(Base):
@@ -143,6 +153,11 @@ class Chat(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Quiet hours as minutes after local midnight; alerts then arrive without sound.
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
 
 
 class WatchRule(Base):
@@ -166,7 +181,9 @@ class OutboxEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # An alert names its post; a notice (a source paused, say) has text instead.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    notice: Mapped[str | None] = mapped_column(Text)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("watch_rules.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     state: Mapped[OutboxState] = mapped_column(

@@ -23,27 +23,32 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class PendingAlert:
-    """An outbox entry with everything needed to render and send it."""
+    """An outbox entry with everything needed to render and send it.
+
+    A notice (say, a source was paused) has `notice` text and no post: its post fields
+    are empty.
+    """
 
     id: int
     chat_id: int
     attempts: int
-    source_name: str
-    source_locator: str
-    title: str
-    text: str
-    url: str | None
-    published_at: datetime | None
-    terms: tuple[str, ...]
-    regions: tuple[str, ...]
-    topics: tuple[str, ...]
+    source_name: str = ""
+    source_locator: str = ""
+    title: str = ""
+    text: str = ""
+    url: str | None = None
+    published_at: datetime | None = None
+    terms: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    notice: str | None = None
 
 
 async def due_alerts(session: AsyncSession, now: datetime, limit: int) -> list[PendingAlert]:
     rows = await session.execute(
         select(OutboxEntry, Post, Source)
-        .join(Post, Post.id == OutboxEntry.post_id)
-        .join(Source, Source.id == Post.source_id)
+        .outerjoin(Post, Post.id == OutboxEntry.post_id)
+        .outerjoin(Source, Source.id == Post.source_id)
         .join(Chat, Chat.id == OutboxEntry.chat_id)
         .where(
             OutboxEntry.state == OutboxState.PENDING,
@@ -56,7 +61,9 @@ async def due_alerts(session: AsyncSession, now: datetime, limit: int) -> list[P
     return [_pending(entry, post, source) for entry, post, source in rows]
 
 
-def _pending(entry: OutboxEntry, post: Post, source: Source) -> PendingAlert:
+def _pending(entry: OutboxEntry, post: Post | None, source: Source | None) -> PendingAlert:
+    if post is None or source is None:
+        return PendingAlert(entry.id, entry.chat_id, entry.attempts, notice=entry.notice or "")
     highlights = entry.highlights or {}
     return PendingAlert(
         id=entry.id,

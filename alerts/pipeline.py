@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 import structlog
 from sqlalchemy import select
 
+from alerts.health import record_failure, record_success
 from alerts.models import OutboxEntry, Post, Source
-from alerts.schedule import next_failure_check, next_success_check
 from alerts.sources import source_names
-from monitors.errors import Throttled
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +38,7 @@ log = structlog.get_logger(__name__)
 class PipelineConfig:
     poll_interval: float
     alert_window: timedelta
+    admins: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,43 +56,85 @@ async def record_poll(
     config: PipelineConfig,
     now: datetime,
 ) -> Recorded:
-    interval = source.poll_interval or config.poll_interval
     if result.error is not None:
-        source.error_count += 1
-        source.last_error = str(result.error)
-        source.last_error_at = now
-        retry_after = result.error.retry_after if isinstance(result.error, Throttled) else None
-        source.next_check_at = next_failure_check(now, interval, source.error_count, retry_after)
-        log.warning(
-            "source_poll_failed",
-            source=source.id,
-            error=type(result.error).__name__,
-            detail=str(result.error),
-            failures=source.error_count,
+        await record_failure(
+            session,
+            source,
+            result.error,
+            config.poll_interval,
+            now,
+            admins=config.admins,
+            watchers=rulebook.chats_naming(source_names(source)),
         )
         return Recorded(0, 0)
-    source.error_count = 0
-    source.last_success_at = now
-    source.etag = result.validators.etag
-    source.last_modified = result.validators.last_modified
-    source.body_hash = result.validators.body_hash
-    source.title = source.title or result.title
-    source.next_check_at = next_success_check(now, interval, result.next_check_hint)
-    if result.not_modified or not result.posts:
-        return Recorded(0, 0)
+    recorder = _Recorder(session, source, rulebook, config, now)
     fresh = await _unseen(session, source, result.posts)
     alerts = 0
     for post in fresh:
-        row = _post_row(source, post, now)
-        session.add(row)
-        await session.flush()
-        if _inside_window(row, now, config.alert_window):
-            text = post.full_text
-            hits = rulebook.match(text, sources=source_names(source), first_seen_at=now)
-            session.add_all(_outbox_rows(row, text, hits))
-            alerts += len(hits)
-    log.info("source_polled", source=source.id, new_posts=len(fresh), alerts=alerts)
+        alerts += await recorder.new_post(post)
+    for edit in result.edits:
+        alerts += await recorder.edited_post(edit)
+    # After the posts, so the source's rate counts them.
+    await record_success(session, source, result, config.poll_interval, now)
+    if fresh or result.edits:
+        log.info(
+            "source_polled",
+            source=source.id,
+            new_posts=len(fresh),
+            edits=len(result.edits),
+            alerts=alerts,
+        )
     return Recorded(len(fresh), alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorder:
+    """Stores one source's posts of one poll and queues their alerts."""
+
+    session: AsyncSession
+    source: Source
+    rulebook: RuleBook
+    config: PipelineConfig
+    now: datetime
+
+    async def new_post(self, post: FetchedPost) -> int:
+        row = _post_row(self.source, post, self.now)
+        self.session.add(row)
+        await self.session.flush()
+        return await self._alert(row, post)
+
+    async def edited_post(self, edit: FetchedPost) -> int:
+        """An edited post keeps its identity; words added by the edit can still alert."""
+        row = await self.session.scalar(
+            select(Post).where(
+                Post.source_id == self.source.id, Post.external_id == edit.external_id
+            )
+        )
+        if row is None:
+            return 0
+        row.title = edit.title
+        row.text = edit.text
+        row.edited_at = self.now
+        return await self._alert(row, edit)
+
+    async def _alert(self, row: Post, post: FetchedPost) -> int:
+        """Queue alerts for a stored post; chats already alerted about it are skipped."""
+        if row.baseline or not _inside_window(row, self.now, self.config.alert_window):
+            return 0
+        text = post.full_text
+        hits = self.rulebook.match(
+            text, sources=source_names(self.source), first_seen_at=row.first_seen_at
+        )
+        if not hits:
+            return 0
+        already = set(
+            await self.session.scalars(
+                select(OutboxEntry.chat_id).where(OutboxEntry.post_id == row.id)
+            )
+        )
+        fresh_hits = [hit for hit in hits if hit.chat_id not in already]
+        self.session.add_all(_outbox_rows(row, text, fresh_hits, self.now))
+        return len(fresh_hits)
 
 
 async def _unseen(
@@ -135,14 +177,14 @@ def _inside_window(post: Post, now: datetime, window: timedelta) -> bool:
     return now - published <= window
 
 
-def _outbox_rows(post: Post, text: str, hits: list[ChatHit]) -> list[OutboxEntry]:
+def _outbox_rows(post: Post, text: str, hits: list[ChatHit], now: datetime) -> list[OutboxEntry]:
     return [
         OutboxEntry(
             chat_id=hit.chat_id,
             post_id=post.id,
             rule_id=hit.rule_id,
-            created_at=post.first_seen_at,
-            next_attempt_at=post.first_seen_at,
+            created_at=now,
+            next_attempt_at=now,
             highlights={
                 # The words as the post wrote them, to set in bold when rendering.
                 "terms": sorted({text[start:end] for start, end in hit.hit.spans}),

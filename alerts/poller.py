@@ -99,7 +99,9 @@ class Poller:
             merged.next_check_at = next_failure_check(now, interval, merged.error_count)
 
     async def _poll(self, source: Source) -> PollResult:
-        validators = Validators(source.etag, source.last_modified, source.body_hash)
+        validators = Validators(
+            source.etag, source.last_modified, source.body_hash, cursor=source.cursor
+        )
         async with self._slots:
             return await poll(
                 self._fetcher,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from alerts.models import Chat, WatchRule
 from rules.errors import RuleSyntaxError
 from rules.matcher import Matcher
+from rules.source import post_source_keys
 from rules.syntax import parse_rule
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class RuleOwner:
     chat_id: int
     urgent: bool
     created_at: datetime
+    sources: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,9 @@ class RuleBook:
                 log.warning("stored_rule_unparsable", rule_id=row.id, error=str(exc))
                 continue
             self._matcher.add(row.id, rule)
-            self._owners[row.id] = RuleOwner(row.chat_id, row.urgent, row.created_at)
+            self._owners[row.id] = RuleOwner(
+                row.chat_id, row.urgent, row.created_at, frozenset(rule.sources)
+            )
 
     def match(
         self, text: str, *, sources: Collection[str], first_seen_at: datetime
@@ -103,6 +107,11 @@ class RuleBook:
             if current is None or _outranks(candidate, current):
                 best[owner.chat_id] = candidate
         return sorted(best.values(), key=lambda h: h.chat_id)
+
+    def chats_naming(self, names: Collection[str]) -> set[int]:
+        """Chats with a rule that names this source (`source:`), to tell when it fails."""
+        keys = post_source_keys(names)
+        return {owner.chat_id for owner in self._owners.values() if owner.sources & keys}
 
 
 def _outranks(candidate: ChatHit, current: ChatHit) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from alerts.models import Post, Source, SourceKind, SourceState, utcnow
 from alerts.schedule import next_success_check
@@ -33,6 +34,7 @@ class SourceAdded:
     source: Source
     baseline_posts: int
     existed: bool
+    resumed: bool = False
 
 
 class SourceRejected(Exception):
@@ -72,19 +74,48 @@ async def add_source(
         ref = parse_source(text)
     except ValueError as exc:
         raise SourceRejected(str(exc)) from exc
-    async with sessions() as session:
+    async with sessions.begin() as session:
         existing = await session.scalar(select(Source).where(Source.locator == ref.locator))
-    if existing is not None:
-        return SourceAdded(existing, 0, existed=True)
+        if existing is not None:
+            paused = existing.state is SourceState.PAUSED
+            if paused:
+                _resume(existing, utcnow())
+            return SourceAdded(existing, 0, existed=True, resumed=paused)
     result = await poll(fetcher, ref, Validators(), telegram_web_url=telegram_web_url)
     if result.error is not None:
         raise SourceRejected(str(result.error))
-    async with sessions.begin() as session:
-        source = _new_source(ref, result, utcnow(), poll_interval)
-        session.add(source)
-        await session.flush()
-        session.add_all(_baseline_rows(source, result))
+    try:
+        async with sessions.begin() as session:
+            source = _new_source(ref, result, utcnow(), poll_interval)
+            session.add(source)
+            await session.flush()
+            session.add_all(_baseline_rows(source, result))
+    except IntegrityError:
+        # Someone added the same source while we were fetching it.
+        async with sessions() as session:
+            same = await session.scalar(select(Source).where(Source.locator == ref.locator))
+        if same is None:
+            raise
+        return SourceAdded(same, 0, existed=True)
     return SourceAdded(source, len(result.posts), existed=False)
+
+
+def _resume(source: Source, now: datetime) -> None:
+    """Adding a paused source again is how an admin says "try it again"."""
+    source.state = SourceState.ACTIVE
+    source.paused_reason = None
+    source.failing_since = None
+    source.error_count = 0
+    source.next_check_at = now
+
+
+async def remove_source(session: AsyncSession, source_id: int) -> Source | None:
+    """Delete a source with its posts and their alerts; the removed source, or None."""
+    source = await session.get(Source, source_id)
+    if source is not None:
+        await session.delete(source)
+        await session.flush()
+    return source
 
 
 def _new_source(ref: SourceRef, result: PollResult, now: datetime, interval: float) -> Source:

@@ -29,6 +29,7 @@ from alerts.rulebook import RuleBook
 from alerts.watch import replace_console_rules
 from bot.delivery import DeliveryWorker
 from bot.handlers import sources, start, watching
+from bot.replies import WaitOutFloodControl
 from bot.senders import ConsoleSender, Sender, TelegramSender
 from monitors.fetcher import Fetcher
 from rules.lexicon import Lexicon
@@ -43,10 +44,13 @@ log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE = 3.0
 
 
-def build_bot(settings: Settings) -> Bot | None:
+def build_bot(settings: Settings, *, for_replies: bool) -> Bot | None:
+    """A bot client; replies wait out flood control, alert delivery schedules around it."""
     if settings.bot_token is None:
         return None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    if for_replies:
+        session.middleware(WaitOutFloodControl())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -61,7 +65,9 @@ def build_dispatcher(
     fetcher: Fetcher,
 ) -> Dispatcher:
     dispatcher = Dispatcher(sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings)
-    dispatcher.include_routers(start.router, watching.router, sources.build_router(settings.admins))
+    dispatcher.include_routers(
+        start.build_router(), watching.build_router(), sources.build_router(settings.admins)
+    )
     return dispatcher
 
 
@@ -78,10 +84,12 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
         fetcher = await stack.enter_async_context(
             Fetcher(allow_private_networks=settings.allow_private_networks)
         )
-        bot = build_bot(settings)
-        if bot is not None:
-            stack.push_async_callback(bot.session.close)
-        sender: Sender = TelegramSender(bot) if bot is not None else ConsoleSender(out)
+        bot = build_bot(settings, for_replies=True)
+        courier = build_bot(settings, for_replies=False)
+        for client in (bot, courier):
+            if client is not None:
+                stack.push_async_callback(client.session.close)
+        sender: Sender = TelegramSender(courier) if courier is not None else ConsoleSender(out)
         delivery = DeliveryWorker(sessions, sender)
         poller = Poller(
             sessions,
@@ -90,6 +98,7 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
             PipelineConfig(
                 poll_interval=settings.poll_interval,
                 alert_window=timedelta(hours=settings.alert_window_hours),
+                admins=settings.admins,
             ),
             telegram_web_url=settings.telegram_web_url,
             on_alerts=delivery.wake,

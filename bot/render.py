@@ -23,6 +23,8 @@ TITLE_TRAILERS = " .:;,-\n\u2014\u2013"
 
 
 def render_alert(alert: PendingAlert) -> str:
+    if alert.notice is not None:
+        return escape(_trim(alert.notice, TELEGRAM_TEXT_LIMIT - 100))
     lines = [f"<b>{escape(alert.source_name)}</b>"]
     headline, body = _headline_and_body(alert)
     if headline:
@@ -39,12 +41,16 @@ def render_alert(alert: PendingAlert) -> str:
 
 def render_alert_plain(alert: PendingAlert) -> str:
     """The same alert without markup, for when Telegram refuses our HTML."""
+    if alert.notice is not None:
+        return alert.notice[:TELEGRAM_TEXT_LIMIT]
     headline, body = _headline_and_body(alert)
     parts = [alert.source_name, headline, _trim(body, BODY_LIMIT), alert.url or ""]
     return "\n".join(part for part in parts if part)[:TELEGRAM_TEXT_LIMIT]
 
 
 def render_console(alert: PendingAlert) -> str:
+    if alert.notice is not None:
+        return f"[notice] {alert.notice}"
     headline, _body = _headline_and_body(alert)
     tags = ", ".join([*alert.regions, *alert.topics])
     suffix = f" [{tags}]" if tags else ""

@@ -12,9 +12,11 @@ import pwd
 import shutil
 import socket
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from pytest_postgresql.executors import PostgreSQLExecutor
 
 SERVICE_ACCOUNT = "postgres"
@@ -70,7 +72,25 @@ def start_server() -> PostgresServer:
         log = base / "postgresql.log"
         detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         raise PostgresUnavailable(f"PostgreSQL did not start: {exc}\n{detail}") from exc
-    return PostgresServer(executor, "127.0.0.1", port, SERVICE_ACCOUNT)
+    server = PostgresServer(executor, "127.0.0.1", port, SERVICE_ACCOUNT)
+    _wait_until_accepting(server)
+    return server
+
+
+def _wait_until_accepting(server: PostgresServer, seconds: float = 60.0) -> None:
+    """The port opens before recovery ends; connections fail "starting up" until then."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            psycopg.connect(
+                host=server.host, port=server.port, user=server.user, dbname="postgres"
+            ).close()
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise PostgresUnavailable(f"PostgreSQL never accepted connections: {exc}") from exc
+            time.sleep(0.1)
+        else:
+            return
 
 
 def _root_wrapper(pg_ctl: str, base: Path) -> str:

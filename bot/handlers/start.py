@@ -20,6 +20,7 @@ when a new post matches your watch rules.
 /watch !WORDS — the same, marked urgent
 /rules — your watch rules
 /unwatch ID — delete a rule
+/test RULE — how often RULE would have matched in the last 7 days
 /sources — the sources being watched
 /help — this message
 
@@ -27,12 +28,10 @@ Rules: <code>дрон OR БПЛА Курск</code>, <code>"мост через 
 <code>-учения</code>, <code>region:kursk</code>, <code>topic:drones</code>, \
 <code>source:@channel</code>.
 
-Admins: /addsource URL-or-@channel"""
+Admins: /addsource URL-or-@channel (again to resume a paused one), /delsource ID, \
+/official ID"""
 
-router = Router(name="start")
 
-
-@router.message(CommandStart())
 async def start(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         await ensure_chat(
@@ -45,6 +44,12 @@ async def start(message: Message, sessions: async_sessionmaker[AsyncSession]) ->
     await message.answer(HELP)
 
 
-@router.message(Command("help"))
 async def help_(message: Message) -> None:
     await message.answer(HELP)
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.message.register(help_, Command("help"))
+    return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -58,12 +59,15 @@ async def record(
     source_id: int,
     poll: PollResult,
     now: datetime | None = None,
+    *,
+    admins: set[int] | None = None,
 ) -> tuple[int, int]:
+    config = replace(CONFIG, admins=frozenset(admins or ()))
     async with sessions.begin() as session:
         await rulebook.sync(session)
         source = await session.get_one(Source, source_id)
         recorded = await record_poll(
-            session, source, poll, rulebook=rulebook, config=CONFIG, now=now or datetime.now(UTC)
+            session, source, poll, rulebook=rulebook, config=config, now=now or datetime.now(UTC)
         )
     return recorded.new_posts, recorded.alerts
 

@@ -5,12 +5,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitors.channelpage import ChannelPage, parse_channel_page
-from monitors.errors import SourceParseError, SourceUnavailable, Throttled
+from monitors.errors import MonitorError, SourceParseError, SourceUnavailable, Throttled
 from monitors.post import LinkPreview, Post
 from tests.monitors.conftest import OWN_FIXTURES, shared_fixture_dir
 
@@ -200,3 +203,27 @@ def test_tolerates_renamed_prefixes_and_extra_classes() -> None:
     (post,) = parse_channel_page(html, name="kursk_test", base_url="https://t.me").posts
     assert (post.text, post.views) == ("Новое оформление", 1500)
     assert post.published_at == datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
+
+
+@st.composite
+def mutated_page(draw: st.DrawFn) -> bytes:
+    name = draw(st.sampled_from(sorted(p.name for p in OWN_FIXTURES.glob("channel_*.html"))))
+    data = bytearray((OWN_FIXTURES / name).read_bytes())
+    for _ in range(draw(st.integers(1, 10))):
+        position = draw(st.integers(0, len(data)))
+        snippet = draw(
+            st.sampled_from([b"<", b">", b'"', b"</div>", b'data-post="x/', b"1.2.3K", b"\xff"])
+            | st.binary(max_size=6)
+        )
+        if draw(st.booleans()):
+            data[position:position] = snippet
+        else:
+            del data[position : position + draw(st.integers(1, 40))]
+    return bytes(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(page=mutated_page())
+def test_mutated_pages_raise_only_monitor_errors(page: bytes) -> None:
+    with contextlib.suppress(MonitorError):
+        parse_channel_page(page, name="kursk_test", base_url="https://t.me")

@@ -1,0 +1,125 @@
+"""A source's health: how its polls went, when it is checked next, when it is paused.
+
+Contract:
+- success: the failure run ends, validators and the channel cursor are kept, the next
+  check is the source's interval, shortened for sources that post often (down to a
+  quarter of it, never under `MIN_INTERVAL`) and lengthened by the source's own hints
+  (Retry-After, max-age, RSS ttl) within bounds, with jitter;
+- failure: the error is kept, checks back off exponentially up to an hour, and after
+  `PAUSE_AFTER` of nothing but failures the source is paused and the admins and the
+  chats whose rules name it are told, once (the pause itself is the "once").
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy import func, select
+
+from alerts.models import Chat, OutboxEntry, Post, SourceState
+from alerts.schedule import next_failure_check, next_success_check
+from alerts.sources import display_name
+from monitors.errors import Throttled
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from alerts.models import Source
+    from monitors.errors import MonitorError
+    from monitors.poll import PollResult
+
+log = structlog.get_logger(__name__)
+
+PAUSE_AFTER = timedelta(days=1)
+MIN_INTERVAL = 1.0
+# A source posting about once an hour is polled at the configured interval.
+REFERENCE_POSTS_PER_DAY = 24.0
+FASTEST_FACTOR = 0.25
+
+
+def adaptive_interval(base: float, posts_per_day: float) -> float:
+    """Busy sources are polled more often: a missed minute matters more there."""
+    if posts_per_day <= REFERENCE_POSTS_PER_DAY:
+        return base
+    factor = max(FASTEST_FACTOR, math.sqrt(REFERENCE_POSTS_PER_DAY / posts_per_day))
+    return max(MIN_INTERVAL, base * factor)
+
+
+async def record_success(
+    session: AsyncSession, source: Source, result: PollResult, base_interval: float, now: datetime
+) -> None:
+    source.error_count = 0
+    source.failing_since = None
+    source.last_success_at = now
+    source.etag = result.validators.etag
+    source.last_modified = result.validators.last_modified
+    source.body_hash = result.validators.body_hash
+    source.cursor = result.validators.cursor
+    source.title = source.title or result.title
+    if not result.not_modified:
+        source.posts_per_day = await _posts_per_day(session, source.id, now)
+    interval = adaptive_interval(source.poll_interval or base_interval, source.posts_per_day)
+    source.next_check_at = next_success_check(now, interval, result.next_check_hint)
+    if result.truncated:
+        log.warning("source_gap", source=source.id, detail="paging back stopped at its bound")
+
+
+async def record_failure(
+    session: AsyncSession,
+    source: Source,
+    error: MonitorError,
+    base_interval: float,
+    now: datetime,
+    *,
+    admins: Collection[int],
+    watchers: Collection[int],
+) -> None:
+    source.error_count += 1
+    source.last_error = str(error)
+    source.last_error_at = now
+    source.failing_since = source.failing_since or now
+    retry_after = error.retry_after if isinstance(error, Throttled) else None
+    interval = source.poll_interval or base_interval
+    source.next_check_at = next_failure_check(now, interval, source.error_count, retry_after)
+    log.warning(
+        "source_poll_failed",
+        source=source.id,
+        error=type(error).__name__,
+        detail=str(error),
+        failures=source.error_count,
+    )
+    if now - source.failing_since >= PAUSE_AFTER:
+        await _pause(session, source, now, recipients={*admins, *watchers})
+
+
+async def _pause(
+    session: AsyncSession, source: Source, now: datetime, recipients: set[int]
+) -> None:
+    source.state = SourceState.PAUSED
+    source.paused_reason = f"no successful poll for a day: {source.last_error}"
+    text = (
+        f"Source #{source.id} {display_name(source)} is paused: it has failed for a day "
+        f"({source.last_error}). An admin can add it again once it works."
+    )
+    known = set(await session.scalars(select(Chat.id).where(Chat.id.in_(recipients))))
+    session.add_all(
+        OutboxEntry(chat_id=chat_id, notice=text, created_at=now, next_attempt_at=now)
+        for chat_id in sorted(known)
+    )
+    log.warning("source_paused", source=source.id, told=len(known))
+
+
+async def _posts_per_day(session: AsyncSession, source_id: int, now: datetime) -> float:
+    published = func.coalesce(Post.published_at, Post.first_seen_at)
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.source_id == source_id, published >= now - timedelta(days=1))
+    )
+    return float(count or 0)
