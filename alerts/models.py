@@ -141,6 +141,10 @@ class Post(Base):
     # Posts present when their source was added: kept for /test and dedup, never alerted.
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The original of a forward or repost (https://t.me/name/123), for story grouping.
+    forwarded_url: Mapped[str | None] = mapped_column(String(2048))
+    # A story is named by its first post's id: a post that starts one has story_id == id.
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class Chat(Base):
@@ -175,14 +179,22 @@ class OutboxEntry(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("chat_id", "post_id"),
+        # A chat hears of a story once; later reports edit that message.
+        UniqueConstraint("chat_id", "story_id", name="uq_outbox_chat_story"),
         Index("ix_outbox_due", "state", "next_attempt_at"),
+        # A chat's recent sends: the digest threshold and /history read these.
+        Index("ix_outbox_chat_sent", "chat_id", "state", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
-    # An alert names its post; a notice (a source paused, say) has text instead.
+    # An alert names the post that caused it and its story; a notice (a source paused,
+    # say) has text instead.
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    story_id: Mapped[int | None] = mapped_column(Integer)
+    # Bumped when the story gains a source; a sent message behind its revision is edited.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    sent_revision: Mapped[int] = mapped_column(Integer, default=0)
     notice: Mapped[str | None] = mapped_column(Text)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("watch_rules.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

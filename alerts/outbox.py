@@ -1,8 +1,22 @@
 """The alert outbox: what is due for delivery and what became of each entry.
 
-Every entry ends sent, cancelled with a reason, or is still pending; nothing is
-deleted or dropped silently. A send that timed out may still have reached Telegram,
-so delivery is at-least-once: such an entry is retried and may arrive twice.
+Every entry ends sent (alone, or as part of a digest whose message id it keeps),
+cancelled with a reason, or is still pending; nothing is deleted or dropped silently.
+Entries of a paused chat stay pending until it resumes; entries of an inactive chat
+(it blocked the bot, was deleted, or moved to a supergroup) are cancelled or moved.
+
+Delivery is at-least-once. An entry is marked sent in its own transaction after
+Telegram accepted the message, so a duplicate can come from:
+- a send that timed out, lost its connection or got a 5xx after Telegram had taken
+  it: the entry is retried and the chat may see the alert twice;
+- the process dying between Telegram's answer and the commit: the entry is still
+  pending at the next start and goes again.
+Nothing else sends an entry twice: the one delivery worker per database sends at
+most one message per chat at a time, reads only pending rows, and skips a chat whose
+send settled after it read them.
+
+Queries here are portable (SQLite and PostgreSQL): one row per ready chat comes from a
+GROUP BY, never from "the oldest N rows", which one busy chat could fill.
 """
 
 from __future__ import annotations
@@ -10,12 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, case, func, select, update
 
-from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source
+from alerts.chats import is_quiet
+from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, WatchRule
 from alerts.sources import display_name
 
 if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +42,8 @@ class PendingAlert:
     """An outbox entry with everything needed to render and send it.
 
     A notice (say, a source was paused) has `notice` text and no post: its post fields
-    are empty.
+    are empty. `silent` is set during the chat's quiet hours unless the rule that
+    caused the alert is urgent: Telegram then delivers it without sound.
     """
 
     id: int
@@ -42,28 +59,127 @@ class PendingAlert:
     regions: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     notice: str | None = None
+    silent: bool = False
 
 
-async def due_alerts(session: AsyncSession, now: datetime, limit: int) -> list[PendingAlert]:
+@dataclass(frozen=True, slots=True)
+class ChatHead:
+    """A chat with due entries: its oldest due entry, and its oldest due notice if any."""
+
+    chat_id: int
+    first_id: int
+    notice_id: int | None
+
+    @property
+    def starts_with_notice(self) -> bool:
+        return self.first_id == self.notice_id
+
+
+@dataclass(frozen=True, slots=True)
+class RecentLoad:
+    """Alerts (not notices) a chat was sent since some moment, and when the last went."""
+
+    count: int
+    last_sent_at: datetime | None
+
+
+async def ready_heads(session: AsyncSession, now: datetime) -> list[ChatHead]:
+    """One row per active, unpaused chat that has entries due by `now`."""
+    notice = case((OutboxEntry.post_id.is_(None), OutboxEntry.id))
     rows = await session.execute(
-        select(OutboxEntry, Post, Source)
-        .outerjoin(Post, Post.id == OutboxEntry.post_id)
-        .outerjoin(Source, Source.id == Post.source_id)
+        select(OutboxEntry.chat_id, func.min(OutboxEntry.id), func.min(notice))
         .join(Chat, Chat.id == OutboxEntry.chat_id)
         .where(
             OutboxEntry.state == OutboxState.PENDING,
             OutboxEntry.next_attempt_at <= now,
             Chat.active.is_(True),
+            Chat.paused.is_(False),
         )
-        .order_by(OutboxEntry.id)
+        .group_by(OutboxEntry.chat_id)
+    )
+    return [ChatHead(chat_id, first_id, notice_id) for chat_id, first_id, notice_id in rows]
+
+
+async def load_alerts(
+    session: AsyncSession, entry_ids: Collection[int], now: datetime
+) -> list[PendingAlert]:
+    """These entries, if still pending, oldest first; quiet hours judged at `now`."""
+    if not entry_ids:
+        return []
+    query = _alert_query().where(
+        OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING
+    )
+    rows = await session.execute(query)
+    return [
+        _pending(e, post, source, chat, urgent, now=now) for e, post, source, chat, urgent in rows
+    ]
+
+
+async def chat_backlog(
+    session: AsyncSession, chat_id: int, now: datetime, limit: int
+) -> list[PendingAlert]:
+    """A chat's due alerts (not notices), oldest first: what a digest lists."""
+    query = (
+        _alert_query()
+        .where(
+            OutboxEntry.chat_id == chat_id,
+            OutboxEntry.state == OutboxState.PENDING,
+            OutboxEntry.next_attempt_at <= now,
+            OutboxEntry.post_id.is_not(None),
+        )
         .limit(limit)
     )
-    return [_pending(entry, post, source) for entry, post, source in rows]
+    rows = await session.execute(query)
+    return [
+        _pending(e, post, source, chat, urgent, now=now) for e, post, source, chat, urgent in rows
+    ]
 
 
-def _pending(entry: OutboxEntry, post: Post | None, source: Source | None) -> PendingAlert:
+async def recent_load(
+    session: AsyncSession, chat_ids: Collection[int], since: datetime
+) -> dict[int, RecentLoad]:
+    """Per chat, the alerts sent since `since`, alone or in digests; chats with none omitted."""
+    if not chat_ids:
+        return {}
+    rows = await session.execute(
+        select(OutboxEntry.chat_id, func.count(OutboxEntry.id), func.max(OutboxEntry.sent_at))
+        .where(
+            OutboxEntry.chat_id.in_(chat_ids),
+            OutboxEntry.state == OutboxState.SENT,
+            OutboxEntry.post_id.is_not(None),
+            OutboxEntry.sent_at >= since,
+        )
+        .group_by(OutboxEntry.chat_id)
+    )
+    return {chat_id: RecentLoad(count, last) for chat_id, count, last in rows}
+
+
+# Post, Source and the rule's urgency are None for a notice, or a rule since deleted.
+def _alert_query() -> Select[OutboxEntry, Post, Source, Chat, bool]:
+    return (
+        select(OutboxEntry, Post, Source, Chat, WatchRule.urgent)
+        .join(Chat, Chat.id == OutboxEntry.chat_id)
+        .outerjoin(Post, Post.id == OutboxEntry.post_id)
+        .outerjoin(Source, Source.id == Post.source_id)
+        .outerjoin(WatchRule, WatchRule.id == OutboxEntry.rule_id)
+        .order_by(OutboxEntry.id)
+    )
+
+
+def _pending(
+    entry: OutboxEntry,
+    post: Post | None,
+    source: Source | None,
+    chat: Chat,
+    urgent: bool | None,
+    *,
+    now: datetime,
+) -> PendingAlert:
+    silent = not urgent and is_quiet(chat.quiet_start, chat.quiet_end, chat.timezone, now)
     if post is None or source is None:
-        return PendingAlert(entry.id, entry.chat_id, entry.attempts, notice=entry.notice or "")
+        return PendingAlert(
+            entry.id, entry.chat_id, entry.attempts, notice=entry.notice or "", silent=silent
+        )
     highlights = entry.highlights or {}
     return PendingAlert(
         id=entry.id,
@@ -78,26 +194,42 @@ def _pending(entry: OutboxEntry, post: Post | None, source: Source | None) -> Pe
         terms=tuple(highlights.get("terms", ())),
         regions=tuple(highlights.get("regions", ())),
         topics=tuple(highlights.get("topics", ())),
+        silent=silent,
     )
 
 
 async def mark_sent(
-    session: AsyncSession, entry_id: int, message_id: int | None, now: datetime
-) -> None:
-    await session.execute(
+    session: AsyncSession, entry_ids: Sequence[int], message_id: int | None, now: datetime
+) -> int:
+    """These entries went out in message `message_id` (one alert, or a digest of several).
+
+    Only entries still pending change: a digest may list an entry that was cancelled or
+    moved to a migrated chat while the digest was in flight.
+    """
+    result = await session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.id == entry_id)
+        .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING)
         .values(state=OutboxState.SENT, sent_at=now, message_id=message_id, last_error=None)
     )
+    return _rowcount(result)
 
 
 async def retry_later(
-    session: AsyncSession, entry_id: int, at: datetime, error: str, *, count_attempt: bool = True
+    session: AsyncSession,
+    entry_ids: Sequence[int],
+    at: datetime,
+    error: str,
+    *,
+    count_attempt: bool = True,
 ) -> None:
     values: dict[str, object] = {"next_attempt_at": at, "last_error": error}
     if count_attempt:
         values["attempts"] = OutboxEntry.attempts + 1
-    await session.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(**values))
+    await session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING)
+        .values(**values)
+    )
 
 
 async def deactivate_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
@@ -108,12 +240,18 @@ async def deactivate_chat(session: AsyncSession, chat_id: int, reason: str) -> i
         .where(OutboxEntry.chat_id == chat_id, OutboxEntry.state == OutboxState.PENDING)
         .values(state=OutboxState.CANCELLED, cancel_reason=reason[:256])
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return _rowcount(result)
 
 
-async def cancel_entry(session: AsyncSession, entry_id: int, reason: str) -> None:
-    await session.execute(
+async def cancel_entries(session: AsyncSession, entry_ids: Sequence[int], reason: str) -> int:
+    result = await session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.id == entry_id)
+        .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING)
         .values(state=OutboxState.CANCELLED, cancel_reason=reason[:256])
     )
+    return _rowcount(result)
+
+
+def _rowcount(result: object) -> int:
+    # An UPDATE's CursorResult has rowcount; the async facade types it as plain Result.
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -5,8 +5,10 @@ outbox rows it causes are stored together or not at all: a crash between the two
 can neither lose an alert nor alert twice.
 
 Order per new post: skip posts already stored (same source and external id) → store
-the post → if it is fresh (inside the alert window) match it → one outbox row per
-chat that a rule of it hit.
+the post → find its story → if the story gained a source, every alert of the story is
+due for an edit (its revision goes up) → if the post is fresh (inside the alert
+window), match it → one outbox row per chat that a rule hit and that has not yet been
+alerted to this story.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from alerts.health import record_failure, record_success
 from alerts.models import OutboxEntry, Post, Source
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from alerts.rulebook import ChatHit, RuleBook
+    from alerts.storybook import StoryBook
     from monitors.poll import PollResult
     from monitors.post import Post as FetchedPost
 
@@ -53,6 +56,7 @@ async def record_poll(
     result: PollResult,
     *,
     rulebook: RuleBook,
+    storybook: StoryBook,
     config: PipelineConfig,
     now: datetime,
 ) -> Recorded:
@@ -67,7 +71,7 @@ async def record_poll(
             watchers=rulebook.chats_naming(source_names(source)),
         )
         return Recorded(0, 0)
-    recorder = _Recorder(session, source, rulebook, config, now)
+    recorder = _Recorder(session, source, rulebook, storybook, config, now)
     fresh = await _unseen(session, source, result.posts)
     alerts = 0
     for post in fresh:
@@ -94,6 +98,7 @@ class _Recorder:
     session: AsyncSession
     source: Source
     rulebook: RuleBook
+    storybook: StoryBook
     config: PipelineConfig
     now: datetime
 
@@ -101,7 +106,29 @@ class _Recorder:
         row = _post_row(self.source, post, self.now)
         self.session.add(row)
         await self.session.flush()
+        row.story_id = self.storybook.assign(row, self.now)
+        if row.story_id != row.id:
+            await self._story_grew(row)
         return await self._alert(row, post)
+
+    async def _story_grew(self, row: Post) -> None:
+        """A source new to the story: sent alerts of it are edited to name that source."""
+        same_source = await self.session.scalar(
+            select(Post.id)
+            .where(
+                Post.story_id == row.story_id,
+                Post.source_id == row.source_id,
+                Post.id != row.id,
+            )
+            .limit(1)
+        )
+        if same_source is not None:
+            return
+        await self.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.story_id == row.story_id)
+            .values(revision=OutboxEntry.revision + 1)
+        )
 
     async def edited_post(self, edit: FetchedPost) -> int:
         """An edited post keeps its identity; words added by the edit can still alert."""
@@ -129,7 +156,7 @@ class _Recorder:
             return 0
         already = set(
             await self.session.scalars(
-                select(OutboxEntry.chat_id).where(OutboxEntry.post_id == row.id)
+                select(OutboxEntry.chat_id).where(OutboxEntry.story_id == row.story_id)
             )
         )
         fresh_hits = [hit for hit in hits if hit.chat_id not in already]
@@ -169,6 +196,7 @@ def _post_row(source: Source, post: FetchedPost, now: datetime) -> Post:
         published_at=post.published_at,
         first_seen_at=now,
         baseline=False,
+        forwarded_url=post.forwarded_url,
     )
 
 
@@ -182,6 +210,7 @@ def _outbox_rows(post: Post, text: str, hits: list[ChatHit], now: datetime) -> l
         OutboxEntry(
             chat_id=hit.chat_id,
             post_id=post.id,
+            story_id=post.story_id,
             rule_id=hit.rule_id,
             created_at=now,
             next_attempt_at=now,

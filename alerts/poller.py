@@ -16,6 +16,7 @@ from alerts.models import utcnow
 from alerts.pipeline import PipelineConfig, record_poll
 from alerts.schedule import next_failure_check
 from alerts.sources import due_sources, source_ref
+from alerts.storybook import StoryBook
 from monitors.poll import Validators, poll
 
 if TYPE_CHECKING:
@@ -51,11 +52,16 @@ class Poller:
         self._telegram_web_url = telegram_web_url
         self._on_alerts = on_alerts
         self._slots = asyncio.Semaphore(CONCURRENT_POLLS)
+        self._storybook = StoryBook()
+        self._stories_current = False
 
     async def tick(self) -> int:
         """Poll every due source once; returns how many alerts were queued."""
         async with self._sessions() as session:
             await self._rulebook.sync(session)
+            if not self._stories_current:
+                await self._storybook.rebuild(session, utcnow())
+                self._stories_current = True
             due = await due_sources(session, utcnow())
         if not due:
             return 0
@@ -68,6 +74,8 @@ class Poller:
                 # A bug met by one source's posts must not stop every other source;
                 # its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
+                # The story window may hold posts the rollback removed.
+                self._stories_current = False
                 await self._postpone(source)
 
         if alerts:
@@ -82,6 +90,7 @@ class Poller:
                 merged,
                 result,
                 rulebook=self._rulebook,
+                storybook=self._storybook,
                 config=self._config,
                 now=utcnow(),
             )

@@ -70,7 +70,7 @@ class RuleBook:
                     WatchRule.created_at,
                 )
                 .join(Chat, Chat.id == WatchRule.chat_id)
-                .where(Chat.active.is_(True))
+                .where(Chat.active.is_(True), Chat.paused.is_(False))
             )
         ).all()
         current = {row.id for row in rows}

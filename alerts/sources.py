@@ -89,7 +89,11 @@ async def add_source(
             source = _new_source(ref, result, utcnow(), poll_interval)
             session.add(source)
             await session.flush()
-            session.add_all(_baseline_rows(source, result))
+            baseline = _baseline_rows(source, result)
+            session.add_all(baseline)
+            await session.flush()
+            for row in baseline:
+                row.story_id = row.id
     except IntegrityError:
         # Someone added the same source while we were fetching it.
         async with sessions() as session:

@@ -27,8 +27,11 @@ from alerts.pipeline import PipelineConfig
 from alerts.poller import Poller
 from alerts.rulebook import RuleBook
 from alerts.watch import replace_console_rules
+from bot.activity import ChatTracker
 from bot.delivery import DeliveryWorker
-from bot.handlers import sources, start, watching
+from bot.handlers import chat_settings, history, sources, start, watching
+from bot.i18n import ChatLanguage, build_i18n
+from bot.menu import publish_commands
 from bot.replies import WaitOutFloodControl
 from bot.senders import ConsoleSender, Sender, TelegramSender
 from monitors.fetcher import Fetcher
@@ -64,9 +67,21 @@ def build_dispatcher(
     lexicon: Lexicon,
     fetcher: Fetcher,
 ) -> Dispatcher:
-    dispatcher = Dispatcher(sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings)
+    i18n = build_i18n()
+    dispatcher = Dispatcher(
+        sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
+    )
+    tracker = ChatTracker(sessions)
+    dispatcher.message.outer_middleware(tracker)
+    dispatcher.channel_post.outer_middleware(tracker)
+    ChatLanguage(i18n, sessions).setup(dispatcher)
+    dispatcher.startup.register(publish_commands)
     dispatcher.include_routers(
-        start.build_router(), watching.build_router(), sources.build_router(settings.admins)
+        start.build_router(),
+        watching.build_router(),
+        chat_settings.build_router(),
+        history.build_router(),
+        sources.build_router(settings.admins),
     )
     return dispatcher
 
@@ -90,7 +105,7 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
             if client is not None:
                 stack.push_async_callback(client.session.close)
         sender: Sender = TelegramSender(courier) if courier is not None else ConsoleSender(out)
-        delivery = DeliveryWorker(sessions, sender)
+        delivery = DeliveryWorker(sessions, sender, digest_after=settings.digest_after)
         poller = Poller(
             sessions,
             fetcher,

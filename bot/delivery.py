@@ -1,123 +1,341 @@
 """The delivery worker: drains the outbox into a `Sender`, obeying Telegram's limits.
 
 Contract:
-- oldest first per chat; a chat waits at least its interval between messages (1 s for
-  a private chat, 3 s for a group or channel, i.e. 20 a minute), and the whole bot
-  sends at most `GLOBAL_RATE` messages a second;
-- flood control (429) delays that chat by `retry_after`, and the same message is sent
-  again; temporary failures retry with exponential backoff; a chat that is gone is
-  deactivated and its pending alerts cancelled; a message Telegram will never accept
-  is cancelled with the reason. Nothing is dropped silently.
-- `run` returns when `stop` is set, after finishing the message in flight.
+- Fair. A round takes every active, unpaused chat with due entries (one row per chat,
+  see `alerts.outbox.ready_heads`), orders them by when each last had a turn (never
+  first, then oldest entry) and gives each at most one message; a round is about a
+  second's worth of messages. A chat with a thousand pending alerts takes one turn
+  like any other, and a new chat's first alert goes in the next round. Within a chat,
+  due entries go oldest first.
+- Paced by `bot.pacing`: under 30 messages a second overall, 1 a second per private
+  chat, 20 a minute per group or channel. Sends overlap (a slow answer does not hold
+  up other chats), but a chat never has two messages in flight.
+- Paused chats are skipped, their entries stay pending. During quiet hours messages
+  go silently unless an urgent rule caused them (`PendingAlert.silent`).
+- Digest: a chat that was sent `digest_after` alerts or more in the last hour gets
+  the rest as a digest every `digest_interval` (`bot.digest`); its entries are marked
+  sent with the id of the message that listed them. Notices never go in a digest.
+- Errors (`bot.senders`), each ending with the entry sent, cancelled with a reason,
+  or pending:
+  429: the chat waits `retry_after`, then the same message goes again. The whole bot
+  waits instead when the refused request named no chat, or when two different chats
+  are refused within a second: Telegram's answer does not say which limit was hit,
+  and our own pacing makes a per-chat 429 rare (another client, such as the command
+  replies, used the chat's quota) and two at once likely the bot's.
+  5xx, timeouts, connection errors: the entry waits 2, 4, 8, … s (at most
+  `max_backoff`), counted in its attempts, then goes again.
+  Chat gone (403, chat not found): the chat is deactivated and its pending entries
+  cancelled with Telegram's reason. Group upgraded: `alerts.chats.migrate_chat`,
+  and the same message goes to the supergroup in the next round.
+  Refused for good (any other 400): that entry is cancelled with the reason.
+- `run` returns when `stop` is set, after the messages in flight are finished;
+  `drain_once` runs one round and waits for its messages.
+
+Past the usual module size on purpose: choosing, launching and settling a send share
+the worker's in-memory state (in flight, turns, holds), which is clearer in one class.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
 
+from alerts.chats import migrate_chat
 from alerts.models import utcnow
-from alerts.outbox import cancel_entry, deactivate_chat, due_alerts, mark_sent, retry_later
-from bot.senders import ChatUnavailable, MessageRejected, RetryAfter, TemporaryFailure
+from alerts.outbox import (
+    PendingAlert,
+    cancel_entries,
+    chat_backlog,
+    deactivate_chat,
+    load_alerts,
+    mark_sent,
+    ready_heads,
+    recent_load,
+    retry_later,
+)
+from bot.digest import DigestPart, DigestSchedule, build_digest
+from bot.pacing import TELEGRAM_PACING, Pacer, Pacing
+from bot.senders import (
+    ChatMigrated,
+    ChatUnavailable,
+    DeliveryError,
+    MessageRejected,
+    RetryAfter,
+    TemporaryFailure,
+)
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from alerts.outbox import PendingAlert
+    from alerts.outbox import ChatHead
     from bot.senders import Sender
 
 log = structlog.get_logger(__name__)
 
-GLOBAL_RATE = 25.0
-PRIVATE_INTERVAL = 1.05
-GROUP_INTERVAL = 3.05
-BATCH = 100
-IDLE_WAIT = 1.0
-MAX_BACKOFF = 600.0
+MAX_ROUND = 100
+DIGEST_WINDOW = timedelta(hours=1)
+# Bounds one digest's query and memory; a larger backlog goes in the next digest.
+DIGEST_LIMIT = 1000
+# Two chats refused within this many seconds: the bot's limit, not theirs.
+GLOBAL_429_SPAN = 1.0
+
+# One message to send: an alert or notice, or one part of a digest.
+Message = PendingAlert | DigestPart
 
 
 class DeliveryWorker:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sender: Sender) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: Sender,
+        *,
+        digest_after: int = 60,
+        digest_interval: float = 600.0,
+        pacing: Pacing = TELEGRAM_PACING,
+        backoff: float = 2.0,
+        max_backoff: float = 600.0,
+        idle_wait: float = 1.0,
+        max_in_flight: int = 64,
+    ) -> None:
         self._sessions = sessions
         self._sender = sender
+        self._digests = DigestSchedule(digest_after, timedelta(seconds=digest_interval))
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._idle_wait = idle_wait
+        self._pacer = Pacer(pacing if sender.paced else Pacing.unlimited())
+        rate = self._pacer.pacing.global_rate
+        self._round_size = MAX_ROUND if math.isinf(rate) else max(1, min(MAX_ROUND, int(rate)))
+        self._slots = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
-        self._next_send_at: dict[int, float] = {}
-        self._last_global = 0.0
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # When each chat's last send was settled, to skip chats read before that.
+        self._settled: dict[int, float] = {}
+        self._turns: dict[int, float] = {}
+        self._next_check = math.inf
+        self._last_429: tuple[int, float] | None = None
+        self._crash: BaseException | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            sent = await self.drain_once(stop)
-            if sent:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(IDLE_WAIT):
-                    await _first_of(self._wake, stop)
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                if not await self._round(stop):
+                    await self._idle(stop)
+                self._raise_crash()
+        finally:
+            await self._finish_in_flight()
+        self._raise_crash()
 
     async def drain_once(self, stop: asyncio.Event | None = None) -> int:
-        """Send what is due and whose chat may receive now; returns how many were handled."""
-        async with self._sessions() as session:
-            due = await due_alerts(session, utcnow(), BATCH)
-        handled = 0
-        for alert in due:
-            if stop is not None and stop.is_set():
-                break
-            if time.monotonic() < self._next_send_at.get(alert.chat_id, 0.0):
-                continue
-            await self._pace_globally()
-            await self._deliver(alert)
-            handled += 1
-        return handled
-
-    async def _pace_globally(self) -> None:
-        wait = self._last_global + 1 / GLOBAL_RATE - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_global = time.monotonic()
-
-    async def _deliver(self, alert: PendingAlert) -> None:
-        interval = PRIVATE_INTERVAL if alert.chat_id > 0 else GROUP_INTERVAL
-        self._next_send_at[alert.chat_id] = time.monotonic() + interval
+        """One round: send what is due to chats that may receive now; returns how many."""
         try:
-            message_id = await self._sender.send(alert)
-        except RetryAfter as exc:
-            self._next_send_at[alert.chat_id] = time.monotonic() + exc.seconds
-            await self._retry(alert, exc.seconds, str(exc), count_attempt=False)
-        except ChatUnavailable as exc:
+            launched = await self._round(stop)
+        finally:
+            await self._finish_in_flight()
+        self._raise_crash()
+        return launched
+
+    async def _round(self, stop: asyncio.Event | None) -> int:
+        snapshot = time.monotonic()
+        now = utcnow()
+        async with self._sessions() as session:
+            heads = await ready_heads(session, now)
+            chosen = self._choose(heads, snapshot)
+            messages = await self._prepare(session, chosen, now) if chosen else []
+        for launched, message in enumerate(messages):
+            # A slot further off than `idle_wait` (the bot is held after a 429) ends the
+            # round, so that `stop` and a shutdown's last drain are never kept waiting.
+            stopping = stop is not None and stop.is_set()
+            if stopping or not await self._pacer.take_slot(max_wait=self._idle_wait):
+                self._put_back(messages[launched:])
+                return launched
+            await self._slots.acquire()
+            self._launch(message)
+        return len(messages)
+
+    def _choose(self, heads: list[ChatHead], snapshot: float) -> list[ChatHead]:
+        """The chats to serve this round, least recently served first."""
+        now = time.monotonic()
+        waiting = {head.chat_id for head in heads}
+        # A chat with nothing due forgets its place: its next alert is served first.
+        self._turns = {chat: at for chat, at in self._turns.items() if chat in waiting}
+        self._settled = {chat: at for chat, at in self._settled.items() if at >= snapshot}
+        self._digests.keep_only(waiting)
+        self._pacer.forget_idle()
+        ready, later = [], []
+        for head in heads:
+            chat = head.chat_id
+            if chat in self._in_flight or chat in self._settled:
+                continue  # in flight, or settled after `heads` was read: next round
+            at = self._pacer.ready_at(chat)
+            if head.notice_id is None:
+                at = max(at, self._digests.due_at(chat))
+            if at > now:
+                later.append(at)
+            else:
+                ready.append(head)
+        self._next_check = min(later, default=math.inf)
+        ready.sort(key=lambda head: (self._turns.get(head.chat_id, -math.inf), head.first_id))
+        chosen = ready[: self._round_size]
+        for head in chosen:
+            self._turns[head.chat_id] = now
+        return chosen
+
+    async def _prepare(
+        self, session: AsyncSession, chosen: list[ChatHead], now: datetime
+    ) -> list[Message]:
+        """Per chosen chat: its oldest entry, its digest's next part, or nothing yet."""
+        counted = [head.chat_id for head in chosen if not head.starts_with_notice]
+        loads = await recent_load(session, counted, now - DIGEST_WINDOW)
+        messages: dict[int, Message] = {}
+        singles: list[int] = []
+        for head in chosen:
+            chat, load = head.chat_id, loads.get(head.chat_id)
+            if part := self._digests.next_part(chat):
+                messages[chat] = part
+            elif head.starts_with_notice or load is None or not self._digests.applies(load):
+                singles.append(head.first_id)
+            elif (wait := self._digests.due_in(load, now)) <= 0:
+                backlog = await chat_backlog(session, chat, now, DIGEST_LIMIT)
+                if part := self._digests.start(build_digest(chat, backlog)):
+                    messages[chat] = part
+            elif head.notice_id is not None:
+                singles.append(head.notice_id)
+            else:
+                self._digests.wait(chat, wait)
+        for alert in await load_alerts(session, singles, now):
+            messages[alert.chat_id] = alert
+        return [messages[head.chat_id] for head in chosen if head.chat_id in messages]
+
+    def _put_back(self, messages: list[Message]) -> None:
+        """Chosen but not launched: first in line next round, digest parts kept."""
+        for message in reversed(messages):
+            self._turns.pop(message.chat_id, None)
+            if isinstance(message, DigestPart):
+                self._digests.put_back(message)
+
+    def _launch(self, message: Message) -> None:
+        chat = message.chat_id
+        task = asyncio.create_task(self._deliver(message), name=f"deliver-{chat}")
+        self._in_flight[chat] = task
+        task.add_done_callback(partial(self._landed, chat))
+
+    def _landed(self, chat_id: int, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(chat_id, None)
+        self._settled[chat_id] = time.monotonic()
+        self._slots.release()
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None and self._crash is None:
+            self._crash = task.exception()
+
+    async def _deliver(self, message: Message) -> None:
+        self._pacer.record(message.chat_id)
+        try:
+            if isinstance(message, DigestPart):
+                message_id = await self._sender.send_digest(message)
+            else:
+                message_id = await self._sender.send(message)
+        except DeliveryError as exc:
+            await self._failed(message, exc)
+            return
+        async with self._sessions.begin() as session:
+            await mark_sent(session, _entry_ids(message), message_id, utcnow())
+        event = "digest_sent" if isinstance(message, DigestPart) else "alert_sent"
+        log.info(event, outbox=_entry_ids(message), chat=message.chat_id, message=message_id)
+
+    async def _failed(self, message: Message, exc: DeliveryError) -> None:
+        chat, ids = message.chat_id, _entry_ids(message)
+        if isinstance(exc, RetryAfter):
+            await self._flood_wait(message, exc)
+        elif isinstance(exc, ChatMigrated):
+            await self._migrate(chat, exc.new_chat_id)
+        elif isinstance(exc, ChatUnavailable):
+            self._digests.drop(chat)
             async with self._sessions.begin() as session:
-                cancelled = await deactivate_chat(session, alert.chat_id, str(exc))
-            log.warning(
-                "chat_deactivated", chat=alert.chat_id, reason=str(exc), cancelled=cancelled
-            )
-        except MessageRejected as exc:
+                cancelled = await deactivate_chat(session, chat, str(exc))
+            log.warning("chat_deactivated", chat=chat, reason=str(exc), cancelled=cancelled)
+        elif isinstance(exc, MessageRejected):
             async with self._sessions.begin() as session:
-                await cancel_entry(session, alert.id, str(exc))
-            log.error("alert_rejected", outbox=alert.id, chat=alert.chat_id, reason=str(exc))
-        except TemporaryFailure as exc:
-            backoff = min(2.0 ** (alert.attempts + 1), MAX_BACKOFF)
-            await self._retry(alert, backoff, str(exc))
+                await cancel_entries(session, ids, str(exc))
+            log.error("alert_rejected", outbox=ids, chat=chat, reason=str(exc))
+        elif isinstance(exc, TemporaryFailure):
+            self._digests.drop(chat)
+            backoff = min(self._backoff * 2.0**message.attempts, self._max_backoff)
+            await self._retry(message, backoff, str(exc), count_attempt=True)
         else:
-            async with self._sessions.begin() as session:
-                await mark_sent(session, alert.id, message_id, utcnow())
-            log.info("alert_sent", outbox=alert.id, chat=alert.chat_id, message=message_id)
+            raise TypeError(f"unexpected delivery error {exc!r}") from exc
+
+    async def _flood_wait(self, message: Message, exc: RetryAfter) -> None:
+        chat, now = message.chat_id, time.monotonic()
+        last, self._last_429 = self._last_429, (chat, now)
+        whole_bot = exc.whole_bot or (
+            last is not None and last[0] != chat and now - last[1] < GLOBAL_429_SPAN
+        )
+        if whole_bot:
+            self._pacer.hold_all(exc.seconds)
+        else:
+            self._pacer.hold(chat, exc.seconds)
+        log.warning("delivery_flood_wait", chat=chat, after=exc.seconds, whole_bot=whole_bot)
+        if isinstance(message, DigestPart):
+            self._digests.put_back(message)  # not sent: it goes first when the chat may
+        else:
+            await self._retry(message, exc.seconds, str(exc), count_attempt=False)
+
+    async def _migrate(self, chat_id: int, new_chat_id: int) -> None:
+        self._digests.drop(chat_id)
+        async with self._sessions.begin() as session:
+            moved = await migrate_chat(session, chat_id, new_chat_id)
+        log.warning(
+            "chat_migrated",
+            chat=chat_id,
+            new_chat=new_chat_id,
+            rules=moved.rules,
+            entries=moved.entries,
+            duplicates=moved.duplicates,
+        )
+        self._wake.set()
 
     async def _retry(
-        self, alert: PendingAlert, seconds: float, error: str, *, count_attempt: bool = True
+        self, message: Message, seconds: float, error: str, *, count_attempt: bool
     ) -> None:
         at = utcnow() + timedelta(seconds=seconds)
+        ids = _entry_ids(message)
         async with self._sessions.begin() as session:
-            await retry_later(session, alert.id, at, error, count_attempt=count_attempt)
+            await retry_later(session, ids, at, error, count_attempt=count_attempt)
         log.warning(
-            "alert_retry_scheduled", outbox=alert.id, chat=alert.chat_id, after=seconds, error=error
+            "alert_retry_scheduled", outbox=ids, chat=message.chat_id, after=seconds, error=error
         )
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        wait = min(self._idle_wait, max(0.01, self._next_check - time.monotonic()))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await _first_of(self._wake, stop)
+
+    async def _finish_in_flight(self) -> None:
+        await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
+
+    def _raise_crash(self) -> None:
+        if self._crash is not None:
+            crash, self._crash = self._crash, None
+            raise crash
+
+
+def _entry_ids(message: Message) -> list[int]:
+    return list(message.entry_ids) if isinstance(message, DigestPart) else [message.id]
 
 
 async def _first_of(*events: asyncio.Event) -> None:

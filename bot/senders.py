@@ -1,14 +1,21 @@
 """Where alerts go: a Telegram chat through aiogram, or the terminal.
 
-Error tree, translated here from aiogram's exceptions so the delivery worker knows
-only ours:
+A sender sends one message per call: an alert, or one part of a digest. Error tree,
+translated here from aiogram's exceptions so the delivery worker knows only ours:
 
     DeliveryError
-    ├── RetryAfter(seconds)        Telegram's flood control: wait, send the same again
-    ├── ChatUnavailable(reason)    blocked, kicked, deactivated, chat not found
-    ├── ChatMigrated(new_chat_id)  a group became a supergroup
-    ├── MessageRejected(reason)    Telegram will never take this message as it is
-    └── TemporaryFailure           5xx, timeouts, connection errors: retry with backoff
+    ├── RetryAfter(seconds, whole_bot)  Telegram's flood control: wait, send the same again
+    ├── ChatUnavailable(reason)         blocked, kicked, deactivated, chat not found
+    ├── ChatMigrated(new_chat_id)       a group became a supergroup
+    ├── MessageRejected(reason)         Telegram will never take this message as it is
+    └── TemporaryFailure                5xx, timeouts, connection errors, undecodable
+                                        answers: retry with backoff
+
+`RetryAfter.whole_bot` is set when the refused request named no chat: Telegram's
+429 description is the same for a chat's limit and the bot's, so a request to a
+chat reports a chat limit and the worker decides whether it was global (see
+`bot.delivery`). HTML that Telegram cannot parse is sent again as plain text and
+logged, not refused: the alert matters more than its bold type.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 import structlog
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -32,6 +40,7 @@ if TYPE_CHECKING:
     from aiogram import Bot
 
     from alerts.outbox import PendingAlert
+    from bot.digest import DigestPart
 
 log = structlog.get_logger(__name__)
 
@@ -43,9 +52,11 @@ class DeliveryError(Exception):
 
 
 class RetryAfter(DeliveryError):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"flood control: retry after {seconds} s")
+    def __init__(self, seconds: float, *, whole_bot: bool = False) -> None:
+        scope = "bot" if whole_bot else "chat"
+        super().__init__(f"flood control ({scope}): retry after {seconds} s")
         self.seconds = seconds
+        self.whole_bot = whole_bot
 
 
 class ChatUnavailable(DeliveryError):
@@ -67,12 +78,21 @@ class TemporaryFailure(DeliveryError):
 
 
 class Sender(Protocol):
+    @property
+    def paced(self) -> bool:
+        """Whether Telegram's rate limits apply to this sender's messages."""
+
     async def send(self, alert: PendingAlert) -> int | None:
         """Deliver one alert; returns the message id, or None where there is none."""
+
+    async def send_digest(self, part: DigestPart) -> int | None:
+        """Deliver one digest message; returns its id, or None where there is none."""
 
 
 class ConsoleSender:
     """Prints alerts, for running without a bot token."""
+
+    paced = False
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
@@ -81,47 +101,59 @@ class ConsoleSender:
         print(render_console(alert), file=self._out, flush=True)
         return None
 
+    async def send_digest(self, part: DigestPart) -> int | None:
+        print(part.plain, file=self._out, flush=True)
+        return None
+
 
 class TelegramSender:
+    paced = True
+
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
     async def send(self, alert: PendingAlert) -> int | None:
+        html, plain = render_alert(alert), render_alert_plain(alert)
+        return await self._send(alert.chat_id, html, plain, silent=alert.silent, outbox=alert.id)
+
+    async def send_digest(self, part: DigestPart) -> int | None:
+        return await self._send(
+            part.chat_id, part.html, part.plain, silent=part.silent, outbox=part.entry_ids[0]
+        )
+
+    async def _send(self, chat_id: int, html: str, plain: str, *, silent: bool, outbox: int) -> int:
         try:
-            return await self._send_html(alert)
+            return await self._post(chat_id, html, "HTML", silent=silent)
         except TelegramBadRequest as exc:
             if "can't parse entities" not in exc.message:
                 raise _translate(exc) from exc
-            log.error("alert_html_refused", outbox=alert.id, error=exc.message)
-        try:
-            message = await self._bot.send_message(
-                alert.chat_id,
-                render_alert_plain(alert),
-                parse_mode=None,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
+            log.error("alert_html_refused", outbox=outbox, chat=chat_id, error=exc.message)
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
-        return message.message_id
+        try:
+            return await self._post(chat_id, plain, None, silent=silent)
+        except TelegramAPIError as exc:
+            raise _translate(exc) from exc
 
-    async def _send_html(self, alert: PendingAlert) -> int:
+    async def _post(self, chat_id: int, text: str, parse_mode: str | None, *, silent: bool) -> int:
         try:
             message = await self._bot.send_message(
-                alert.chat_id,
-                render_alert(alert),
-                parse_mode="HTML",
+                chat_id,
+                text,
+                parse_mode=parse_mode,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                disable_notification=silent,
             )
-        except TelegramBadRequest:
-            raise
-        except TelegramAPIError as exc:
-            raise _translate(exc) from exc
+        except ClientDecodeError as exc:
+            # An answer that is not Bot API JSON: a proxy's error page, a cut connection.
+            raise TemporaryFailure(f"undecodable answer: {exc.message}") from exc
         return message.message_id
 
 
 def _translate(exc: TelegramAPIError) -> DeliveryError:
     if isinstance(exc, TelegramRetryAfter):
-        return RetryAfter(float(exc.retry_after))
+        whole_bot = getattr(exc.method, "chat_id", None) is None
+        return RetryAfter(float(exc.retry_after), whole_bot=whole_bot)
     if isinstance(exc, TelegramMigrateToChat):
         return ChatMigrated(exc.migrate_to_chat_id)
     if isinstance(exc, TelegramForbiddenError):

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     poll_interval: float = Field(default=60.0, ge=1.0)
     allow_private_networks: bool = False
     alert_window_hours: float = Field(default=6.0, gt=0)
+    # A chat past this many alerts in an hour gets the rest as a digest every 10 minutes.
+    digest_after: int = Field(default=60, ge=1)
 
     @field_validator("admins", mode="before")
     @classmethod

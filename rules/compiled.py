@@ -58,18 +58,43 @@ class Reported:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """What a hit says: the positive terms present, their region and topic keys."""
+
+    term_ids: tuple[int, ...]
+    texts: tuple[str, ...]
+    regions: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+def _report(found: tuple[Reported, ...]) -> Report:
+    return Report(
+        tuple(term.term_id for term in found),
+        tuple(term.text for term in found),
+        tuple(term.region for term in found if term.region is not None),
+        tuple(term.topic for term in found if term.topic is not None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     tree: Tree
     required: frozenset[int] | None  # set for a plain conjunction
     forbidden: frozenset[int]
     triggers: frozenset[int]
-    term_ids: tuple[int, ...]
     positive: tuple[Reported, ...]
+    full_report: Report  # every positive term: what a conjunction that holds reports
 
     def holds(self, present: AbstractSet[int]) -> bool:
         if self.required is not None:
             return self.required <= present and self.forbidden.isdisjoint(present)
         return _holds(self.tree, present)
+
+    def report(self, present: AbstractSet[int]) -> Report:
+        """What a hit reports, given that the rule holds."""
+        if self.required is not None:
+            return self.full_report
+        return _report(tuple(term for term in self.positive if term.term_id in present))
 
 
 def _holds(node: Tree, present: AbstractSet[int]) -> bool:
@@ -140,11 +165,12 @@ def compile_rule(rule: Rule, ids: dict[Term, int]) -> CompiledRule:
     conjunction = _conjunction(rule.root, ids)
     triggers = _triggers(rule.root, ids)
     positive = dict.fromkeys(term for term, negated in iter_terms(rule.root) if not negated)
+    reported = tuple(_reported(term, ids[term]) for term in positive)
     return CompiledRule(
         tree=_tree(rule.root, ids),
         required=conjunction[0] if conjunction else None,
         forbidden=conjunction[1] if conjunction else frozenset(),
         triggers=triggers[1] if triggers else frozenset(ids.values()),
-        term_ids=tuple(ids.values()),
-        positive=tuple(_reported(term, ids[term]) for term in positive),
+        positive=reported,
+        full_report=_report(reported),
     )

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, RUF003  -- Cyrillic text is the subject matter here, not a confusable
 """Regions and the places in them, in Russian, Ukrainian and English.
 
 Contract:

@@ -1,36 +1,42 @@
 """The shared index of every term of every active rule, and where terms occur in a post.
 
-Contract: a term (``rules.rule.Term``, except ``Source``) is compiled into *patterns*:
-sequences of single-word *atoms*, all of which must match adjacent words of the post.
-Atoms are ``("w", word)`` — the word in any form: the post word's surface or one of its
-lemmas equals the rule word's surface or lemma —, ``("p", prefix)`` — the post word
-starts with it — and ``("s", surface)`` — exactly that normalized word, used for the
-gazetteer's generated forms (``Курской``, ``Харкові``), which must not go through lemmas.
+Contract: a term (``rules.rule.Term``, except ``Source``) is compiled into *patterns*
+(``rules.patterns``): sequences of single-word *atoms*, all of which must match adjacent
+words of the post. Atoms are ``("w", word)`` — the word in any form: the post word's
+surface or one of its lemmas equals the rule word's surface or lemma —, ``("p", prefix)``
+— the post word starts with it — and ``("s", surface)`` — exactly that normalized word,
+used for the gazetteer's generated forms (``Курской``, ``Харкові``), which must not go
+through lemmas. A guarded pattern counts only when its guard admits the words as written
+and the word before them; a region's occurrences inside another region's longer name
+(its ``Blockers``) are dropped.
 
 Terms and atoms are shared between rules and reference-counted, so ``add``/``remove`` of
 one term costs its own patterns only. ``occurrences(text)`` tokenizes a post once and
 returns, for every term present, the character spans (in the original text) of its
 occurrences: the cost grows with the post and the terms it contains, not with the number
 of terms indexed. Two caches make repeated words cheap: raw word → normalized words and
-their lemma keys (kept), and raw word → matching atoms (cleared when the atoms change).
+their lemma keys (kept), and raw word → matching atoms (cleared when the atoms change);
+with them warm, a post is split and looked up in C, and Python touches only its words
+that some rule mentions.
 """
-
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001, RUF003
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from itertools import accumulate
+from typing import TYPE_CHECKING, cast
 
 from rules.patterns import AtomKey, Blockers, PatternCompiler
 from rules.rule import Region, Term
-from rules.text import WORD_RE, is_acronym, normalize_word
+from rules.text import is_acronym, iter_raw_words, normalize_word, raw_words, split_raw_words
 
 if TYPE_CHECKING:
     from rules.lexicon import GuardLike, Lexicon
 
 Span = tuple[int, int]
+# Cached atoms of a raw word: 1 when it is one word in no rule (most words), its atoms when
+# it is one word in some rule, a tuple of atoms per word when it normalizes to 0 or 2+.
+_Cached = int | frozenset[int] | tuple[frozenset[int], ...]
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
@@ -53,9 +59,11 @@ class TermIndex:
         self._atom_lookup_keys: dict[int, tuple[str, ...]] = {}
         self._by_key: dict[str, set[int]] = {}
         self._prefix_lengths: Counter[int] = Counter()
-        self._starts: dict[int, list[_Start]] = {}
+        # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
+        # The split keeps the common case — a one-word term — to one list extension.
+        self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
         self._words: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
-        self._atoms: dict[str, tuple[frozenset[int], ...]] = {}
+        self._atoms: dict[str, _Cached] = {}
         self._next_id = 0
 
     def __len__(self) -> int:
@@ -72,7 +80,11 @@ class TermIndex:
             for pattern in self._compiler.patterns(term):
                 atoms = tuple(self._acquire_atom(atom) for atom in pattern.atoms)
                 starts.append((atoms, term_id, pattern.guard))
-                self._starts.setdefault(atoms[0], []).append((atoms[1:], term_id, pattern.guard))
+                singles, longer = self._starts.setdefault(atoms[0], ([], []))
+                if len(atoms) == 1 and pattern.guard is None:
+                    singles.append(term_id)
+                else:
+                    longer.append((atoms[1:], term_id, pattern.guard))
             self._term_patterns[term_id] = starts
             if isinstance(term, Region):
                 self._blocked[self.acquire(Blockers(term.key))] = term_id
@@ -86,9 +98,12 @@ class TermIndex:
             return
         del self._term_refs[term_id], self._term_ids[term]
         for atoms, _, guard in self._term_patterns.pop(term_id):
-            starts = self._starts[atoms[0]]
-            starts.remove((atoms[1:], term_id, guard))
-            if not starts:
+            singles, longer = self._starts[atoms[0]]
+            if len(atoms) == 1 and guard is None:
+                singles.remove(term_id)
+            else:
+                longer.remove((atoms[1:], term_id, guard))
+            if not singles and not longer:
                 del self._starts[atoms[0]]
             for atom in atoms:
                 self._release_atom(atom)
@@ -166,52 +181,82 @@ class TermIndex:
                 found.update(by_key.get(f"p{word[:length]}", ()))
         return frozenset(found) if found else _NO_ATOMS
 
-    def _raw_atoms(self, raw: str) -> tuple[frozenset[int], ...]:
+    def _raw_atoms(self, raw: str) -> _Cached:
+        """Atoms of the normalized word(s) of ``raw`` (see ``_Cached``)."""
         atoms = self._atoms.get(raw)
         if atoms is None:
             if len(self._atoms) >= _CACHE_LIMIT:
                 self._atoms.clear()
-            atoms = self._atoms[raw] = tuple(
-                self._word_atoms(word, keys) for word, keys in self._analyze(raw)
-            )
+            found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
+            atoms = self._atoms[raw] = found if len(found) != 1 else found[0] or 1
         return atoms
 
     def occurrences(self, text: str) -> dict[int, list[Span]]:
         """Term id → spans of its occurrences in ``text`` (terms absent from it omitted)."""
-        positions: list[frozenset[int]] = []
-        spans: list[Span] = []
-        raw_atoms = self._atoms.get
-        for found in WORD_RE.finditer(text):
-            atoms = raw_atoms(found.group())
-            if atoms is None:
-                atoms = self._raw_atoms(found.group())
-            for word_atoms in atoms:
-                positions.append(word_atoms)
-                spans.append(found.span())
+        # Tokenizing, looking words up and finding offsets all run in C (split, map,
+        # accumulate); Python only touches the few words that are in some rule.
+        parts = split_raw_words(text)
+        raws = parts[1::2]
+        values: list[_Cached | None] = list(map(self._atoms.get, raws))
+        if None in values:
+            values = [self._raw_atoms(raw) for raw in raws]
+        hot = [index for index, value in enumerate(values) if value.__class__ is not int]
+        if any(values[index].__class__ is tuple for index in hot):
+            return self._occurrences_word_by_word(text)
+        ends = list(accumulate(map(len, parts)))
+        positions = {index: cast("frozenset[int]", values[index]) for index in hot}
+        spans = {index: (ends[2 * index], ends[2 * index + 1]) for index in hot}
+        return self._scan(text, positions, spans)
+
+    def _occurrences_word_by_word(self, text: str) -> dict[int, list[Span]]:
+        """``occurrences`` for posts with a word that normalizes to several (``½``)."""
+        positions: dict[int, frozenset[int]] = {}
+        spans: dict[int, Span] = {}
+        index = 0
+        for found in iter_raw_words(text):
+            atoms = self._raw_atoms(found.group())
+            for word_atoms in atoms if isinstance(atoms, tuple) else (atoms,):
+                if isinstance(word_atoms, frozenset):
+                    positions[index] = word_atoms
+                    spans[index] = found.span()
+                index += 1
+        return self._scan(text, positions, spans)
+
+    def _scan(
+        self, text: str, positions: dict[int, frozenset[int]], spans: dict[int, Span]
+    ) -> dict[int, list[Span]]:
         hits: dict[int, list[Span]] = {}
         starts = self._starts
-        for index, word_atoms in enumerate(positions):
+        for index, word_atoms in positions.items():
             for atom in word_atoms:
-                for tail, term_id, guard in starts.get(atom, ()):
-                    last = index + len(tail)
-                    if tail and (
-                        last >= len(positions)
-                        or any(a not in positions[index + 1 + k] for k, a in enumerate(tail))
-                    ):
-                        continue
-                    span = (spans[index][0], spans[last][1])
-                    if guard is None or guard.admits(
-                        text[span[0] : span[1]], _previous(text, spans, index)
-                    ):
-                        hits.setdefault(term_id, []).append(span)
+                found_here = starts.get(atom)
+                if found_here is None:
+                    continue
+                singles, longer = found_here
+                for term_id in singles:
+                    hits.setdefault(term_id, []).append(spans[index])
+                for tail, term_id, guard in longer:
+                    if self._completes(tail, positions, index):
+                        span = (spans[index][0], spans[index + len(tail)][1])
+                        if guard is None or guard.admits(
+                            text[span[0] : span[1]], _previous(text, span[0])
+                        ):
+                            hits.setdefault(term_id, []).append(span)
         self._unblock(hits)
         return hits
 
+    @staticmethod
+    def _completes(tail: tuple[int, ...], positions: dict[int, frozenset[int]], index: int) -> bool:
+        """Whether the words after ``index`` match the rest of a pattern."""
+        empty = _NO_ATOMS
+        return all(atom in positions.get(index + 1 + k, empty) for k, atom in enumerate(tail))
+
     def _unblock(self, hits: dict[int, list[Span]]) -> None:
         """Drop region occurrences inside another region's longer name."""
-        for blockers_id, region_id in self._blocked.items():
-            blocked = hits.pop(blockers_id, None)
-            if blocked is None or region_id not in hits:
+        for blockers_id in self._blocked.keys() & hits.keys():
+            blocked = hits.pop(blockers_id)
+            region_id = self._blocked[blockers_id]
+            if region_id not in hits:
                 continue
             kept = [
                 (start, end)
@@ -224,15 +269,13 @@ class TermIndex:
                 del hits[region_id]
 
 
-def _previous(text: str, spans: list[Span], index: int) -> str | None:
-    """The word before word ``index``, or None when it opens the text or a sentence."""
-    if index == 0:
+def _previous(text: str, start: int) -> str | None:
+    """The word before ``start``, or None when a form there opens the text or a sentence."""
+    words = raw_words(text, 0, start)
+    if not words:
         return None
-    start, end = spans[index - 1]
-    word = text[start:end]
-    if (
-        _SENTENCE_END.intersection(text[end : spans[index][0]])
-        and word.casefold() not in _ABBREVIATIONS
-    ):
+    word = words[-1]
+    gap = text[text.rindex(word, 0, start) + len(word) : start]
+    if _SENTENCE_END.intersection(gap) and word.casefold() not in _ABBREVIATIONS:
         return None
     return word

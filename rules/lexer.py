@@ -13,9 +13,6 @@ Contract: ``lex(text)`` returns lexemes ending with an ``END`` lexeme, or raises
 A chunk ends at whitespace, a parenthesis, a quote or ``|``.
 """
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001, RUF002
-
 from __future__ import annotations
 
 import re

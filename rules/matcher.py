@@ -4,7 +4,8 @@ Contract:
 
 - ``Matcher(lexicon)`` holds the active rules; ``add(rule_id, rule)`` (replacing a rule
   already under that id) and ``remove(rule_id)`` (a no-op for an unknown id) are
-  incremental: they touch only the rule's own terms.
+  incremental: they touch only the rule's own terms. Equal rules (the same canonical
+  form, watched by many subscribers) are compiled and evaluated once.
 - ``match(text, sources=...)`` returns a ``RuleHit`` per matching rule, ordered by rule id.
   ``sources`` are the post's source names (``@kursk_gov``, a feed URL, its host) for
   ``source:`` terms. The post is tokenized once; the shared ``TermIndex`` finds the terms
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rules.compiled import CompiledRule, compile_rule
 from rules.index import Span, TermIndex
@@ -36,8 +37,10 @@ if TYPE_CHECKING:
     from rules.lexicon import Lexicon
 
 
-@dataclass(frozen=True, slots=True)
-class RuleHit:
+class RuleHit(NamedTuple):
+    """One rule matching one post. A named tuple, not a frozen dataclass: a post makes
+    one per matching rule, and a frozen dataclass takes three times as long to build."""
+
     rule_id: int
     terms: tuple[str, ...]
     regions: tuple[str, ...]
@@ -45,13 +48,21 @@ class RuleHit:
     spans: tuple[Span, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Active:
+@dataclass(slots=True)
+class _Condition:
+    """A distinct rule, compiled once however many subscribers watch it."""
+
     rule: Rule
     compiled: CompiledRule
+    rule_ids: set[int]
+
+
+_SOURCE_CACHE_LIMIT = 10_000
 
 
 def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    if len(spans) == 1:
+        return (spans[0],)
     merged: list[Span] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -64,36 +75,54 @@ def _merge(spans: list[Span]) -> tuple[Span, ...]:
 class Matcher:
     def __init__(self, lexicon: Lexicon) -> None:
         self._index = TermIndex(lexicon)
-        self._rules: dict[int, _Active] = {}
-        self._triggered: dict[int, set[int]] = {}  # term id -> rules it may make true
+        self._rules: dict[int, int] = {}  # rule id -> condition id
+        self._condition_ids: dict[Rule, int] = {}
+        self._conditions: dict[int, _Condition] = {}
+        self._triggered: dict[int, set[int]] = {}  # term id -> conditions it may make true
         self._source_terms: dict[str, int] = {}
         self._source_refs: Counter[str] = Counter()
+        self._source_cache: dict[str, frozenset[str]] = {}  # a post's source name -> keys
+        self._next_condition = 0
 
     def __len__(self) -> int:
         return len(self._rules)
 
     def add(self, rule_id: int, rule: Rule) -> None:
         self.remove(rule_id)
+        condition_id = self._condition_ids.get(rule)
+        if condition_id is None:
+            condition_id = self._condition_ids[rule] = self._next_condition = (
+                self._next_condition + 1
+            )
+            self._conditions[condition_id] = _Condition(rule, self._compile(rule), set())
+            for term_id in self._conditions[condition_id].compiled.triggers:
+                self._triggered.setdefault(term_id, set()).add(condition_id)
+        self._conditions[condition_id].rule_ids.add(rule_id)
+        self._rules[rule_id] = condition_id
+
+    def _compile(self, rule: Rule) -> CompiledRule:
         ids = {term: self._index.acquire(term) for term in rule.terms}
         for term, term_id in ids.items():
             if isinstance(term, Source):
                 self._source_terms[term.name] = term_id
                 self._source_refs[term.name] += 1
-        compiled = compile_rule(rule, ids)
-        for term_id in compiled.triggers:
-            self._triggered.setdefault(term_id, set()).add(rule_id)
-        self._rules[rule_id] = _Active(rule, compiled)
+        return compile_rule(rule, ids)
 
     def remove(self, rule_id: int) -> None:
-        active = self._rules.pop(rule_id, None)
-        if active is None:
+        condition_id = self._rules.pop(rule_id, None)
+        if condition_id is None:
             return
-        for term_id in active.compiled.triggers:
-            rules = self._triggered[term_id]
-            rules.discard(rule_id)
-            if not rules:
+        condition = self._conditions[condition_id]
+        condition.rule_ids.discard(rule_id)
+        if condition.rule_ids:
+            return
+        del self._conditions[condition_id], self._condition_ids[condition.rule]
+        for term_id in condition.compiled.triggers:
+            conditions = self._triggered[term_id]
+            conditions.discard(condition_id)
+            if not conditions:
                 del self._triggered[term_id]
-        for term in active.rule.terms:
+        for term in condition.rule.terms:
             if isinstance(term, Source):
                 self._source_refs[term.name] -= 1
                 if not self._source_refs[term.name]:
@@ -102,41 +131,51 @@ class Matcher:
 
     def match(self, text: str, *, sources: Collection[str] = ()) -> list[RuleHit]:
         occurrences = self._index.occurrences(text)
-        for key in post_source_keys(sources) if sources else ():
-            term_id = self._source_terms.get(key)
-            if term_id is not None:
-                occurrences[term_id] = []
+        for name in sources:
+            for key in self._source_keys(name):
+                term_id = self._source_terms.get(key)
+                if term_id is not None:
+                    occurrences[term_id] = []
         present = set(occurrences)
+        hits: list[RuleHit] = []
+        conditions = self._conditions
+        for condition_id in self._candidates(present):
+            condition = conditions[condition_id]
+            compiled = condition.compiled
+            required = compiled.required
+            # CompiledRule.holds, inlined for the common plain conjunction: this is the loop.
+            if required is not None:
+                if not required <= present or not compiled.forbidden.isdisjoint(present):
+                    continue
+            elif not compiled.holds(present):
+                continue
+            report = compiled.report(present)
+            spans = _merge([span for i in report.term_ids for span in occurrences[i]])
+            texts, regions, topics = report.texts, report.regions, report.topics
+            hits += [
+                RuleHit(rule_id, texts, regions, topics, spans) for rule_id in condition.rule_ids
+            ]
+        hits.sort()  # by rule id: ids are unique, so tuple order never looks further
+        return hits
+
+    def _source_keys(self, name: str) -> frozenset[str]:
+        keys = self._source_cache.get(name)
+        if keys is None:
+            if len(self._source_cache) >= _SOURCE_CACHE_LIMIT:
+                self._source_cache.clear()
+            keys = self._source_cache[name] = post_source_keys((name,))
+        return keys
+
+    def _candidates(self, present: set[int]) -> set[int]:
+        """Conditions with a trigger among the terms present."""
         candidates: set[int] = set()
         triggered = self._triggered
         for term_id in present:
-            rules = triggered.get(term_id)
-            if rules:
-                candidates.update(rules)
-        hits = []
-        spans: dict[tuple[int, ...], tuple[Span, ...]] = {}  # per post: shared by rules
-        for rule_id in sorted(candidates):
-            compiled = self._rules[rule_id].compiled
-            if compiled.holds(present):
-                hits.append(_hit(rule_id, compiled, occurrences, spans))
-        return hits
+            waiting = triggered.get(term_id)
+            if waiting:
+                candidates.update(waiting)
+        return candidates
 
 
-def _hit(
-    rule_id: int,
-    compiled: CompiledRule,
-    occurrences: dict[int, list[Span]],
-    spans: dict[tuple[int, ...], tuple[Span, ...]],
-) -> RuleHit:
-    found = [term for term in compiled.positive if term.term_id in occurrences]
-    key = tuple(term.term_id for term in found)
-    merged = spans.get(key)
-    if merged is None:
-        merged = spans[key] = _merge([span for i in key for span in occurrences[i]])
-    return RuleHit(
-        rule_id=rule_id,
-        terms=tuple(term.text for term in found),
-        regions=tuple(term.region for term in found if term.region is not None),
-        topics=tuple(term.topic for term in found if term.topic is not None),
-        spans=merged,
-    )
+def _rule_id(hit: RuleHit) -> int:
+    return hit.rule_id

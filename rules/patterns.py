@@ -55,6 +55,7 @@ def _surface(form: _Words, guard: GuardLike | None = None) -> Pattern:
 class PatternCompiler:
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
+        self._region_forms: dict[str, list[tuple[_Words, GuardLike | None]]] = {}
         # Built on first use of Blockers: sub-sequence -> (longer form, its region, guard).
         self._containing: dict[_Words, list[tuple[_Words, str, GuardLike | None]]] | None = None
 
@@ -84,10 +85,14 @@ class PatternCompiler:
                 return []
 
     def _forms(self, key: str) -> list[tuple[_Words, GuardLike | None]]:
-        gazetteer = self._lexicon.gazetteer
-        plain = [(words(form), None) for form in gazetteer.forms(key)]
-        guarded = [(words(form), guard) for form, guard in gazetteer.guarded_forms(key).items()]
-        return [(form, guard) for form, guard in (*plain, *guarded) if form]
+        """The region's forms as normalized words, with their guards (cached: it is slow)."""
+        cached = self._region_forms.get(key)
+        if cached is None:
+            gazetteer = self._lexicon.gazetteer
+            plain = [(words(form), None) for form in gazetteer.forms(key)]
+            guarded = [(words(form), guard) for form, guard in gazetteer.guarded_forms(key).items()]
+            cached = self._region_forms[key] = [(f, g) for f, g in (*plain, *guarded) if f]
+        return cached
 
     def _blockers(self, key: str) -> list[Pattern]:
         own = {form for form, _ in self._forms(key)}

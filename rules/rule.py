@@ -13,9 +13,6 @@ Contract:
 - ``evaluate(node, present)`` decides a tree given which terms are present.
 """
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import re

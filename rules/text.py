@@ -2,6 +2,8 @@
 
 Contract:
 
+- ``raw_words``/``iter_raw_words``/``split_raw_words`` find the raw words (before
+  normalization) of a text; everything that splits text into words goes through them.
 - ``tokens(text)`` splits text into word tokens and returns each with its character
   offsets in the ORIGINAL text, so a match can be highlighted where the reader sees it.
   A word is a run of letters and digits (with combining marks); an apostrophe between two
@@ -20,21 +22,25 @@ Contract:
 Pure functions, no state: callers that need speed cache ``normalize_word`` by raw word.
 """
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001, RUF002, RUF003
-
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 APOSTROPHES = "'\u2019\u02bc\u2018`\u02bb\u2032"
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 # Combining marks are not \w in Python's re; a decomposed "й" (и + U+0306) must stay one word.
 _MARKS = "\u0300-\u036f\u0483-\u0489"
-_WORD = rf"(?:[^\W_]|[{_MARKS}])+"
-WORD_RE = re.compile(rf"{_WORD}(?:[{APOSTROPHES}]{_WORD})*")
+_WORD = rf"[\w{_MARKS}]+"
+# "_" is \w to re but separates words here (kursk_gov): it is blanked before matching,
+# which keeps every offset and runs twice as fast as the class [^\W_] would.
+_WORD_RE = re.compile(rf"{_WORD}(?:[{APOSTROPHES}]{_WORD})*")
+_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
 _NON_WORD_RE = re.compile(rf"[^\w'{_MARKS}]+|_+")
 _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 _DASH_TABLE = str.maketrans(dict.fromkeys(DASHES, "-"))
@@ -45,6 +51,22 @@ _LATIN_LOOKALIKES = "ABCEHIKMOPTXYaceiopxykm"
 _CYRILLIC_LOOKALIKES = "АВСЕНІКМОРТХУасеіорхукм"
 _LATIN_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
 _CYRILLIC_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
+
+
+def iter_raw_words(text: str) -> Iterator[re.Match[str]]:
+    """The raw words of ``text`` (before normalization), with their offsets."""
+    return _WORD_RE.finditer(text.replace("_", " "))
+
+
+def raw_words(text: str, start: int = 0, end: int | None = None) -> list[str]:
+    """The raw words of ``text[start:end]``."""
+    return _WORD_RE.findall(text.replace("_", " "), start, len(text) if end is None else end)
+
+
+def split_raw_words(text: str) -> list[str]:
+    """``[separator, word, separator, …, word, separator]``: words at the odd indices, and
+    the lengths add up to offsets (separators have "_" blanked, same length)."""
+    return _SPLIT_RE.split(text.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +106,15 @@ def fold_lookalikes(word: str) -> str:
 
 
 def _fold_word(word: str) -> str:
-    word = fold_lookalikes(word).casefold().replace("ё", "е").translate(_APOSTROPHE_TABLE)
+    # "ё" goes first: as "е" it is a look-alike, which the script decision must see.
+    word = fold_lookalikes(word.replace("ё", "е").replace("Ё", "Е"))
+    word = word.casefold().translate(_APOSTROPHE_TABLE)
     # English possessive: "Moscow's" names Moscow. Cyrillic apostrophes are inside words.
     return word[:-2] if word.endswith("'s") and word.isascii() else word
 
 
 def normalize_word(raw: str) -> tuple[str, ...]:
-    """Normalized form(s) of one raw word as found by ``WORD_RE``."""
+    """Normalized form(s) of one raw word as found by ``raw_words``."""
     compat = unicodedata.normalize("NFKC", raw).translate(_APOSTROPHE_TABLE)
     parts = [part for part in _NON_WORD_RE.split(compat) if part]
     folded = (_fold_word(part).strip("'") for part in parts)
@@ -100,7 +124,7 @@ def normalize_word(raw: str) -> tuple[str, ...]:
 def tokens(text: str) -> list[Token]:
     """Word tokens of ``text`` with offsets into ``text`` itself."""
     result: list[Token] = []
-    for found in WORD_RE.finditer(text):
+    for found in iter_raw_words(text):
         start, end = found.span()
         result.extend(Token(word, start, end) for word in normalize_word(found.group()))
     return result
@@ -117,11 +141,10 @@ def unify_dashes(text: str) -> str:
 
 def fold(text: str) -> str:
     """Whole-string normalization: NFKC, dashes, look-alikes per word, casefold, ё → е."""
-    text = unify_dashes(unicodedata.normalize("NFKC", text))
+    text = unify_dashes(unicodedata.normalize("NFKC", text)).replace("ё", "е").replace("Ё", "Е")
     return (
-        WORD_RE.sub(lambda found: fold_lookalikes(found.group()), text)
+        _WORD_RE.sub(lambda found: fold_lookalikes(found.group()), text)
         .casefold()
-        .replace("ё", "е")
         .translate(_APOSTROPHE_TABLE)
     )
 

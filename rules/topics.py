@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  -- Cyrillic text is the subject matter here, not a confusable
 """Built-in topics for `topic:KEY`: multilingual term lists.
 
 Contract:

@@ -8,16 +8,13 @@ one word gives a ``Word`` (or a ``Prefix`` when it ends with ``*``), several giv
 ``text`` starts in the rule, for error messages.
 """
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF002
-
 from __future__ import annotations
 
 import re
 
 from rules.errors import RuleSyntaxError
 from rules.rule import Phrase, Prefix, Word
-from rules.text import WORD_RE, normalize_word
+from rules.text import normalize_word, raw_words
 
 MIN_PREFIX = 3
 _PIECE_RE = re.compile(r"\S+")
@@ -30,7 +27,7 @@ def _piece(piece: str, position: int) -> list[Word | Prefix]:
             f"'*' at {position + star + 1} can only end a word, as in дрон*", position + star
         )
     stem = piece.rstrip("*")
-    words = [word for raw in WORD_RE.findall(stem) for word in normalize_word(raw)]
+    words = [word for raw in raw_words(stem) for word in normalize_word(raw)]
     if not words:
         raise RuleSyntaxError(
             f"'{piece}' at {position + 1} has no letters or digits to look for", position

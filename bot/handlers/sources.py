@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
-from alerts.models import Source
+from alerts.models import Source, SourceKind, SourceState
 from alerts.sources import (
     SourceRejected,
     add_source,
@@ -17,6 +19,7 @@ from alerts.sources import (
     remove_source,
 )
 from bot.filters import IsAdmin, NumberArgument, TextArgument
+from bot.i18n import N_
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
 
 
 ADMIN_COMMANDS = ("addsource", "delsource", "official")
+KINDS = {SourceKind.FEED: N_("feed"), SourceKind.CHANNEL: N_("channel")}
+STATES = {SourceState.ACTIVE: N_("active"), SourceState.PAUSED: N_("paused")}
 
 
 def build_router(admins: frozenset[int]) -> Router:
@@ -53,33 +58,43 @@ async def sources(message: Message, sessions: async_sessionmaker[AsyncSession]) 
     async with sessions() as session:
         rows = await list_sources(session)
     if not rows:
-        await message.answer("No sources yet. An admin adds them with /addsource.")
+        await message.answer(_("No sources yet. An admin adds them with /addsource."))
         return
     await message.answer("\n\n".join(describe_source(source) for source in rows))
 
 
 def describe_source(source: Source) -> str:
-    official = " ✅ official" if source.official else ""
-    health = (
-        f"state: {source.state.value}, {source.posts_per_day:.0f} posts/day, "
-        f"last success: {_when(source.last_success_at)}"
-    )
-    lines = [
-        f"#{source.id} {source.kind.value} <b>{escape(display_name(source))}</b>{official}",
-        health,
-    ]
+    official = " ✅ " + _("official") if source.official else ""
+    per_day = round(source.posts_per_day)
+    rate = ngettext("%(count)d post/day", "%(count)d posts/day", per_day) % {"count": per_day}
+    health = _("state: %(state)s, %(rate)s, last success: %(when)s") % {
+        "state": _(STATES[source.state]),
+        "rate": rate,
+        "when": _when(source.last_success_at),
+    }
+    name = escape(display_name(source))
+    lines = [f"#{source.id} {_(KINDS[source.kind])} <b>{name}</b>{official}", health]
     if source.error_count:
         lines.append(
-            f"last error ({source.error_count} times, {_when(source.last_error_at)}): "
-            f"{escape(source.last_error or '')}"
+            ngettext(
+                "last error (%(count)d time, %(when)s): %(error)s",
+                "last error (%(count)d times, %(when)s): %(error)s",
+                source.error_count,
+            )
+            % {
+                "count": source.error_count,
+                "when": _when(source.last_error_at),
+                "error": escape(source.last_error or ""),
+            }
         )
     if source.paused_reason:
-        lines.append(f"paused: {escape(source.paused_reason)}")
+        # Why a source was paused is recorded by alerts, in English for now.
+        lines.append(_("paused: %(reason)s") % {"reason": escape(source.paused_reason)})
     return "\n".join(lines)
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _("never")
 
 
 async def add(
@@ -98,17 +113,28 @@ async def add(
             poll_interval=settings.poll_interval,
         )
     except SourceRejected as exc:
-        await message.answer(f"Cannot add that source: {escape(str(exc))}")
+        # The fetcher explains the refusal in English for now.
+        await message.answer(_("Cannot add that source: %(reason)s") % {"reason": escape(str(exc))})
         return
-    name = escape(display_name(added.source))
+    values = {
+        "id": added.source.id,
+        "name": f"<b>{escape(display_name(added.source))}</b>",
+        "count": added.baseline_posts,
+    }
     if added.resumed:
-        await message.answer(f"Source #{added.source.id} <b>{name}</b> is active again.")
+        await message.answer(_("Source #%(id)d %(name)s is active again.") % values)
     elif added.existed:
-        await message.answer(f"Already watching #{added.source.id} <b>{name}</b>.")
+        await message.answer(_("Already watching #%(id)d %(name)s.") % values)
     else:
         await message.answer(
-            f"Added #{added.source.id} <b>{name}</b>. Its {added.baseline_posts} current posts "
-            "are recorded as a baseline; new posts from now on are matched."
+            ngettext(
+                "Added #%(id)d %(name)s. Its %(count)d current post is recorded as a baseline; "
+                "new posts from now on are matched.",
+                "Added #%(id)d %(name)s. Its %(count)d current posts are recorded as a baseline; "
+                "new posts from now on are matched.",
+                added.baseline_posts,
+            )
+            % values
         )
 
 
@@ -116,9 +142,12 @@ async def delete(message: Message, number: int, sessions: async_sessionmaker[Asy
     async with sessions.begin() as session:
         removed = await remove_source(session, number)
     if removed is None:
-        await message.answer(f"There is no source #{number}. /sources lists them.")
+        await message.answer(_("There is no source #%(id)d. /sources lists them.") % {"id": number})
     else:
-        await message.answer(f"Source #{number} {escape(display_name(removed))} deleted.")
+        await message.answer(
+            _("Source #%(id)d %(name)s deleted.")
+            % {"id": number, "name": escape(display_name(removed))}
+        )
 
 
 async def official(
@@ -128,19 +157,20 @@ async def official(
         source = await session.get(Source, number)
         if source is not None:
             source.official = not source.official
-            state = "official" if source.official else "no longer official"
-            name = display_name(source)
+            values = {"id": number, "name": escape(display_name(source))}
     if source is None:
-        await message.answer(f"There is no source #{number}. /sources lists them.")
+        await message.answer(_("There is no source #%(id)d. /sources lists them.") % {"id": number})
+    elif source.official:
+        await message.answer(_("Source #%(id)d %(name)s is official.") % values)
     else:
-        await message.answer(f"Source #{number} {escape(name)} is {state}.")
+        await message.answer(_("Source #%(id)d %(name)s is no longer official.") % values)
 
 
 async def admin_usage(message: Message) -> None:
     await message.answer(
-        "Usage: /addsource URL-or-@channel, /delsource ID, /official ID (IDs from /sources)"
+        _("Usage: /addsource URL-or-@channel, /delsource ID, /official ID (IDs from /sources)")
     )
 
 
 async def refuse(message: Message) -> None:
-    await message.answer("Sorry, only the operators of this bot can manage sources.")
+    await message.answer(_("Sorry, only the operators of this bot can manage sources."))

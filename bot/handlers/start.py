@@ -1,4 +1,4 @@
-"""/start and /help: who the bot is and every command it takes."""
+"""/start and /help: who the bot is and every command it takes, in the asker's language."""
 
 from __future__ import annotations
 
@@ -6,50 +6,92 @@ from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
-from alerts.watch import ensure_chat
+from alerts.trial import TRIAL_DAYS
+from bot.handlers.common import on_command
 
 if TYPE_CHECKING:
     from aiogram.types import Message
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-HELP = """<b>Lookout</b> watches news feeds and public Telegram channels and alerts you \
-when a new post matches your watch rules.
-
-/watch WORDS — alert me about posts with these words (any form: drone, drones)
-/watch !WORDS — the same, marked urgent
-/rules — your watch rules
-/unwatch ID — delete a rule
-/test RULE — how often RULE would have matched in the last 7 days
-/sources — the sources being watched
-/help — this message
-
-Rules: <code>дрон OR БПЛА Курск</code>, <code>"мост через Сейм"</code>, <code>дрон*</code>, \
-<code>-учения</code>, <code>region:kursk</code>, <code>topic:drones</code>, \
-<code>source:@channel</code>.
-
-Admins: /addsource URL-or-@channel (again to resume a paused one), /delsource ID, \
-/official ID"""
+# Rules in the rule language are the same in every language: they stay out of the catalogs.
+EXAMPLES = {
+    "either": "<code>дрон OR БПЛА Курск</code>",
+    "phrase": '<code>"мост через Сейм"</code>',
+    "prefix": "<code>дрон*</code>",
+    "without": "<code>-учения</code>",
+    "fields": "<code>region:kursk</code>, <code>topic:drones</code>, <code>source:@channel</code>",
+}
 
 
-async def start(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions.begin() as session:
-        await ensure_chat(
-            session,
-            message.chat.id,
-            chat_type=message.chat.type,
-            title=message.chat.title or message.chat.username,
-            language=message.from_user.language_code if message.from_user else None,
+def help_text() -> str:
+    """The /help message; every line but the markup and the example rules is translated."""
+    intro = _(
+        "%(lookout)s watches news feeds and public Telegram channels and alerts you "
+        "when a new post matches your watch rules."
+    ) % {"lookout": "<b>Lookout</b>"}
+    rules = [
+        _heading(_("Rules")),
+        _("/watch RULE — alert this chat about new posts matching RULE"),
+        _("/watch !RULE — the same, urgent: it rings even in quiet hours"),
+        _("/rules — this chat's rules, with buttons to delete them"),
+        _("/unwatch ID — delete a rule"),
+        ngettext(
+            "/test RULE — how often RULE would have matched in the last %(days)d day",
+            "/test RULE — how often RULE would have matched in the last %(days)d days",
+            TRIAL_DAYS,
         )
-    await message.answer(HELP)
+        % {"days": TRIAL_DAYS},
+    ]
+    when = [
+        _heading(_("When")),
+        _("/pause, /resume — stop and restart alerts"),
+        _("/quiet 23:00-07:00 — alerts arrive without sound then (/quiet off)"),
+        _("/tz Europe/Kyiv — this chat's time zone"),
+    ]
+    looking_back = [
+        _heading(_("Looking back")),
+        _("/history [N] — the latest alerts, with buttons for older ones"),
+        _("/search WORDS — find your alerts that mention WORDS"),
+        _("/export — all your alerts as a CSV file"),
+        _("/sources — the sources being watched and their health"),
+    ]
+    writing = [
+        _heading(_("Writing a rule")),
+        _("%(either)s — either word, and Курск: OR binds first") % EXAMPLES,
+        _("%(phrase)s — the words together and in this order") % EXAMPLES,
+        _("%(prefix)s — any word starting with дрон") % EXAMPLES,
+        _("%(without)s — only posts without the word") % EXAMPLES,
+        _("%(fields)s — a region with its places, a topic, one source") % EXAMPLES,
+        _("Words match in any form, in Russian, Ukrainian and English."),
+    ]
+    footer = [
+        _("In groups only the group's administrators change rules and settings."),
+        _(
+            "Admins of this bot: /addsource URL-or-@channel (again to resume a paused one), "
+            "/delsource ID, /official ID"
+        ),
+    ]
+    sections = [[intro], rules, when, looking_back, writing, footer]
+    return "\n\n".join("\n".join(lines) for lines in sections)
+
+
+def _heading(title: str) -> str:
+    return f"<b>{title}</b>"
+
+
+async def start(message: Message) -> None:
+    # The chat's row was made by ChatTracker before this handler ran.
+    await message.answer(help_text())
 
 
 async def help_(message: Message) -> None:
-    await message.answer(HELP)
+    await message.answer(help_text())
 
 
 def build_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
-    router.message.register(help_, Command("help"))
+    on_command(router, start, CommandStart())
+    on_command(router, help_, Command("help"))
     return router

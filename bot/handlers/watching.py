@@ -7,10 +7,15 @@ from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from alerts.models import utcnow
 from alerts.trial import TRIAL_DAYS, trial
 from alerts.watch import (
+    MAX_RULES_PER_CHAT,
     TooManyRules,
     add_rule,
     ensure_chat,
@@ -18,12 +23,15 @@ from alerts.watch import (
     remove_rule,
     split_urgent,
 )
+from bot.access import CanManageChat
 from bot.filters import NumberArgument, TextArgument
+from bot.handlers.common import code, managed_routers, on_command, only_managers
+from bot.i18n import current_language
 from rules.errors import RuleSyntaxError
 from rules.syntax import parse_rule
 
 if TYPE_CHECKING:
-    from aiogram.types import Message
+    from aiogram.types import CallbackQuery, Message
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from rules.lexicon import Lexicon
@@ -43,17 +51,34 @@ async def watch(
             )
             stored = await add_rule(session, message.chat.id, argument, lexicon)
     except RuleSyntaxError as exc:
-        await message.answer(f"I could not read that rule: {escape(str(exc))}")
+        await message.answer(unreadable(exc))
         return
-    except TooManyRules as exc:
-        await message.answer(f"Not added: {escape(str(exc))}. Remove one with /unwatch ID.")
+    except TooManyRules:
+        await message.answer(
+            ngettext(
+                "Not added: a chat may keep at most %(limit)d rule. Remove one with /unwatch ID.",
+                "Not added: a chat may keep at most %(limit)d rules. Remove one with /unwatch ID.",
+                MAX_RULES_PER_CHAT,
+            )
+            % {"limit": MAX_RULES_PER_CHAT}
+        )
         return
-    urgent = " (urgent)" if stored.urgent else ""
+    values = {"id": stored.id, "rule": code(stored.text)}
+    if stored.urgent:
+        watching = _("Watching #%(id)d (urgent): %(rule)s") % values
+    else:
+        watching = _("Watching #%(id)d: %(rule)s") % values
     await message.answer(
-        f"Watching #{stored.id}{urgent}: <code>{escape(stored.text)}</code>\n"
-        f"{describe_rule(stored.rule, lexicon, _language(message))}"
-        "You will be alerted about new posts that match."
+        watching
+        + "\n"
+        + describe_rule(stored.rule, lexicon, current_language())
+        + _("You will be alerted about new posts that match.")
     )
+
+
+def unreadable(exc: RuleSyntaxError) -> str:
+    # The parser's own explanation is English for now; only the frame is translated.
+    return _("I could not read that rule: %(reason)s") % {"reason": escape(str(exc))}
 
 
 def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> str:
@@ -61,16 +86,11 @@ def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> str:
     lines = []
     if rule.regions:
         names = [lexicon.gazetteer.display_name(key, language) for key in rule.regions]
-        lines.append("Regions: " + escape(", ".join(names)) + "\n")
+        lines.append(_("Regions: %(names)s") % {"names": escape(", ".join(names))} + "\n")
     if rule.topics:
         names = [lexicon.topics.display_name(key, language) for key in rule.topics]
-        lines.append("Topics: " + escape(", ".join(names)) + "\n")
+        lines.append(_("Topics: %(names)s") % {"names": escape(", ".join(names))} + "\n")
     return "".join(lines)
-
-
-def _language(message: Message) -> str:
-    code = message.from_user.language_code if message.from_user else None
-    return (code or "en").split("-")[0]
 
 
 async def test_rule(
@@ -83,14 +103,23 @@ async def test_rule(
     try:
         rule = parse_rule(body, lexicon)
     except RuleSyntaxError as exc:
-        await message.answer(f"I could not read that rule: {escape(str(exc))}")
+        await message.answer(unreadable(exc))
         return
     async with sessions() as session:
         result = await trial(session, rule, lexicon, utcnow())
-    summary = (
-        f"<code>{escape(rule.canonical)}</code> would have matched {result.matched} of "
-        f"{result.posts} posts in the last {TRIAL_DAYS} days."
-    )
+    days = {"days": TRIAL_DAYS}
+    period = ngettext("in the last %(days)d day", "in the last %(days)d days", TRIAL_DAYS) % days
+    # Two numbers in one sentence: the noun agrees with the total, the period comes whole.
+    summary = ngettext(
+        "%(rule)s would have matched %(matched)d of %(total)d post %(period)s.",
+        "%(rule)s would have matched %(matched)d of %(total)d posts %(period)s.",
+        result.posts,
+    ) % {
+        "rule": code(rule.canonical),
+        "matched": result.matched,
+        "total": result.posts,
+        "period": period,
+    }
     lines = [summary]
     for example in result.examples:
         link = f"\n{escape(example.url)}" if example.url else ""
@@ -100,24 +129,55 @@ async def test_rule(
 
 async def test_usage(message: Message) -> None:
     await message.answer(
-        "Usage: /test RULE, for example <code>/test topic:drones region:kursk</code>"
+        _("Usage: /test RULE, for example %(example)s")
+        % {"example": code("/test topic:drones region:kursk")}
     )
 
 
 async def watch_usage(message: Message) -> None:
-    await message.answer("Usage: /watch WORDS, for example <code>/watch drone</code>")
+    # Translators: a word people might watch for, shown as "/watch drone".
+    word = _("drone")
+    await message.answer(
+        _("Usage: /watch WORDS, for example %(example)s") % {"example": code(f"/watch {word}")}
+    )
+
+
+class RuleButton(CallbackData, prefix="rule"):
+    rule_id: int
 
 
 async def rules(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         rows = await list_rules(session, message.chat.id)
     if not rows:
-        await message.answer("No watch rules yet. Add one with /watch WORDS.")
+        await message.answer(_("No watch rules yet. Add one with /watch WORDS."))
         return
-    lines = [
-        f"#{row.id}{' ❗' if row.urgent else ''} <code>{escape(row.text)}</code>" for row in rows
-    ]
-    await message.answer("Your watch rules:\n" + "\n".join(lines))
+    lines = [f"#{row.id}{' ❗' if row.urgent else ''} {code(row.text)}" for row in rows]
+    keyboard = InlineKeyboardBuilder()
+    for row in rows:
+        keyboard.button(text=f"✖ #{row.id}", callback_data=RuleButton(rule_id=row.id))
+    keyboard.adjust(4)
+    await message.answer(
+        _("Your watch rules:") + "\n" + "\n".join(lines), reply_markup=keyboard.as_markup()
+    )
+
+
+async def delete_pressed(
+    query: CallbackQuery, callback_data: RuleButton, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    if query.message is None:
+        await query.answer()
+        return
+    async with sessions.begin() as session:
+        removed = await remove_rule(session, query.message.chat.id, callback_data.rule_id)
+    if removed:
+        await query.answer(_("Rule #%(id)d deleted.") % {"id": callback_data.rule_id})
+    else:
+        await query.answer(_("That rule is already gone."))
+
+
+async def refuse_press(query: CallbackQuery) -> None:
+    await query.answer(only_managers(), show_alert=True)
 
 
 async def unwatch(
@@ -126,22 +186,30 @@ async def unwatch(
     async with sessions.begin() as session:
         removed = await remove_rule(session, message.chat.id, number)
     if removed:
-        await message.answer(f"Rule #{number} deleted.")
+        await message.answer(_("Rule #%(id)d deleted.") % {"id": number})
     else:
-        await message.answer(f"You have no rule #{number}. /rules lists yours.")
+        await message.answer(_("You have no rule #%(id)d. /rules lists yours.") % {"id": number})
 
 
 async def unwatch_usage(message: Message) -> None:
-    await message.answer("Usage: /unwatch ID, with an ID from /rules")
+    await message.answer(_("Usage: /unwatch ID, with an ID from /rules"))
+
+
+MANAGED = ("watch", "unwatch")
 
 
 def build_router() -> Router:
+    managers, refusals = managed_routers("watching", MANAGED)
+    on_command(managers, watch, Command("watch"), TextArgument())
+    on_command(managers, watch_usage, Command("watch"))
+    on_command(managers, unwatch, Command("unwatch"), NumberArgument())
+    on_command(managers, unwatch_usage, Command("unwatch"))
+    managers.callback_query.register(delete_pressed, RuleButton.filter(), CanManageChat())
+    readers = Router(name="watching_readers")
+    on_command(readers, rules, Command("rules"))
+    on_command(readers, test_rule, Command("test"), TextArgument())
+    on_command(readers, test_usage, Command("test"))
+    readers.callback_query.register(refuse_press, RuleButton.filter())
     router = Router(name="watching")
-    router.message.register(watch, Command("watch"), TextArgument())
-    router.message.register(test_rule, Command("test"), TextArgument())
-    router.message.register(test_usage, Command("test"))
-    router.message.register(watch_usage, Command("watch"))
-    router.message.register(rules, Command("rules"))
-    router.message.register(unwatch, Command("unwatch"), NumberArgument())
-    router.message.register(unwatch_usage, Command("unwatch"))
+    router.include_routers(managers, refusals, readers)
     return router

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from alerts.models import OutboxEntry, Post, Source, SourceKind
 from alerts.pipeline import PipelineConfig, record_poll
 from alerts.rulebook import RuleBook
+from alerts.storybook import StoryBook
 from alerts.watch import add_rule, ensure_chat, list_rules, remove_rule
 from monitors.errors import SourceTimeout, Throttled
 from monitors.poll import PollResult, Validators
@@ -61,13 +62,20 @@ async def record(
     now: datetime | None = None,
     *,
     admins: set[int] | None = None,
+    storybook: StoryBook | None = None,
 ) -> tuple[int, int]:
     config = replace(CONFIG, admins=frozenset(admins or ()))
     async with sessions.begin() as session:
         await rulebook.sync(session)
         source = await session.get_one(Source, source_id)
         recorded = await record_poll(
-            session, source, poll, rulebook=rulebook, config=config, now=now or datetime.now(UTC)
+            session,
+            source,
+            poll,
+            rulebook=rulebook,
+            storybook=storybook if storybook is not None else StoryBook(),
+            config=config,
+            now=now or datetime.now(UTC),
         )
     return recorded.new_posts, recorded.alerts
 

@@ -15,7 +15,7 @@ async def test_admin_adds_a_feed_and_everyone_sees_it(conversation, fake_web) ->
     )
     reply = await conversation.say(ADMIN, f"/addsource {fake_web.url('/feed.xml')}", user_id=ADMIN)
     assert "Added #1 <b>Border</b>" in reply
-    assert "1 current posts" in reply
+    assert "1 current post is recorded" in reply
     listing = await conversation.say(USER, "/sources")
     assert "#1 feed <b>Border</b>" in listing
     assert "state: active" in listing

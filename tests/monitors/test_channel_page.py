@@ -1,8 +1,5 @@
 """parse_channel_page on real t.me previews saved by others and on our own pages."""
 
-# Russian text is the subject of these fixtures, not a look-alike accident.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import contextlib

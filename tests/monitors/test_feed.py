@@ -1,8 +1,5 @@
 """parse_feed on real feeds saved by others, on made-up ones, and on hostile ones."""
 
-# Russian and Ukrainian text is the point of these fixtures, not a look-alike accident.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import json

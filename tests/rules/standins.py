@@ -4,9 +4,6 @@ They satisfy ``rules.lexicon.GazetteerLike`` and ``TopicsLike`` with a few regio
 topics written out by hand, every inflected form listed as the real gazetteer would.
 """
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,8 +1,5 @@
 """The whole language against posts, table-driven: each row is a rule, a post, a verdict."""
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001, RUF003
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -229,6 +226,27 @@ def test_removing_everything_leaves_an_empty_index(lexicon: Lexicon) -> None:
     assert not index._by_key
     assert not index._starts
     assert not index._prefix_lengths
+    assert not matcher._triggered
+    assert not matcher._conditions
+
+
+def test_equal_rules_of_many_subscribers_each_get_a_hit(lexicon: Lexicon) -> None:
+    matcher = Matcher(lexicon)
+    matcher.add(5, parse_rule("topic:drones region:kursk", lexicon))
+    matcher.add(3, parse_rule("TOPIC:drones AND region:Курщина", lexicon))  # the same rule
+    matcher.add(4, parse_rule("дрон", lexicon))
+    hits = matcher.match("дрон над Суджей")
+    assert [hit.rule_id for hit in hits] == [3, 4, 5]
+    assert hits[0].terms == hits[2].terms == ("topic:drones", "region:kursk")
+    matcher.remove(3)
+    assert [hit.rule_id for hit in matcher.match("дрон над Суджей")] == [4, 5]
+
+
+def test_a_rule_with_or_reports_only_what_is_present(lexicon: Lexicon) -> None:
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule("(дрон OR ракета OR region:belgorod) region:kursk", lexicon))
+    [hit] = matcher.match("ракета над Суджей")
+    assert (hit.terms, hit.regions) == (("ракета", "region:kursk"), ("kursk",))
 
 
 def test_a_rule_added_after_matching_sees_cached_words(lexicon: Lexicon) -> None:
@@ -237,6 +255,18 @@ def test_a_rule_added_after_matching_sees_cached_words(lexicon: Lexicon) -> None
     assert matcher.match("дроны над Курском") == []
     matcher.add(2, parse_rule("дрон", lexicon))
     assert [hit.rule_id for hit in matcher.match("дроны над Курском")] == [2]
+
+
+def test_a_word_that_normalizes_to_two_keeps_positions(lexicon: Lexicon) -> None:
+    # "½" is two words after NFKC ("1", "2"): the word-by-word path keeps the count right.
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule('"мост через сейм"', lexicon))
+    matcher.add(2, parse_rule('"1 2"', lexicon))
+    text = "½ мост через Сейм"
+    assert [(hit.rule_id, hit.spans) for hit in matcher.match(text)] == [
+        (1, ((2, 17),)),
+        (2, ((0, 1),)),
+    ]
 
 
 def test_empty_and_wordless_posts(lexicon: Lexicon) -> None:

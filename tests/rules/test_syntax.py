@@ -1,8 +1,5 @@
 """The rule language's grammar: canonical forms, precedence, errors, limits, round trips."""
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,8 +1,5 @@
 """Properties of the parser: it fails only with RuleSyntaxError, and canonical forms round-trip."""
 
-# Cyrillic text is this module's subject matter: its letters are meant, not look-alikes.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

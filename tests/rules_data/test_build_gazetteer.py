@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  -- Cyrillic text is the subject matter here, not a confusable
 """The gazetteer build's helpers: inflection, ambiguity checks, source parsing.
 
 The full build (tools/build_gazetteer.py) takes ~15 s and is run by hand; these tests

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  -- Cyrillic text is the subject matter here, not a confusable
 """The region gazetteer: coverage of the official lists, lookup, forms and guards."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF003  -- Cyrillic text is the subject matter here, not a confusable
 """Built-in topics: they load, every term is a valid rule-language term."""
 
 from __future__ import annotations

@@ -1,0 +1,175 @@
+"""What sources add to every post, and how it is taken off before posts are compared.
+
+Contract of ``strip_boilerplate(text)``: the words that carry the news, in their order,
+without what a source wraps around every post: emoji, urgency prefixes ("Срочно:",
+"⚡️", "BREAKING:", "ТЕРМІНОВО"), calls to subscribe, "send us news" lines, source and
+photo credits, signatures, hashtags, @mentions and links. Lines stay lines; runs of
+spaces become one. It never raises and is idempotent.
+
+The rules are data (`RULES`), applied in this order, because each step leaves text
+the next one expects:
+
+1. ``char``: characters removed wherever they are (emoji and pictographs), so that
+   "⚡️Срочно" starts with a word and "👉 Подписаться" is a plain line.
+2. ``inline``: spans removed wherever they are (links, hashtags, @mentions); a line
+   left without a letter or digit goes with them.
+3. ``line``: a whole line dropped when the pattern is found in it and the line is
+   short (`SHORT_LINE` characters): a sentence that merely mentions subscribing
+   stays, a "Подписаться | Прислать новость" footer goes.
+4. ``last``: the last line dropped while it matches (a signature), unless it is the
+   only line left.
+5. ``prefix``: markers at the very start of the text, removed repeatedly
+   ("⚡️СРОЧНО МОЛНИЯ: ..." loses both).
+
+Patterns are case-insensitive. ``credited_urls(text)`` returns the links found on
+credit lines ("Источник: …", "Джерело: …", "Source: …", "Подробнее: …"): a repost that
+names its original this way is treated like a forward of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Scope = Literal["char", "line", "last", "inline", "prefix"]
+
+SHORT_LINE = 80
+"""A ``line`` rule drops only lines up to this many characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One kind of boilerplate: where it is looked for and why it is noise."""
+
+    name: str
+    scope: Scope
+    pattern: str
+    why: str
+
+
+_URL = r"(?:https?://|www\.|t\.me/)[^\s<>«»\"]+"
+_CREDIT = (
+    r"^\W*(?:источник|джерело|source|via|подробнее|подробности|детальніше|read more"
+    r"|читать далее|читайте|читати далі)\b"
+)
+_MARKER = (
+    r"(?:срочно|молния|важно|внимание|оперативно|уточнение|обновлено|дополнено|терміново"
+    r"|увага|важливо|оновлено|breaking(?: news)?|urgent|just in|update|upd|flash)\b"
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "emoji",
+        "char",
+        "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u2190-\u21ff"
+        "\u25a0-\u25ff\u203c\u2049\u2122\u2139\u24c2\u3030\u303d\ufe0f\u200d\u20e3"
+        "\U000e0020-\U000e007f]",
+        "pictographs decorate, they do not report; channels add different ones",
+    ),
+    Rule(
+        "subscribe",
+        "line",
+        r"подпис(?:аться|ывайтесь|ывайся|ка\b)|подпиш(?:ись|итесь)"
+        r"|підпис(?:атися|уйтесь|уйся|ка\b)|підпиш(?:ись|іться)|subscribe|follow us",
+        "calls to subscribe close every post of some channels",
+    ),
+    Rule(
+        "send_news",
+        "line",
+        r"прислать новость|предложить новость|прислать фото|надіслати новину"
+        r"|запропонувати новину|наш (?:чат|канал|бот)|бот для связи|send us|наш сайт"
+        r"|мы в (?:vk|max|дзен|вк)|ми в (?:facebook|instagram)",
+        "footers inviting readers to write, chat or follow elsewhere",
+    ),
+    Rule(
+        "credit",
+        "line",
+        _CREDIT + r"|^\W*(?:фото|видео|відео|photo|video)\s*[:—-]",
+        "source and media credits name who, not what",
+    ),
+    Rule(
+        "signature",
+        "last",
+        r"^\s*(?:[—–-]|©|\(c\))\s*\S.{0,40}$",
+        "a closing '— Agency' or '© Channel' line signs every post of a source",
+    ),
+    Rule("link", "inline", _URL, "links are compared as URLs, not as text"),
+    Rule("hashtag", "inline", r"#[\w_]+", "tags are a source's filing, not the report"),
+    Rule("mention", "inline", r"@[a-z0-9_]{4,32}", "mentions credit channels"),
+    Rule(
+        "urgency",
+        "prefix",
+        rf"\A[\s\W]*{_MARKER}(?:\s*(?:[:!.|—–-]+|\n|$)|\s+(?={_MARKER}))",
+        "urgency markers differ from channel to channel for the same news",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    char: re.Pattern[str]
+    line: re.Pattern[str]
+    last: re.Pattern[str]
+    inline: re.Pattern[str]
+    prefix: re.Pattern[str]
+    credit: re.Pattern[str]
+    url: re.Pattern[str]
+
+
+def _compile(rules: tuple[Rule, ...]) -> _Compiled:
+    def union(scope: Scope) -> re.Pattern[str]:
+        parts = [f"(?:{rule.pattern})" for rule in rules if rule.scope == scope]
+        return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE | re.MULTILINE)
+
+    return _Compiled(
+        char=union("char"),
+        line=union("line"),
+        last=union("last"),
+        inline=union("inline"),
+        prefix=union("prefix"),
+        credit=re.compile(_CREDIT, re.IGNORECASE),
+        url=re.compile(_URL, re.IGNORECASE),
+    )
+
+
+# Compiling is pure; doing it once here keeps the per-post cost to matching only.
+_COMPILED = _compile(RULES)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def strip_boilerplate(text: str) -> str:
+    """The news-bearing text of a post; see the module docstring."""
+    compiled = _COMPILED
+    text = compiled.inline.sub(" ", compiled.char.sub(" ", text))
+    lines = [
+        line
+        for line in (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+        if _has_words(line) and not (len(line) <= SHORT_LINE and compiled.line.search(line))
+    ]
+    # A lone line is the post itself, never its signature.
+    while len(lines) > 1 and compiled.last.search(lines[-1]):
+        lines.pop()
+    text = "\n".join(lines)
+    while (stripped := compiled.prefix.sub("", text, count=1).lstrip()) != text:
+        text = stripped
+    return "\n".join(line for line in text.splitlines() if _has_words(line))
+
+
+def _has_words(line: str) -> bool:
+    return any(char.isalnum() for char in line)
+
+
+def credited_urls(text: str) -> tuple[str, ...]:
+    """Links on the credit lines of ``text`` ("Источник: https://…"), in order."""
+    found: list[str] = []
+    for line in text.splitlines():
+        if _COMPILED.credit.search(line):
+            found.extend(match.rstrip(".,;:!?)»") for match in _COMPILED.url.findall(line))
+    return tuple(found)
+
+
+def linked_urls(text: str) -> tuple[str, ...]:
+    """Distinct links anywhere in ``text``, in order of first appearance."""
+    found = (match.rstrip(".,;:!?)»") for match in _COMPILED.url.findall(text))
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,233 @@
+"""`StoryWindow`: which story a post belongs to, over a sliding window of recent posts.
+
+Contract:
+
+- ``assign(item)`` returns the key of the item's story: the story of a known item when
+  one of the sameness rules below holds, else a new story keyed by ``item.key``. A key
+  assigned before gets its first answer again (an edited post keeps its story).
+- Sameness rules, exact ones first, first match wins:
+  1. a shared canonical URL (`references`): the item's own URL, the original it
+     forwards or reposts, or the link it credits is a known item's own URL or another
+     item's original — an original counts whether it arrives before or after its
+     forwards;
+  2. near-duplicate text: known items whose estimated Jaccard similarity and clues
+     pass `Policy` (see `alerts.stories.sameness`); when they belong to several
+     stories, the story with most such items wins, then the one with the clearest
+     match, then the oldest. Candidates are the LSH candidates (MinHash bands) within the
+     window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve.
+- Items older than the window are never candidates, even before ``expire``;
+  ``expire(now)`` forgets items published before ``now - window`` (their URLs, LSH
+  entries and signatures); ``len()`` counts the items held.
+- Items are expected in publication order (the poll loop's order; rebuilding at start
+  is ``assign`` over stored posts in order, bounded by the window). A late item is still
+  compared with its LSH candidates within the window of its own time.
+- Deterministic: the same items in the same order give the same stories in every
+  process (fixed MinHash seed, no salted hashing, candidates in slot order).
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from alerts.stories.bands import BandIndex
+from alerts.stories.fingerprint import Fingerprint, Fingerprinter
+from alerts.stories.references import references
+from alerts.stories.sameness import Evidence, Policy
+from alerts.stories.signatures import RecentSignatures, SignatureStore
+
+if TYPE_CHECKING:
+    from alerts.stories.clues import Clues
+    from alerts.stories.fingerprint import Signature
+
+WINDOW = timedelta(hours=48)
+BAND_ROWS = 4
+"""Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
+middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
+`Policy.close`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryItem:
+    """One post as story clustering sees it."""
+
+    key: str
+    """Unique across the window, e.g. ``"post:123"``; a new story is named after it."""
+    source: str
+    text: str
+    url: str | None
+    published_at: datetime
+    """Timezone-aware UTC."""
+    forwarded_url: str | None = None
+    """``https://t.me/name/123`` of the original, for forwards and reposts."""
+
+    def __post_init__(self) -> None:
+        if self.published_at.utcoffset() != timedelta(0):
+            raise ValueError(f"published_at must be timezone-aware UTC, got {self.published_at!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: str
+    source: str
+    story: str
+    published_at: datetime
+    row: int | None
+    """Signature row, None when the text is too short to compare."""
+    size: int
+    clues: Clues
+    """Names and update markers matter only within `Policy.horizon`; later, numbers."""
+    urls: tuple[str, ...]
+    """Canonical URLs this item registered: its own, its original's, its credits."""
+
+
+class StoryWindow:
+    """Stories of the posts of the last ``window``; see the module docstring."""
+
+    def __init__(
+        self,
+        window: timedelta = WINDOW,
+        *,
+        threshold: float | None = None,
+        num_perm: int = 128,
+        policy: Policy | None = None,
+    ) -> None:
+        policy = policy if policy is not None else Policy()
+        if threshold is not None:
+            policy = replace(policy, threshold=threshold)
+        self.window = window
+        self.policy = policy
+        self._fingerprint = Fingerprinter(num_perm=num_perm)
+        self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
+        self._signatures = SignatureStore(num_perm)
+        self._recent = RecentSignatures(num_perm)
+        self._entries: dict[int, _Entry] = {}
+        self._slot_by_key: dict[str, int] = {}
+        self._url_story: dict[str, tuple[str, int]] = {}
+        self._expiry: list[tuple[datetime, int]] = []
+        self._next_slot = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def assign(self, item: StoryItem) -> str:
+        known = self._slot_by_key.get(item.key)
+        if known is not None:
+            return self._entries[known].story
+        urls = references(item.url, item.forwarded_url, item.text)
+        fingerprint = self._fingerprint(item.text)
+        story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
+        if story is None:
+            story = self._story_by_text(item, fingerprint)
+        if story is None:
+            story = item.key
+        self._add(item, story, fingerprint, urls)
+        return story
+
+    def expire(self, now: datetime) -> None:
+        cutoff = now - self.window
+        while self._expiry and self._expiry[0][0] < cutoff:
+            _, slot = heapq.heappop(self._expiry)
+            self._forget(slot)
+
+    def _story_by_text(self, item: StoryItem, fingerprint: Fingerprint) -> str | None:
+        signature = fingerprint.signature
+        if signature is None:
+            return None
+        # Story -> (items that pass, best margin). A story that several of its items vouch
+        # for beats one near item of a splinter: an update that reads most like a one-line
+        # summary still belongs with the governor's post and its reposts.
+        passing: dict[str, tuple[int, float]] = {}
+        for slot, jaccard in self._candidates(item, fingerprint.clues.update, signature):
+            entry = self._entries[slot]
+            apart = abs(entry.published_at - item.published_at)
+            if apart > self.window:
+                continue
+            earlier_first = entry.published_at <= item.published_at
+            evidence = Evidence(
+                jaccard=jaccard,
+                sizes=(entry.size, fingerprint.size),
+                apart=apart,
+                clues=(entry.clues, fingerprint.clues)
+                if earlier_first
+                else (fingerprint.clues, entry.clues),
+                same_source=entry.source == item.source,
+            )
+            margin = self.policy.margin(evidence)
+            if margin is not None and margin >= 0:
+                count, best = passing.get(entry.story, (0, margin))
+                passing[entry.story] = (count + 1, max(best, margin))
+        # Candidates come in slot order, so on a tie the story seen first (the oldest) wins.
+        return max(passing, key=passing.__getitem__, default=None)
+
+    def _candidates(
+        self, item: StoryItem, update: bool, signature: Signature
+    ) -> list[tuple[int, float]]:
+        """Known items that may clear a bar, with their estimated Jaccard, by slot."""
+        at = item.published_at.timestamp()
+        horizon = self.policy.horizon(update).total_seconds()
+        recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
+        # A window shorter than the horizon forgets items the recent store still holds.
+        found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
+        far = [
+            (slot, row)
+            for slot in sorted(self._bands.query(self._bands.band_keys(signature)) - found.keys())
+            if (row := self._entries[slot].row) is not None
+        ]
+        if far:
+            shares = self._signatures.similarity([row for _, row in far], signature)
+            floor = self.policy.far_floor
+            found.update(
+                (slot, float(share))
+                for (slot, _), share in zip(far, shares, strict=True)
+                if share >= floor
+            )
+        return sorted(found.items())
+
+    def _add(
+        self, item: StoryItem, story: str, fingerprint: Fingerprint, urls: tuple[str, ...]
+    ) -> None:
+        slot = self._next_slot
+        self._next_slot += 1
+        row = None
+        if fingerprint.signature is not None:
+            row = self._signatures.add(fingerprint.signature)
+            self._bands.insert(slot, self._bands.band_keys(fingerprint.signature))
+            self._recent.append(item.published_at.timestamp(), slot, fingerprint.signature)
+        self._entries[slot] = _Entry(
+            key=item.key,
+            source=sys.intern(item.source),
+            story=story,
+            published_at=item.published_at,
+            row=row,
+            size=fingerprint.size,
+            clues=fingerprint.clues,
+            urls=urls,
+        )
+        self._slot_by_key[item.key] = slot
+        for url in urls:
+            # The newest holder keeps a URL alive for the whole window after it.
+            self._url_story[url] = (story, slot)
+        heapq.heappush(self._expiry, (item.published_at, slot))
+        self._age_recent(item.published_at)
+
+    def _age_recent(self, now: datetime) -> None:
+        """Past the longest horizon only numbers are read: drop names to save memory."""
+        cutoff = now - self.policy.horizon(update=True)
+        for slot in self._recent.drop_before(cutoff.timestamp()):
+            entry = self._entries.get(slot)
+            if entry is not None:
+                self._entries[slot] = replace(entry, clues=entry.clues.numbers_only())
+
+    def _forget(self, slot: int) -> None:
+        entry = self._entries.pop(slot)
+        del self._slot_by_key[entry.key]
+        if entry.row is not None:
+            self._bands.remove(slot)
+            self._signatures.free(entry.row)
+        for url in entry.urls:
+            if self._url_story.get(url, ("", -1))[1] == slot:
+                del self._url_story[url]

@@ -1,0 +1,172 @@
+"""`Policy`: when two alike texts report one event, and when they do not.
+
+The evidence about a pair of posts is the estimated Jaccard similarity of their shingle
+sets, the estimated containment of the shorter in the longer (a news site quoting the
+governor's post and adding sentences of its own), how far apart in time they were
+published, whether one source published both, and their `Clues`: numbers, names,
+update markers.
+
+Reposts and rewrites of one event follow it within minutes to a couple of hours;
+what reads alike later is mostly another event of the same kind: the next air-raid
+alert, the next daily summary, the next "дрон атаковал автомобиль в Шебекино". So:
+
+1. Within ``close`` of each other, a pair is one event when its Jaccard reaches
+   ``threshold`` (``short_threshold`` when the shorter post has fewer than ``short``
+   shingles), or when the shorter text, of ``contained_min`` shingles at least, is
+   contained to ``contained`` in a text ``contained_ratio`` times its size or more,
+   with a Jaccard of at least ``contained_floor``. (A one-line alert is "contained" in
+   its own all-clear, "Отбой ракетной опасности …"; between texts of similar size
+   containment only restates the Jaccard similarity.)
+2. Within ``close``, a rewrite — a news site retelling a governor's post in its own
+   words — is one event when it shares at least ``rewrite_names`` names (town, street,
+   person; see `Clues`) and a Jaccard of ``rewrite_floor`` with the post.
+3. Within ``update_window``, a post announcing an update ("число пострадавших
+   возросло до пяти") joins an earlier post that shares a name with it (the town) and
+   some wording (``update_floor``): updates are rewritten, not reposted.
+4. Beyond ``close`` the bar rises linearly from the bar of rule 1 to ``far_threshold``
+   at ``far`` and stays there; containment no longer counts. And a pair never merges
+   by text when one source published both (a source does not repeat its own news
+   hours later, it repeats its templates), or when their numbers disagree (fewer than
+   half of the smaller set of numbers appear in the other): within ``close`` that is
+   an updated count, later another event.
+5. A short post never merges by similarity alone with one more than ``short_close``
+   away: short alerts ("Ракетная опасность в Курской области") repeat word for word.
+   (An update, rule 3, is more than similarity.)
+6. Two posts worded alike (Jaccard at least ``template``) that each name something the
+   other does not ("Аэропорт Внуково: введены ограничения…" and "Аэропорт Домодедово: …")
+   are one template filled in twice, never one event. (Rewrites differ in names both
+   ways too — an agency adds its own — but they are not worded alike.)
+
+Posts too short to have a signature never reach this policy. ``margin`` says by how
+much a pair clears its bar (None: it cannot), so the best of several candidates wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from alerts.stories.clues import shared_names
+
+if TYPE_CHECKING:
+    from alerts.stories.clues import Clues
+
+DEFAULT_THRESHOLD = 0.45
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What is known about a pair of posts' texts."""
+
+    jaccard: float
+    """Estimated Jaccard similarity of the shingle sets."""
+    sizes: tuple[int, int]
+    """Distinct shingles of each post."""
+    apart: timedelta
+    """Time between the two posts' publication, never negative."""
+    clues: tuple[Clues, Clues]
+    """Clues of the earlier post, then of the later one."""
+    same_source: bool = False
+
+    @property
+    def containment(self) -> float:
+        """Estimated share of the shorter post's shingles found in the longer one."""
+        small, large = sorted(self.sizes)
+        if small == 0:
+            return 0.0
+        # |A ∩ B| = J (|A| + |B|) / (1 + J) for sets A, B with Jaccard J.
+        shared = self.jaccard * (small + large) / (1.0 + self.jaccard)
+        return min(1.0, shared / small)
+
+    @property
+    def numbers_agree(self) -> bool:
+        first, second = (clues.numbers for clues in self.clues)
+        if not first or not second:
+            return True
+        return 2 * len(set(first).intersection(second)) >= min(len(first), len(second))
+
+    @property
+    def shared_names(self) -> int:
+        return shared_names(*self.clues)
+
+    @property
+    def names_conflict(self) -> bool:
+        """Each post names something the other does not write at all."""
+        first, second = self.clues
+        return bool(first.names - second.capitals) and bool(second.names - first.capitals)
+
+    @property
+    def update(self) -> bool:
+        """The later post announces an update and names what the earlier one names."""
+        return self.clues[1].update and self.shared_names > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The bars of the module docstring; defaults measured on tests/data/stories."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    short: int = 180
+    short_threshold: float = 0.6
+    short_close: timedelta = timedelta(hours=1)
+    contained: float = 0.7
+    contained_min: int = 80
+    contained_ratio: float = 1.25
+    contained_floor: float = 0.3
+    close: timedelta = timedelta(hours=3)
+    far: timedelta = timedelta(hours=12)
+    far_threshold: float = 0.9
+    update_window: timedelta = timedelta(hours=6)
+    update_floor: float = 0.05
+    rewrite_floor: float = 0.2
+    rewrite_names: int = 2
+    template: float = 0.6
+
+    def horizon(self, update: bool) -> timedelta:
+        """How far apart in time the low bars reach, for a post that is an update or not."""
+        return max(self.close, self.update_window) if update else self.close
+
+    def floor(self, update: bool) -> float:
+        """The least Jaccard similarity any rule accepts within `horizon`."""
+        bars = [self.threshold, self.short_threshold, self.contained_floor, self.rewrite_floor]
+        return min([*bars, self.update_floor] if update else bars)
+
+    @property
+    def far_floor(self) -> float:
+        """The least Jaccard similarity any rule accepts beyond ``close``."""
+        return min(self.threshold, self.short_threshold)
+
+    def margin(self, evidence: Evidence) -> float | None:
+        """How far the pair clears its bar (negative: it does not), None if it never can."""
+        if evidence.jaccard >= self.template and evidence.names_conflict:
+            return None
+        margins = []
+        if evidence.apart <= self.update_window and evidence.update:
+            margins.append(evidence.jaccard - self.update_floor)
+        short = min(evidence.sizes) < self.short
+        if short and evidence.apart > self.short_close:
+            return max(margins) if margins else None
+        near = self.short_threshold if short else self.threshold
+        if evidence.apart <= self.close:
+            margins.append(evidence.jaccard - near)
+            if self._contained(evidence):
+                margins.append(evidence.containment - self.contained)
+            if evidence.shared_names >= self.rewrite_names:
+                margins.append(evidence.jaccard - self.rewrite_floor)
+        elif not evidence.same_source and evidence.numbers_agree:
+            progress = min(1.0, (evidence.apart - self.close) / (self.far - self.close))
+            margins.append(evidence.jaccard - (near + (self.far_threshold - near) * progress))
+        return max(margins) if margins else None
+
+    def _contained(self, evidence: Evidence) -> bool:
+        small, large = sorted(evidence.sizes)
+        return (
+            small >= self.contained_min
+            and large >= self.contained_ratio * small
+            and evidence.jaccard >= self.contained_floor
+        )
+
+    def same_event(self, evidence: Evidence) -> bool:
+        margin = self.margin(evidence)
+        return margin is not None and margin >= 0

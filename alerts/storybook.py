@@ -1,0 +1,66 @@
+"""Stories in the database: which story each new post joins, kept across restarts.
+
+A story is named by its first post's id (`posts.story_id`). `StoryWindow` decides
+sameness in memory over the last 48 hours; at start, and after a transaction that
+may have left it ahead of the database, the window is rebuilt from the stored posts
+of that span, oldest first, so a restart groups new posts as a running process would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+from sqlalchemy import func, select
+
+from alerts.models import Post
+from alerts.stories.neardup import StoryItem, StoryWindow
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+log = structlog.get_logger(__name__)
+
+KEY_PREFIX = "post:"
+REBUILD_BATCH = 1000
+
+
+class StoryBook:
+    def __init__(self, window: StoryWindow | None = None) -> None:
+        self._window = window if window is not None else StoryWindow()
+
+    def __len__(self) -> int:
+        return len(self._window)
+
+    async def rebuild(self, session: AsyncSession, now: datetime) -> None:
+        self._window = StoryWindow(self._window.window, policy=self._window.policy)
+        published = func.coalesce(Post.published_at, Post.first_seen_at)
+        stream = await session.stream_scalars(
+            select(Post)
+            .where(Post.first_seen_at >= now - self._window.window)
+            .order_by(published, Post.id)
+            .execution_options(yield_per=REBUILD_BATCH)
+        )
+        async for post in stream:
+            self._window.assign(_item(post))
+        log.info("stories_rebuilt", posts=len(self._window))
+
+    def assign(self, row: Post, now: datetime) -> int:
+        """The story id for a stored post (flushed, so it has an id)."""
+        self._window.expire(now)
+        story = self._window.assign(_item(row))
+        return int(story.removeprefix(KEY_PREFIX))
+
+
+def _item(post: Post) -> StoryItem:
+    text = f"{post.title}\n\n{post.text}" if post.title else post.text
+    return StoryItem(
+        key=f"{KEY_PREFIX}{post.id}",
+        source=f"source:{post.source_id}",
+        text=text,
+        url=post.url,
+        published_at=post.published_at or post.first_seen_at,
+        forwarded_url=post.forwarded_url,
+    )

@@ -1,0 +1,218 @@
+"""Matcher throughput with many active rules: posts/s warm and cold, compile time, memory.
+
+    .venv/bin/python bench/match.py [--rules 10000] [--posts 3000] [--seed 1]
+
+Rules are generated the way subscribers write them: words and prefixes (half watched
+words — those of the corpus rules, the topics and a list of event words —, half rare
+pymorphy3 dictionary lemmas), phrases, OR groups, exclusions, ``region:`` over every
+gazetteer key (border regions most often), ``topic:`` and ``source:``. Posts are
+~80 words: one post of the corpus in tests/data/rules (the event) and real news items of
+the ru/uk/en feeds in ../shared/fixtures around it (corpus posts only without them). Runs on one
+core (pinned where the OS allows); prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import re
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rules.lexicon import Lexicon
+from rules.matcher import Matcher
+from rules.morphology import Morphology
+from rules.syntax import RuleSyntaxError, parse_rule
+from rules.text import words
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rules.rule import Rule
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "data" / "rules" / "posts.jsonl"
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "feeds"
+FEEDS = (
+    "liga_net_ru.rss.xml",
+    "meduza_io_ru_3items.rss.xml",
+    "vedomosti_ru_3items.rss.xml",
+    "unian_ua.rss.xml",
+    "pravda_com_ua_windows1251.rss.xml",
+    "nytimes_top_stories.rss.xml",
+    "bbc_news_frontpage.rss.xml",
+)
+BORDER = ("kursk", "belgorod", "bryansk", "kharkiv", "sumy", "chernihiv", "donetsk", "moscow")
+SOURCES = ("@kursk_gov", "@belgorod_gov", "@rian_ru", "@synegubov", "@sumy_ova")
+
+
+def corpus_texts() -> list[str]:
+    with CORPUS.open(encoding="utf-8") as file:
+        return [json.loads(line)["text"] for line in file if line.strip()]
+
+
+def fixture_texts() -> list[str]:
+    """Titles and summaries of the real ru/uk/en feeds in ../shared/fixtures, if present."""
+    import feedparser
+
+    texts = []
+    for name in FEEDS:
+        path = FIXTURES / name
+        if path.exists():
+            for entry in feedparser.parse(str(path)).entries:
+                summary = re.sub(r"<[^>]+>", " ", entry.get("summary", ""))
+                texts.append(f"{entry.get('title', '')}. {summary}")
+    return texts
+
+
+def make_posts(events: list[str], fillers: list[str], count: int, rnd: random.Random) -> list[str]:
+    """~80-word posts: one corpus post (the event) and real news text around it."""
+    posts = []
+    for _ in range(count):
+        parts = [rnd.choice(events)]
+        while sum(len(words(part)) for part in parts) < 70:
+            parts.append(rnd.choice(fillers or events))
+        rnd.shuffle(parts)
+        posts.append(" ".join(parts))
+    return posts
+
+
+# Words subscribers watch for, besides those in the corpus rules and the topics.
+EVENT_WORDS = """
+взрыв обстрел атака удар ракета дрон беспилотник пожар тревога эвакуация погибший раненый
+сирена укрытие подстанция нефтебаза аэродром мост граница отключение обломки сбит ПВО
+вибух обстріл атака удар ракета дрон безпілотник пожежа тривога евакуація загиблий поранений
+explosion shelling attack strike missile drone fire alert evacuation killed wounded airfield
+refinery bridge border outage debris governor substation
+"""
+
+
+def rare_words(morphology: Morphology, count: int, rnd: random.Random) -> list[str]:
+    """Dictionary lemmas: terms that make the index big but rarely occur in posts."""
+    analyzer = morphology._analyzers[0]  # a benchmark may look inside
+    lemmas = {word for word, _tag, lemma, *_ in analyzer.iter_known_word_parses() if word == lemma}
+    pool = sorted(word for word in lemmas if word.isalpha() and len(word) > 6)
+    return rnd.sample(pool, min(count, len(pool)))
+
+
+def watched_words(lexicon: Lexicon) -> list[str]:
+    """Words people put in rules: the corpus rules', the topics', the event words."""
+    rules_file = CORPUS.with_name("rules.jsonl")
+    with rules_file.open(encoding="utf-8") as file:
+        texts = [json.loads(line)["rule"] for line in file if line.strip()]
+    topics = lexicon.topics
+    texts += [term for key in topics.keys() for term in topics.terms(key)]  # noqa: SIM118
+    found = {word for text in texts for word in words(text) if ":" not in text and len(word) > 3}
+    return sorted(found | {word.lower() for word in EVENT_WORDS.split()})
+
+
+def make_rules(lexicon: Lexicon, count: int, rnd: random.Random) -> list[Rule]:
+    popular = watched_words(lexicon)
+    rare = rare_words(lexicon.morphology, 20_000, rnd)
+    regions = list(lexicon.gazetteer.keys())
+    topics = list(lexicon.topics.keys())
+
+    def word() -> str:
+        return rnd.choice(popular) if rnd.random() < 0.5 else rnd.choice(rare)
+
+    def region() -> str:
+        return rnd.choice(BORDER) if rnd.random() < 0.6 else rnd.choice(regions)
+
+    shapes: dict[Callable[[], str], int] = {  # shape: weight in percent
+        lambda: f"{word()} region:{region()}": 25,
+        lambda: f"{word()[:5]}* region:{region()}": 10,
+        lambda: f"topic:{rnd.choice(topics)} region:{region()}": 15,
+        lambda: f'"{word()} {word()}"': 10,
+        lambda: f"({word()} OR {word()}) {word()}": 10,
+        lambda: f"{word()} -{word()}": 10,
+        word: 10,
+        lambda: f"source:{rnd.choice(SOURCES)} {word()}": 5,
+        lambda: f"region:{region()} -topic:{rnd.choice(topics)}": 5,
+    }
+    rules: list[Rule] = []
+    while len(rules) < count:
+        [shape] = rnd.choices(list(shapes), weights=list(shapes.values()))
+        try:
+            rules.append(parse_rule(shape(), lexicon))
+        except RuleSyntaxError:
+            continue  # a generated word that is an operator or too short a prefix
+    return rules
+
+
+def compile_rules(lexicon: Lexicon, rules: list[Rule]) -> tuple[Matcher, float]:
+    matcher = Matcher(lexicon)
+    started = time.perf_counter()
+    for rule_id, rule in enumerate(rules):
+        matcher.add(rule_id, rule)
+    return matcher, time.perf_counter() - started
+
+
+def throughput(matcher: Matcher, posts: list[str]) -> tuple[float, float, float]:
+    """Posts per CPU second, per wall second, and mean hits per post over one pass.
+
+    CPU time is the figure for "one core": on a shared machine wall time also counts the
+    time other processes held the core.
+    """
+    hits = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for number, post in enumerate(posts):
+        hits += len(matcher.match(post, sources=(SOURCES[number % len(SOURCES)],)))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return len(posts) / cpu, len(posts) / wall, hits / len(posts)
+
+
+def index_memory(lexicon: Lexicon, rules: list[Rule]) -> float:
+    """MiB allocated by building the matcher (lemma caches it fills included)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    matcher, _ = compile_rules(lexicon, rules)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del matcher
+    return (after - before) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rules", type=int, default=10_000)
+    parser.add_argument("--posts", type=int, default=3_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    rnd = random.Random(args.seed)
+    fillers = fixture_texts()
+    posts = make_posts(corpus_texts(), fillers, args.posts, rnd)
+    print(f"{len(fillers)} real feed items around the corpus posts")
+    print(f"{args.posts} posts, {statistics.mean(len(words(p)) for p in posts):.0f} words each")
+
+    started = time.perf_counter()
+    lexicon = Lexicon.load()
+    print(f"Lexicon.load():             {time.perf_counter() - started:7.2f} s")
+    rules = make_rules(lexicon, args.rules, rnd)
+
+    cold = Lexicon(Morphology.load(), lexicon.gazetteer, lexicon.topics)  # empty lemma cache
+    cpu = time.process_time()
+    matcher, seconds = compile_rules(cold, rules)
+    cpu = time.process_time() - cpu
+    print(f"compile {len(rules)} rules:      {cpu:7.2f} s CPU ({seconds:.2f} s wall), cold cache")
+    rate, wall_rate, _ = throughput(matcher, posts[:300])
+    print(f"cold cache, first 300 posts: {rate:7.0f} posts/s CPU ({wall_rate:.0f} wall)")
+    for label in ("warm, first pass", "warm, second pass"):
+        rate, wall_rate, mean_hits = throughput(matcher, posts)
+        print(
+            f"{label + ':':<28}{rate:7.0f} posts/s CPU ({wall_rate:.0f} wall), "
+            f"{mean_hits:.1f} hits/post"
+        )
+    print(f"index memory:               {index_memory(lexicon, rules):7.1f} MiB (tracemalloc)")
+
+
+if __name__ == "__main__":
+    main()

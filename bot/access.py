@@ -1,0 +1,48 @@
+"""Who may change a chat's rules and settings.
+
+In a private chat, its person. In a channel, whoever posts there: only its admins can.
+In a group, only the group's administrators, asked of Telegram (getChatMember) each
+time, so a demoted admin loses the right at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.types import Message
+
+log = structlog.get_logger(__name__)
+
+MANAGERS = frozenset({ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR})
+
+
+async def may_manage(bot: Bot, chat_id: int, chat_type: str, user_id: int | None) -> bool:
+    if chat_type in {ChatType.PRIVATE, ChatType.CHANNEL}:
+        return True
+    if user_id is None:
+        return False
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramAPIError as exc:
+        log.warning("chat_member_unknown", chat=chat_id, user=user_id, error=exc.message)
+        return False
+    return member.status in MANAGERS
+
+
+class CanManageChat(Filter):
+    """Passes messages and button presses from people allowed to change this chat."""
+
+    async def __call__(self, event: Message | CallbackQuery, bot: Bot) -> bool:
+        message = event.message if isinstance(event, CallbackQuery) else event
+        if message is None:
+            return False
+        user = event.from_user
+        return await may_manage(bot, message.chat.id, message.chat.type, user.id if user else None)

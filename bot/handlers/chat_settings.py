@@ -1,0 +1,103 @@
+"""/pause, /resume, /quiet, /tz: how and when a chat hears about its alerts."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.utils.i18n import gettext as _
+
+from alerts.preferences import (
+    BadPreference,
+    parse_quiet_hours,
+    parse_timezone,
+    set_paused,
+    set_quiet_hours,
+    set_timezone,
+)
+from bot.filters import TextArgument
+from bot.handlers.common import code, managed_routers, on_command
+
+if TYPE_CHECKING:
+    from aiogram.types import Message
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+MANAGED = ("pause", "resume", "quiet", "tz")
+
+
+def build_router() -> Router:
+    managers, refusals = managed_routers("chat_settings", MANAGED)
+    on_command(managers, pause, Command("pause"))
+    on_command(managers, resume, Command("resume"))
+    on_command(managers, quiet, Command("quiet"), TextArgument())
+    on_command(managers, quiet_usage, Command("quiet"))
+    on_command(managers, timezone, Command("tz"), TextArgument())
+    on_command(managers, timezone_usage, Command("tz"))
+    router = Router(name="chat_settings")
+    router.include_routers(managers, refusals)
+    return router
+
+
+async def pause(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await set_paused(session, message.chat.id, message.chat.type, paused=True)
+    await message.answer(_("Alerts paused. Nothing new is matched for this chat until /resume."))
+
+
+async def resume(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await set_paused(session, message.chat.id, message.chat.type, paused=False)
+    await message.answer(_("Alerts resumed."))
+
+
+async def quiet(
+    message: Message, argument: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    try:
+        window = parse_quiet_hours(argument)
+    except BadPreference as exc:
+        # What exactly is wrong is explained in English by alerts.preferences for now.
+        await message.answer(_("Not changed: %(reason)s.") % {"reason": escape(str(exc))})
+        return
+    async with sessions.begin() as session:
+        await set_quiet_hours(session, message.chat.id, message.chat.type, window)
+    if window is None:
+        await message.answer(_("Quiet hours off: every alert rings."))
+    else:
+        await message.answer(
+            _(
+                "Quiet hours %(window)s: alerts arrive without sound then, except urgent rules "
+                "(added with /watch !RULE). Set your time zone with /tz."
+            )
+            % {"window": window}
+        )
+
+
+async def quiet_usage(message: Message) -> None:
+    await message.answer(_("Usage: /quiet 23:00-07:00, or /quiet off"))
+
+
+async def timezone(
+    message: Message, argument: str, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    try:
+        zone = parse_timezone(argument)
+    except BadPreference:
+        # An unknown name is the one thing parse_timezone refuses.
+        await message.answer(
+            _(
+                "Not changed: unknown time zone %(zone)s. "
+                "Use a name like Europe/Kyiv, Europe/Moscow or UTC."
+            )
+            % {"zone": code(argument)}
+        )
+        return
+    async with sessions.begin() as session:
+        await set_timezone(session, message.chat.id, message.chat.type, zone)
+    await message.answer(_("Time zone: %(zone)s.") % {"zone": escape(zone)})
+
+
+async def timezone_usage(message: Message) -> None:
+    await message.answer(_("Usage: /tz Europe/Kyiv (any IANA time zone name)"))

@@ -1,0 +1,55 @@
+"""Registration and reply pieces shared by the command routers.
+
+Commands work alike in private chats, groups and channels: a channel's admins give
+them as channel posts, so every command handler is registered for both messages and
+channel posts. Commands that change a chat pass `CanManageChat`; in a group, everyone
+else gets `refuse_non_manager` instead. Replies go through aiogram's gettext (see
+`bot.i18n`); `code` wraps user text for the placeholder a translation carries it in.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.utils.i18n import gettext as _
+
+from bot.access import CanManageChat
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from aiogram.types import Message
+
+
+def on_command(router: Router, handler: Callable[..., Any], *filters: Any) -> None:
+    router.message.register(handler, *filters)
+    router.channel_post.register(handler, *filters)
+
+
+def code(text: str) -> str:
+    """User text as HTML `<code>`, escaped; translations get it through a placeholder."""
+    return f"<code>{escape(text)}</code>"
+
+
+def only_managers() -> str:
+    return _("Only this group's administrators can change its alerts.")
+
+
+async def refuse_non_manager(message: Message) -> None:
+    await message.answer(only_managers())
+
+
+def managed_routers(name: str, commands: tuple[str, ...]) -> tuple[Router, Router]:
+    """A router for those who may change the chat, and one refusing everyone else.
+
+    Include them in this order: a router tries its own handlers before its children's,
+    so the two must be siblings for the refusal to come second.
+    """
+    managers = Router(name=f"{name}_managers")
+    managers.message.filter(CanManageChat())
+    refusals = Router(name=f"{name}_refusals")
+    on_command(refusals, refuse_non_manager, Command(*commands))
+    return managers, refusals

@@ -1,0 +1,133 @@
+"""One event, one alert: stories across sources in the database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from alerts.models import OutboxEntry, Post, Source, SourceKind
+from alerts.rulebook import RuleBook
+from alerts.storybook import StoryBook
+from alerts.watch import add_rule, ensure_chat
+from monitors.post import Post as FetchedPost
+from tests.alerts.test_pipeline import record, result
+
+GOVERNOR = (
+    "Над Курской областью силами ПВО уничтожены три беспилотника. Пострадавших нет, "
+    "на месте работают оперативные службы. Информация уточняется, подробности позже."
+)
+REPOST = "⚡️Срочно: " + GOVERNOR + "\n\nПодписаться на канал"
+LATER_NEWS = (
+    "Над Курской областью силами ПВО уничтожены три беспилотника, сообщил губернатор. "
+    "Пострадавших нет, на месте работают оперативные службы. Информация уточняется."
+)
+
+
+def post(external_id: str, text: str, *, url: str | None = None, minutes: int = 0):
+    return FetchedPost(
+        external_id=external_id,
+        url=url or f"https://t.me/chan/{external_id}",
+        title="",
+        text=text,
+        published_at=datetime.now(UTC) - timedelta(minutes=minutes),
+    )
+
+
+async def sources(sessions, *names: str) -> list[int]:
+    async with sessions.begin() as session:
+        rows = [Source(kind=SourceKind.CHANNEL, locator=name) for name in names]
+        session.add_all(rows)
+        await session.flush()
+        return [row.id for row in rows]
+
+
+async def subscribe(sessions, lexicon, chat_id: int, rule: str) -> None:
+    async with sessions.begin() as session:
+        await ensure_chat(session, chat_id, chat_type="private")
+        await add_rule(session, chat_id, rule, lexicon)
+
+
+async def alerts(sessions) -> list[tuple[int, int | None, int]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxEntry.chat_id, OutboxEntry.story_id, OutboxEntry.revision).order_by(
+                OutboxEntry.chat_id
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_repost_elsewhere_joins_the_story_and_edits_instead_of_alerting(
+    sessions, lexicon
+) -> None:
+    governor, monitor = await sources(sessions, "kursk_gov", "monitor")
+    await subscribe(sessions, lexicon, 80, "беспилотник")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    await record(
+        sessions, rulebook, governor, result(post("10", GOVERNOR, minutes=3)), storybook=storybook
+    )
+    assert await record(
+        sessions, rulebook, monitor, result(post("77", REPOST)), storybook=storybook
+    ) == (1, 0)
+    async with sessions() as session:
+        stories = dict((await session.execute(select(Post.external_id, Post.story_id))).all())
+    assert stories["77"] == stories["10"]
+    assert await alerts(sessions) == [(80, stories["10"], 1)]
+
+
+async def test_the_same_source_again_does_not_call_for_an_edit(sessions, lexicon) -> None:
+    (governor,) = await sources(sessions, "kursk_gov")
+    await subscribe(sessions, lexicon, 80, "беспилотник")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    await record(
+        sessions, rulebook, governor, result(post("10", GOVERNOR, minutes=3)), storybook=storybook
+    )
+    await record(sessions, rulebook, governor, result(post("11", LATER_NEWS)), storybook=storybook)
+    assert [revision for _, _, revision in await alerts(sessions)] == [0]
+
+
+async def test_a_later_report_alerts_a_chat_the_first_one_did_not_match(sessions, lexicon) -> None:
+    governor, agency = await sources(sessions, "kursk_gov", "agency")
+    await subscribe(sessions, lexicon, 81, "губернатор")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    await record(
+        sessions, rulebook, governor, result(post("10", GOVERNOR, minutes=3)), storybook=storybook
+    )
+    assert await alerts(sessions) == []
+    await record(sessions, rulebook, agency, result(post("5", LATER_NEWS)), storybook=storybook)
+    (only,) = await alerts(sessions)
+    assert only[0] == 81
+
+
+async def test_the_same_article_in_two_feeds_is_one_story(sessions, lexicon) -> None:
+    first, second = await sources(sessions, "feed_one", "feed_two")
+    await subscribe(sessions, lexicon, 82, "drone")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    url = "https://news.example/2026/drone-strike"
+    await record(
+        sessions, rulebook, first, result(post("a", "Drone strike", url=url)), storybook=storybook
+    )
+    await record(
+        sessions,
+        rulebook,
+        second,
+        result(post("b", "Different words entirely", url=url + "?utm_source=tg#top")),
+        storybook=storybook,
+    )
+    assert len(await alerts(sessions)) == 1
+
+
+async def test_stories_survive_a_restart(sessions, lexicon) -> None:
+    governor, monitor = await sources(sessions, "kursk_gov", "monitor")
+    await subscribe(sessions, lexicon, 80, "беспилотник")
+    rulebook = RuleBook(lexicon)
+    await record(
+        sessions, rulebook, governor, result(post("10", GOVERNOR, minutes=3)), storybook=StoryBook()
+    )
+    restarted = StoryBook()
+    async with sessions() as session:
+        await restarted.rebuild(session, datetime.now(UTC))
+    assert len(restarted) == 1
+    await record(sessions, rulebook, monitor, result(post("77", REPOST)), storybook=restarted)
+    assert len(await alerts(sessions)) == 1

@@ -1,0 +1,111 @@
+"""Digests: past `digest_after` alerts in an hour, a chat gets the rest bundled."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from alerts.models import OutboxState
+from alerts.outbox import PendingAlert
+from bot.delivery import DeliveryWorker
+from bot.digest import build_digest
+from bot.senders import TelegramSender
+from tests.bot.delivery_kit import (
+    FAST_LIMITS,
+    FAST_PACING,
+    courier,
+    entries,
+    queue,
+    queue_notice,
+    settle,
+)
+from tests.fakes.telegram import parse_html, utf16_len
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from tests.fakes.telegram import FakeTelegram
+
+
+@pytest.fixture
+async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
+    fake_telegram.limits = FAST_LIMITS
+    async with courier(fake_telegram) as bot:
+        yield TelegramSender(bot)
+
+
+async def test_past_digest_after_the_rest_arrive_as_one_digest_and_notices_alone(
+    sessions, sender, fake_telegram
+) -> None:
+    alone = await queue(sessions, 6001, *(f"Drone {n}" for n in range(3)))
+    notice = await queue_notice(sessions, 6001, "Source <Border News> was paused")
+    bundled = await queue(sessions, 6001, *(f"Drone <{n}> & co" for n in range(3, 8)))
+    worker = DeliveryWorker(
+        sessions, sender, digest_after=3, digest_interval=1.0, pacing=FAST_PACING
+    )
+    await settle(worker, sessions)
+    messages = fake_telegram.messages_to(6001)
+    assert len(messages) == 5
+    *singles, bell, digest = messages
+    assert [f"Drone {n}" in m.visible_text for n, m in enumerate(singles)] == [True] * 3
+    assert bell.visible_text == "Source <Border News> was paused"
+    assert digest.visible_text.startswith("Digest: 5 alerts\n\n")
+    for n in range(3, 8):
+        assert f"• News: Drone <{n}> & co\nhttps://news.example/" in digest.visible_text
+    assert "&lt;3&gt; &amp; co" in digest.text
+    # The digest waited `digest_interval` after the last alert that went alone.
+    assert digest.sent_at - singles[-1].sent_at >= 0.9
+    result = await entries(sessions)
+    assert {result[i].state for i in [*alone, notice, *bundled]} == {OutboxState.SENT}
+    assert {result[i].message_id for i in bundled} == {digest.message_id}
+    assert result[notice].message_id == bell.message_id
+    assert fake_telegram.refusals == []
+
+
+async def test_a_long_digest_is_split_into_messages_within_telegrams_limit(
+    sessions, sender, fake_telegram
+) -> None:
+    title = "Дрон 🚀 <над> мостом & " * 12  # astral emoji count twice in UTF-16
+    await queue(sessions, 6101, *(f"{n} {title}" for n in range(80)))
+    worker = DeliveryWorker(
+        sessions, sender, digest_after=1, digest_interval=0.2, pacing=FAST_PACING
+    )
+    await settle(worker, sessions)
+    first, *parts = fake_telegram.messages_to(6101)
+    assert len(parts) > 2
+    assert [p.visible_text.split("\n", 1)[0] for p in parts] == [
+        f"Digest: 79 alerts ({n}/{len(parts)})" for n in range(1, len(parts) + 1)
+    ]
+    assert all(utf16_len(p.visible_text) <= 4096 for p in parts)
+    result = await entries(sessions)
+    assert {e.state for e in result.values()} == {OutboxState.SENT}
+    ids = {p.message_id for p in parts}
+    assert {e.message_id for e in result.values()} == ids | {first.message_id}
+    listed = "".join(p.visible_text for p in parts)
+    assert all(f"• News: {n} Дрон 🚀 <над>" in listed for n in range(1, 80))
+    assert fake_telegram.refusals == []
+
+
+def alert(n: int, *, silent: bool = False, title: str = "Drone") -> PendingAlert:
+    return PendingAlert(
+        n, 7, 0, source_name="News", title=title, url=f"https://x.example/{n}", silent=silent
+    )
+
+
+def test_a_digest_is_silent_only_when_every_alert_in_it_is() -> None:
+    (loud,) = build_digest(7, [alert(1, silent=True), alert(2)])
+    (quiet,) = build_digest(7, [alert(1, silent=True), alert(2, silent=True)])
+    assert (loud.silent, quiet.silent) == (False, True)
+    assert build_digest(7, []) == []
+
+
+def test_digest_parts_fit_telegrams_limit_counted_in_utf16() -> None:
+    alerts = [alert(n, title="𝕯𝖗𝖔𝖓𝖊 " * 40 + "<&>") for n in range(100)]
+    parts = build_digest(7, alerts)
+    assert len(parts) > 1
+    assert [i for part in parts for i in part.entry_ids] == list(range(100))
+    for part in parts:
+        visible, _ = parse_html(part.html)
+        assert visible == part.plain
+        assert utf16_len(visible) <= 4096
