@@ -21,7 +21,7 @@ GROUP BY, never from "the oldest N rows", which one busy chat could fill.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, case, func, select, update
@@ -60,6 +60,25 @@ class PendingAlert:
     topics: tuple[str, ...] = ()
     notice: str | None = None
     silent: bool = False
+    post_id: int | None = None
+    story_id: int | None = None
+    timezone: str = "UTC"
+    language: str | None = None
+    official: bool = False
+    # The story's other sources, and whether an official one is among them.
+    also: tuple[StorySource, ...] = ()
+    # Set on an edit: the message to rewrite, and the revision it brings it to.
+    edit_of: int | None = None
+    revision: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StorySource:
+    """Another source's report of the same story, as an alert names it."""
+
+    name: str
+    url: str | None
+    official: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,22 @@ async def load_alerts(
     rows = await session.execute(query)
     return [
         _pending(e, post, source, chat, urgent, now=now) for e, post, source, chat, urgent in rows
+    ]
+
+
+async def load_sent(
+    session: AsyncSession, entry_ids: Collection[int], now: datetime
+) -> list[PendingAlert]:
+    """These sent entries as edits of their messages, at their current revision."""
+    if not entry_ids:
+        return []
+    query = _alert_query().where(
+        OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.SENT
+    )
+    rows = await session.execute(query)
+    return [
+        replace(_pending(e, post, source, chat, urgent, now=now), edit_of=e.message_id)
+        for e, post, source, chat, urgent in rows
     ]
 
 
@@ -195,21 +230,41 @@ def _pending(
         regions=tuple(highlights.get("regions", ())),
         topics=tuple(highlights.get("topics", ())),
         silent=silent,
+        post_id=post.id,
+        story_id=entry.story_id,
+        timezone=chat.timezone,
+        language=chat.language,
+        official=source.official,
+        revision=entry.revision,
     )
 
 
 async def mark_sent(
-    session: AsyncSession, entry_ids: Sequence[int], message_id: int | None, now: datetime
+    session: AsyncSession,
+    entry_ids: Sequence[int],
+    message_id: int | None,
+    now: datetime,
+    *,
+    revision: int | None = None,
 ) -> int:
     """These entries went out in message `message_id` (one alert, or a digest of several).
 
     Only entries still pending change: a digest may list an entry that was cancelled or
-    moved to a migrated chat while the digest was in flight.
+    moved to a migrated chat while the digest was in flight. `revision` is the story
+    revision the message showed; a later one makes the message due for an edit. A
+    digest is never edited, so its entries count as showing the latest.
     """
+    shown = OutboxEntry.revision if revision is None else revision
     result = await session.execute(
         update(OutboxEntry)
         .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING)
-        .values(state=OutboxState.SENT, sent_at=now, message_id=message_id, last_error=None)
+        .values(
+            state=OutboxState.SENT,
+            sent_at=now,
+            message_id=message_id,
+            last_error=None,
+            sent_revision=shown,
+        )
     )
     return _rowcount(result)
 

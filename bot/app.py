@@ -34,6 +34,7 @@ from bot.i18n import ChatLanguage, build_i18n
 from bot.menu import publish_commands
 from bot.replies import WaitOutFloodControl
 from bot.senders import ConsoleSender, Sender, TelegramSender
+from bot.tagnames import LexiconTagNames
 from monitors.fetcher import Fetcher
 from rules.lexicon import Lexicon
 
@@ -104,7 +105,11 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
         for client in (bot, courier):
             if client is not None:
                 stack.push_async_callback(client.session.close)
-        sender: Sender = TelegramSender(courier) if courier is not None else ConsoleSender(out)
+        sender: Sender = (
+            TelegramSender(courier, LexiconTagNames(lexicon))
+            if courier is not None
+            else ConsoleSender(out)
+        )
         delivery = DeliveryWorker(sessions, sender, digest_after=settings.digest_after)
         poller = Poller(
             sessions,

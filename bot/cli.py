@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from alerts import migrate
 from alerts.db import create_engine, session_factory
 from alerts.sources import SourceRejected, add_source, display_name, list_sources
+from alerts.stories.dedup import dedup
 from bot.app import run_service
 from bot.logs import configure_logging
 from bot.settings import Settings
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {
         "run": _run,
         "check": _check,
+        "dedup": _dedup,
         "sources": _sources,
     }[args.command]
     try:
@@ -68,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd = commands.add_parser("check", help="match a rule against text or JSON lines")
     check_cmd.add_argument("rule")
     check_cmd.add_argument("text", nargs="?", help="text to match; JSON lines on stdin otherwise")
+    commands.add_parser(
+        "dedup", help="group JSON-lines posts on stdin into stories: {id, story} per post"
+    )
     sources = commands.add_parser("sources", help="manage sources")
     actions = sources.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add a feed URL or @channel")
@@ -100,6 +105,16 @@ def _check(args: argparse.Namespace, _settings: Settings) -> int:
     except RuleSyntaxError as exc:
         print(f"lookout: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ValueError as exc:
+        print(f"lookout: bad input: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+def _dedup(_args: argparse.Namespace, _settings: Settings) -> int:
+    try:
+        for result in dedup(_json_lines(sys.stdin)):
+            _print_json(result, sys.stdout)
     except ValueError as exc:
         print(f"lookout: bad input: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,6 +28,10 @@ Contract:
   cancelled with Telegram's reason. Group upgraded: `alerts.chats.migrate_chat`,
   and the same message goes to the supergroup in the next round.
   Refused for good (any other 400): that entry is cancelled with the reason.
+- Story edits: a sent alert whose story gained a source since (`alerts.story_view`)
+  is edited to name it, one edit per chat per round, with what room a round has left
+  after sends, paced like sends. An edit Telegram refuses for good is given up (the
+  alert itself was delivered); one refused for a while is tried again.
 - `run` returns when `stop` is set, after the messages in flight are finished;
   `drain_once` runs one round and waits for its messages.
 
@@ -60,6 +64,7 @@ from alerts.outbox import (
     recent_load,
     retry_later,
 )
+from alerts.story_view import due_edits, mark_edited, with_stories
 from bot.digest import DigestPart, DigestSchedule, build_digest
 from bot.pacing import TELEGRAM_PACING, Pacer, Pacing
 from bot.senders import (
@@ -155,6 +160,7 @@ class DeliveryWorker:
             heads = await ready_heads(session, now)
             chosen = self._choose(heads, snapshot)
             messages = await self._prepare(session, chosen, now) if chosen else []
+            messages += await self._edits(session, now, room=self._round_size - len(messages))
         for launched, message in enumerate(messages):
             # A slot further off than `idle_wait` (the bot is held after a 429) ends the
             # round, so that `stop` and a shutdown's last drain are never kept waiting.
@@ -216,9 +222,19 @@ class DeliveryWorker:
                 singles.append(head.notice_id)
             else:
                 self._digests.wait(chat, wait)
-        for alert in await load_alerts(session, singles, now):
+        for alert in await with_stories(session, await load_alerts(session, singles, now)):
             messages[alert.chat_id] = alert
         return [messages[head.chat_id] for head in chosen if head.chat_id in messages]
+
+    async def _edits(self, session: AsyncSession, now: datetime, room: int) -> list[Message]:
+        """Sent alerts to rewrite, for chats that are free and may receive now."""
+        if room <= 0:
+            return []
+        clock = time.monotonic()
+        busy = {*self._in_flight, *self._settled, *self._turns}
+        edits = await due_edits(session, now, skip=busy, limit=room * 2)
+        ready = [edit for edit in edits if self._pacer.ready_at(edit.chat_id) <= clock]
+        return list(ready[:room])
 
     def _put_back(self, messages: list[Message]) -> None:
         """Chosen but not launched: first in line next round, digest parts kept."""
@@ -243,6 +259,9 @@ class DeliveryWorker:
 
     async def _deliver(self, message: Message) -> None:
         self._pacer.record(message.chat_id)
+        if isinstance(message, PendingAlert) and message.edit_of is not None:
+            await self._edit(message)
+            return
         try:
             if isinstance(message, DigestPart):
                 message_id = await self._sender.send_digest(message)
@@ -251,10 +270,31 @@ class DeliveryWorker:
         except DeliveryError as exc:
             await self._failed(message, exc)
             return
+        revision = message.revision if isinstance(message, PendingAlert) else None
         async with self._sessions.begin() as session:
-            await mark_sent(session, _entry_ids(message), message_id, utcnow())
+            await mark_sent(session, _entry_ids(message), message_id, utcnow(), revision=revision)
         event = "digest_sent" if isinstance(message, DigestPart) else "alert_sent"
         log.info(event, outbox=_entry_ids(message), chat=message.chat_id, message=message_id)
+
+    async def _edit(self, edit: PendingAlert) -> None:
+        try:
+            await self._sender.edit(edit)
+        except RetryAfter as exc:
+            self._pacer.hold(edit.chat_id, exc.seconds)
+            log.warning("alert_edit_flood_wait", chat=edit.chat_id, after=exc.seconds)
+            return
+        except (ChatMigrated, ChatUnavailable) as exc:
+            # The message cannot be reached any more; the chat is handled on its next send.
+            log.warning("alert_edit_unreachable", outbox=edit.id, chat=edit.chat_id, error=str(exc))
+        except MessageRejected as exc:
+            log.warning("alert_edit_refused", outbox=edit.id, chat=edit.chat_id, error=str(exc))
+        except TemporaryFailure as exc:
+            self._pacer.hold(edit.chat_id, self._backoff)
+            log.warning("alert_edit_retry", outbox=edit.id, chat=edit.chat_id, error=str(exc))
+            return
+        async with self._sessions.begin() as session:
+            await mark_edited(session, edit.id, edit.revision)
+        log.info("alert_edited", outbox=edit.id, chat=edit.chat_id, revision=edit.revision)
 
     async def _failed(self, message: Message, exc: DeliveryError) -> None:
         chat, ids = message.chat_id, _entry_ids(message)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from alerts.outbox import PendingAlert
     from bot.digest import DigestPart
+    from bot.render import TagNames
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,9 @@ class Sender(Protocol):
     async def send_digest(self, part: DigestPart) -> int | None:
         """Deliver one digest message; returns its id, or None where there is none."""
 
+    async def edit(self, alert: PendingAlert) -> None:
+        """Rewrite the sent message `alert.edit_of` to show the story as it is now."""
+
 
 class ConsoleSender:
     """Prints alerts, for running without a bot token."""
@@ -105,21 +109,45 @@ class ConsoleSender:
         print(part.plain, file=self._out, flush=True)
         return None
 
+    async def edit(self, alert: PendingAlert) -> None:
+        print(render_console(alert, update=True), file=self._out, flush=True)
+
 
 class TelegramSender:
     paced = True
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, names: TagNames | None = None) -> None:
         self._bot = bot
+        self._names = names
 
     async def send(self, alert: PendingAlert) -> int | None:
-        html, plain = render_alert(alert), render_alert_plain(alert)
+        html, plain = render_alert(alert, self._names), render_alert_plain(alert)
         return await self._send(alert.chat_id, html, plain, silent=alert.silent, outbox=alert.id)
 
     async def send_digest(self, part: DigestPart) -> int | None:
         return await self._send(
             part.chat_id, part.html, part.plain, silent=part.silent, outbox=part.entry_ids[0]
         )
+
+    async def edit(self, alert: PendingAlert) -> None:
+        if alert.edit_of is None:
+            raise ValueError("an edit needs the message it rewrites")
+        try:
+            await self._bot.edit_message_text(
+                render_alert(alert, self._names),
+                chat_id=alert.chat_id,
+                message_id=alert.edit_of,
+                parse_mode="HTML",
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramBadRequest as exc:
+            # The message already says this (an edit that was retried): nothing to do.
+            if "message is not modified" not in exc.message:
+                raise _translate(exc) from exc
+        except TelegramAPIError as exc:
+            raise _translate(exc) from exc
+        except ClientDecodeError as exc:
+            raise TemporaryFailure(f"undecodable answer: {exc.message}") from exc
 
     async def _send(self, chat_id: int, html: str, plain: str, *, silent: bool, outbox: int) -> int:
         try:

@@ -85,7 +85,12 @@ class _Entry:
 
 
 class StoryWindow:
-    """Stories of the posts of the last ``window``; see the module docstring."""
+    """Stories of the posts of the last ``window``; see the module docstring.
+
+    ``threshold`` is the Jaccard bar for posts close in time (`Policy.threshold`, which
+    it replaces when given); ``policy`` holds every other bar. ``num_perm`` MinHash
+    permutations (32 or more) make ``num_perm // 4`` LSH bands of 4 values.
+    """
 
     def __init__(
         self,
@@ -95,6 +100,8 @@ class StoryWindow:
         num_perm: int = 128,
         policy: Policy | None = None,
     ) -> None:
+        if num_perm < RecentSignatures.PREFILTER:
+            raise ValueError(f"num_perm must be {RecentSignatures.PREFILTER} or more")
         policy = policy if policy is not None else Policy()
         if threshold is not None:
             policy = replace(policy, threshold=threshold)

@@ -24,11 +24,11 @@ alert, the next daily summary, the next "дрон атаковал автомо�
    возросло до пяти") joins an earlier post that shares a name with it (the town) and
    some wording (``update_floor``): updates are rewritten, not reposted.
 4. Beyond ``close`` the bar rises linearly from the bar of rule 1 to ``far_threshold``
-   at ``far`` and stays there; containment no longer counts. And a pair never merges
-   by text when one source published both (a source does not repeat its own news
-   hours later, it repeats its templates), or when their numbers disagree (fewer than
-   half of the smaller set of numbers appear in the other): within ``close`` that is
-   an updated count, later another event.
+   at ``far`` and stays there; containment and names no longer count. And similarity
+   alone never merges a pair when one source published both (a source does not repeat
+   its own news hours later, it repeats its templates; its updates are rule 3), or
+   when their numbers disagree (fewer than half of the smaller set of numbers appear in
+   the other): within ``close`` that is an updated count, later another event.
 5. A short post never merges by similarity alone with one more than ``short_close``
    away: short alerts ("Ракетная опасность в Курской области") repeat word for word.
    (An update, rule 3, is more than similarity.)
@@ -38,7 +38,10 @@ alert, the next daily summary, the next "дрон атаковал автомо�
    ways too — an agency adds its own — but they are not worded alike.)
 
 Posts too short to have a signature never reach this policy. ``margin`` says by how
-much a pair clears its bar (None: it cannot), so the best of several candidates wins.
+much a pair clears its best bar (None: no bar applies), to rank candidates.
+The defaults are measured on tests/data/stories (``bench/dedup_quality.py``), where
+every rule pays: without rule 2 recall falls from 0.82 to 0.72, without rule 3 to 0.63,
+without rule 6 precision falls from 1.00 to 0.98.
 """
 
 from __future__ import annotations

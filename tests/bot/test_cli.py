@@ -12,10 +12,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-async def _check(tmp_path: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+async def _lookout(tmp_path: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         str(LOOKOUT),
-        "check",
         *args,
         cwd=tmp_path,
         env=LookoutProcess.environment(tmp_path),
@@ -29,7 +28,7 @@ async def _check(tmp_path: Path, *args: str, stdin: str | None = None) -> tuple[
 
 
 async def test_check_matches_text_given_as_argument(tmp_path: Path) -> None:
-    code, out, err = await _check(tmp_path, "drone", "Two drones shot down overnight")
+    code, out, err = await _lookout(tmp_path, "check", "drone", "Two drones shot down overnight")
     assert code == 0, err
     (line,) = out.splitlines()
     result = json.loads(line)
@@ -43,21 +42,21 @@ async def test_check_reads_json_lines_and_answers_each(tmp_path: Path) -> None:
         {"id": "b", "text": "Погода: дождь"},
     ]
     stdin = "\n".join(json.dumps(post, ensure_ascii=False) for post in posts)
-    code, out, err = await _check(tmp_path, "беспилотник", stdin=stdin)
+    code, out, err = await _lookout(tmp_path, "check", "беспилотник", stdin=stdin)
     assert code == 0, err
     results = [json.loads(line) for line in out.splitlines()]
     assert [(r["id"], r["matched"]) for r in results] == [("a", True), ("b", False)]
 
 
 async def test_check_bad_rule_exits_2_with_the_parsers_message(tmp_path: Path) -> None:
-    code, out, err = await _check(tmp_path, '"unclosed quote', "text")
+    code, out, err = await _lookout(tmp_path, "check", '"unclosed quote', "text")
     assert code == 2
     assert out == ""
     assert "quote" in err
 
 
 async def test_check_bad_json_line_exits_2(tmp_path: Path) -> None:
-    code, _out, err = await _check(tmp_path, "drone", stdin="not json\n")
+    code, _out, err = await _lookout(tmp_path, "check", "drone", stdin="not json\n")
     assert code == 2
     assert "line 1" in err
 
@@ -69,3 +68,48 @@ async def test_sources_add_refuses_a_malformed_source(tmp_path: Path) -> None:
     assert "cannot add" in err
     code, out, _err = await run_command(tmp_path, env, "sources", "list")
     assert (code, out) == (0, "")
+
+
+async def test_dedup_names_the_first_post_of_each_story(tmp_path: Path) -> None:
+    event = (
+        "Над Курской областью силами ПВО уничтожены три беспилотника. Пострадавших нет, "
+        "на месте работают оперативные службы."
+    )
+    posts = [
+        {
+            "id": "g1",
+            "source": "@kursk_gov",
+            "text": event,
+            "url": "https://t.me/kursk_gov/1",
+            "published_at": "2026-05-01T10:00:00Z",
+        },
+        {
+            "id": "m7",
+            "source": "@monitor",
+            "text": "⚡️Срочно: " + event,
+            "url": "https://t.me/monitor/7",
+            "published_at": "2026-05-01T10:03:00Z",
+        },
+        {
+            "id": "w1",
+            "source": "@weather",
+            "text": "Завтра в Курске дождь и до +12.",
+            "url": None,
+            "published_at": "2026-05-01T10:04:00Z",
+        },
+    ]
+    stdin = "\n".join(json.dumps(post, ensure_ascii=False) for post in posts)
+    code, out, err = await _lookout(tmp_path, "dedup", stdin=stdin)
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"id": "g1", "story": "g1"},
+        {"id": "m7", "story": "g1"},
+        {"id": "w1", "story": "w1"},
+    ]
+
+
+async def test_dedup_refuses_a_post_without_a_date(tmp_path: Path) -> None:
+    line = json.dumps({"id": 1, "source": "a", "text": "x", "url": None})
+    code, _out, err = await _lookout(tmp_path, "dedup", stdin=line)
+    assert code == 2
+    assert "published_at" in err

@@ -1,0 +1,132 @@
+"""Posts per second through ``StoryWindow.assign`` with 50,000 posts in the window, and
+the window's memory.
+
+    .venv/bin/python bench/dedup_speed.py [--window-posts 50000] [--measured 5000]
+
+Synthetic posts are generated deterministically (fixed seed): words drawn with their
+frequencies from the labelled set in tests/data/stories, 20 to 70 words a post, with
+numbers; a quarter are reposts of a recent post with an urgency prefix and a footer,
+a few are forwards. Posts arrive every 48 h / ``window_posts`` (3.5 s for 50,000), so
+the window holds ``window_posts`` posts once filled.
+
+Three figures: the fill rate (the window growing to its size, as when rebuilding at
+start), the steady rate (``measured`` more posts, each expiring the oldest), and the
+window's memory once filled (tracemalloc, in a separate run: tracing slows Python
+down several times). ``--datasketch-lsh`` also prints what datasketch's own
+``MinHashLSH`` holds for the same signatures, for comparison with ``BandIndex``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alerts.stories.neardup import BAND_ROWS, StoryItem, StoryWindow
+
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "posts.jsonl"
+START = datetime(2025, 3, 1, tzinfo=UTC)
+PREFIXES = ("⚡️Срочно: ", "❗️", "BREAKING: ", "ТЕРМІНОВО\n", "‼️", "")
+FOOTERS = ("\n\n#новости\nПодписаться", "\n\nПідписатися | Надіслати новину", "", "\n@channel")
+
+
+def vocabulary() -> tuple[list[str], list[int]]:
+    counts: Counter[str] = Counter()
+    with CORPUS.open(encoding="utf-8") as file:
+        for line in file:
+            counts.update(json.loads(line)["text"].split())
+    words = sorted(counts)
+    return words, [counts[word] for word in words]
+
+
+def synthetic_posts(count: int, window_posts: int, seed: int = 7) -> list[StoryItem]:
+    rng = random.Random(seed)
+    words, weights = vocabulary()
+    step = timedelta(hours=48) / window_posts
+    posts: list[StoryItem] = []
+    for number in range(count):
+        at = START + step * number
+        source = f"tg:channel{rng.randrange(300)}"
+        url = f"https://t.me/{source[3:]}/{number}"
+        if posts and rng.random() < 0.25:
+            original = posts[max(0, len(posts) - rng.randrange(1, 200))]
+            text = rng.choice(PREFIXES) + original.text + rng.choice(FOOTERS)
+            forwarded = original.url if rng.random() < 0.2 else None
+            posts.append(StoryItem(f"post:{number}", source, text, url, at, forwarded))
+            continue
+        body = rng.choices(words, weights, k=rng.randrange(20, 70))
+        body.insert(rng.randrange(len(body)), str(rng.randrange(1, 500)))
+        posts.append(StoryItem(f"post:{number}", source, " ".join(body), url, at))
+    return posts
+
+
+def run(posts: list[StoryItem]) -> tuple[StoryWindow, float]:
+    window = StoryWindow()
+    started = time.perf_counter()
+    for post in posts:
+        window.expire(post.published_at)
+        window.assign(post)
+    return window, time.perf_counter() - started
+
+
+def datasketch_lsh_memory(window_posts: int, num_perm: int = 128) -> float:
+    """MiB that datasketch's MinHashLSH holds for ``window_posts`` random signatures."""
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
+
+    rng = np.random.default_rng(1)
+    bands = num_perm // BAND_ROWS
+    tracemalloc.start()
+    lsh = MinHashLSH(num_perm=num_perm, params=(bands, BAND_ROWS))
+    for number in range(window_posts):
+        values = rng.integers(0, 2**32, num_perm, dtype=np.uint32)
+        lsh.insert(f"post:{number}", MinHash(hashvalues=values, scheme="affine32"))
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return size / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--window-posts", type=int, default=50_000)
+    parser.add_argument("--measured", type=int, default=5_000)
+    parser.add_argument("--datasketch-lsh", action="store_true")
+    args = parser.parse_args()
+    posts = synthetic_posts(args.window_posts + args.measured, args.window_posts)
+    fill, steady = posts[: args.window_posts], posts[args.window_posts :]
+
+    window, elapsed = run(fill)
+    print(f"fill:   {len(fill)} posts in {elapsed:.1f} s = {len(fill) / elapsed:,.0f} posts/s")
+    started = time.perf_counter()
+    stories = set()
+    for post in steady:
+        window.expire(post.published_at)
+        stories.add(window.assign(post))
+    elapsed = time.perf_counter() - started
+    print(
+        f"steady: {len(steady)} posts in {elapsed:.1f} s = {len(steady) / elapsed:,.0f} posts/s "
+        f"with {len(window):,} posts in the window ({len(stories):,} stories among them)"
+    )
+
+    tracemalloc.start()
+    traced, _ = run(fill)
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(
+        f"memory: {size / 2**20:.1f} MiB for {len(traced):,} posts in the window "
+        f"({size / len(traced):,.0f} bytes a post; tracemalloc)"
+    )
+    if args.datasketch_lsh:
+        lsh = datasketch_lsh_memory(args.window_posts)
+        print(f"datasketch MinHashLSH alone, same bands: {lsh:.1f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

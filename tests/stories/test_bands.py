@@ -1,0 +1,76 @@
+"""BandIndex finds what datasketch's MinHashLSH finds; signature stores compare right."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
+
+from alerts.stories.bands import BandIndex
+from alerts.stories.signatures import RecentSignatures, SignatureStore
+
+BANDS, ROWS, PERM = 32, 4, 128
+
+
+def _signatures(count: int, seed: int = 3) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 2**32, (count, PERM), dtype=np.uint32)
+    # Every third signature is a near copy of the one before: shared bands exist.
+    for number in range(1, count, 3):
+        base[number, : PERM // 2] = base[number - 1, : PERM // 2]
+    return list(base)
+
+
+def test_band_index_finds_what_minhash_lsh_finds() -> None:
+    signatures = _signatures(3000)
+    index = BandIndex(BANDS, ROWS)
+    lsh = MinHashLSH(num_perm=PERM, params=(BANDS, ROWS))
+    for slot, signature in enumerate(signatures):
+        index.insert(slot, index.band_keys(signature))
+        lsh.insert(slot, MinHash(hashvalues=signature, scheme="affine32"))
+    for slot in range(0, 3000, 7):
+        query = signatures[slot]
+        expected = set(lsh.query(MinHash(hashvalues=query, scheme="affine32")))
+        found = index.query(index.band_keys(query))
+        # Extra candidates can only come from 32-bit band-key collisions: rare.
+        assert expected <= found
+        assert len(found - expected) <= 1
+
+
+def test_removed_slots_are_never_found_before_or_after_a_purge() -> None:
+    signatures = _signatures(6000)
+    index = BandIndex(BANDS, ROWS)
+    for slot, signature in enumerate(signatures):
+        index.insert(slot, index.band_keys(signature))
+    for slot in range(0, 6000, 2):
+        index.remove(slot)
+    for slot in range(1, 6000, 98):
+        found = index.query(index.band_keys(signatures[slot]))
+        assert slot in found
+        assert not any(other % 2 == 0 for other in found)
+    assert len(index) < 6000 * BANDS
+
+
+def test_signature_store_estimates_jaccard_and_reuses_rows() -> None:
+    store = SignatureStore(PERM, capacity=2)
+    first = np.arange(PERM, dtype=np.uint32)
+    second = first.copy()
+    second[: PERM // 4] += 1
+    rows = [store.add(first), store.add(second), store.add(first)]
+    assert store.similarity(rows, first).tolist() == [1.0, 0.75, 1.0]
+    store.free(rows[1])
+    assert store.add(second) == rows[1]
+    assert len(store) == 3
+
+
+def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
+    recent = RecentSignatures(PERM, capacity=2)
+    signature = np.arange(PERM, dtype=np.uint32)
+    other = signature + 1
+    for minute in range(10):
+        recent.append(minute * 60.0, minute, signature if minute % 2 else other)
+    slots, shares = recent.scan(9 * 60.0, 3 * 60.0, signature, floor=0.5)
+    assert slots == [7, 9]
+    assert shares == [1.0, 1.0]
+    assert recent.drop_before(5 * 60.0) == [0, 1, 2, 3, 4]
+    assert len(recent) == 5
+    assert recent.scan(0.0, 60.0, signature, floor=0.5) == ([], [])

@@ -1,0 +1,159 @@
+"""The policy's rules one by one, on evidence built by hand, and the clues it reads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from alerts.stories.clues import Clues, clues, shared_names
+from alerts.stories.sameness import Evidence, Policy
+
+POLICY = Policy()
+PLAIN = clues("")
+LONG = (400, 420)
+SHORT = (60, 70)
+
+
+def evidence(
+    jaccard: float,
+    *,
+    minutes: float = 10,
+    sizes: tuple[int, int] = LONG,
+    earlier: Clues = PLAIN,
+    later: Clues = PLAIN,
+    same_source: bool = False,
+) -> Evidence:
+    return Evidence(
+        jaccard=jaccard,
+        sizes=sizes,
+        apart=timedelta(minutes=minutes),
+        clues=(earlier, later),
+        same_source=same_source,
+    )
+
+
+def test_near_copies_close_in_time_are_one_event() -> None:
+    assert POLICY.same_event(evidence(0.9))
+    assert POLICY.same_event(evidence(POLICY.threshold))
+    assert not POLICY.same_event(evidence(POLICY.threshold - 0.01))
+
+
+def test_short_posts_need_a_higher_bar() -> None:
+    assert not POLICY.same_event(evidence(0.55, sizes=SHORT))
+    assert POLICY.same_event(evidence(0.65, sizes=SHORT))
+
+
+def test_a_quote_contained_in_a_longer_article_is_one_event() -> None:
+    # 200 shingles wholly inside 600: Jaccard 1/3, containment 1.
+    quoted = evidence(1 / 3, sizes=(200, 600))
+    assert quoted.containment == pytest.approx(1.0)
+    assert POLICY.same_event(quoted)
+    # Containment counts close in time only, and not for one-liners.
+    assert not POLICY.same_event(evidence(1 / 3, sizes=(200, 600), minutes=5 * 60))
+    assert not POLICY.same_event(evidence(0.5, sizes=(40, 60)))
+
+
+def test_a_rewrite_sharing_names_is_one_event() -> None:
+    gov = clues("В Шебекино FPV-дрон атаковал автомобиль на улице Октябрьской.")
+    site = clues("Дрон атаковал машину на улице Октябрьской в Шебекино, сообщил Гладков.")
+    assert shared_names(gov, site) == 2
+    assert POLICY.same_event(evidence(0.25, earlier=gov, later=site))
+    assert not POLICY.same_event(evidence(0.25))  # the same wording without shared names
+
+
+def test_an_update_joins_the_report_it_updates() -> None:
+    report = clues("Белгород подвергся ракетному обстрелу. Пострадали два человека.")
+    update = clues("Число пострадавших при ударе по Белгороду возросло до пяти.")
+    assert update.update
+    assert POLICY.same_event(evidence(0.1, minutes=4 * 60, earlier=report, later=update))
+    # The update must come later, and within the update window.
+    assert not POLICY.same_event(evidence(0.1, earlier=update, later=report))
+    assert not POLICY.same_event(evidence(0.1, minutes=7 * 60, earlier=report, later=update))
+
+
+def test_an_update_about_another_place_does_not_join() -> None:
+    report = clues("В Грайвороне FPV-дрон атаковал автобус.")
+    update = clues("Число пострадавших при ударе по Белгороду возросло до пяти.")
+    assert not POLICY.same_event(evidence(0.1, earlier=report, later=update))
+
+
+def test_the_bar_rises_with_time() -> None:
+    assert POLICY.same_event(evidence(0.5, minutes=60))
+    assert not POLICY.same_event(evidence(0.5, minutes=8 * 60))
+    assert POLICY.same_event(evidence(0.85, minutes=8 * 60))
+    assert not POLICY.same_event(evidence(0.85, minutes=24 * 60))
+    assert POLICY.same_event(evidence(0.95, minutes=24 * 60))
+
+
+def test_a_source_repeating_itself_hours_later_is_another_event() -> None:
+    assert POLICY.same_event(evidence(1.0, minutes=30, same_source=True))
+    assert not POLICY.same_event(evidence(1.0, minutes=5 * 60, same_source=True))
+
+
+def test_short_alerts_repeated_hours_later_are_other_events() -> None:
+    assert POLICY.same_event(evidence(1.0, sizes=SHORT, minutes=20))
+    assert not POLICY.same_event(evidence(1.0, sizes=SHORT, minutes=2 * 60))
+
+
+def test_numbers_that_disagree_later_mean_another_event() -> None:
+    first = clues("Поранено 62-річного чоловіка.")
+    second = clues("Поранено 47-річну жінку.")
+    assert not evidence(1.0, earlier=first, later=second).numbers_agree
+    # Within the close window a changed number is an updated count.
+    assert POLICY.same_event(evidence(0.9, earlier=first, later=second))
+    assert not POLICY.same_event(evidence(0.95, minutes=20 * 60, earlier=first, later=second))
+
+
+def test_numbers_agree_when_most_of_the_smaller_set_is_shared() -> None:
+    dated = clues("КУРСК, 10 марта. Пострадали 2 человека.")
+    plain = clues("Пострадали 2 человека, ещё 3 эвакуированы.")
+    assert evidence(0.5, earlier=dated, later=plain).numbers_agree
+    assert evidence(0.5, earlier=PLAIN, later=plain).numbers_agree
+
+
+def test_a_template_filled_with_other_names_is_another_event() -> None:
+    vnukovo = clues("Аэропорт Внуково: введены временные ограничения.")
+    domodedovo = clues("Аэропорт Домодедово: введены временные ограничения.")
+    assert POLICY.margin(evidence(0.88, earlier=vnukovo, later=domodedovo)) is None
+
+
+def test_margin_orders_candidates() -> None:
+    near = POLICY.margin(evidence(0.9, minutes=5))
+    far = POLICY.margin(evidence(0.95, minutes=20 * 60))
+    assert near is not None
+    assert far is not None
+    assert near > far >= 0
+
+
+def test_floors_bound_every_rule() -> None:
+    assert POLICY.floor(update=True) == POLICY.update_floor
+    assert POLICY.floor(update=False) == POLICY.rewrite_floor
+    assert POLICY.far_floor == POLICY.threshold
+    assert POLICY.horizon(update=True) == POLICY.update_window
+    assert POLICY.horizon(update=False) == POLICY.close
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "numbers", "update"),
+    [
+        ("Белгород подвергся обстрелу. Ранены 2 человека в Шебекино.", {"шебек"}, (2,), False),
+        (
+            "По словам Вячеслава Гладкова, ВСУ атаковали Белгород.",
+            {"вячес", "гладк", "белго"},
+            (),
+            False,
+        ),
+        ("Число погибших возросло до 7.", set(), (7,), True),
+        ("Кількість загиблих у Дніпрі зросла до чотирьох.", {"дніпр"}, (), True),
+        ("The death toll in Dnipro rose to 4, Lysak said.", {"dnipr", "lysak"}, (4,), True),
+        ("«Ситуация под контролем», — написал Гладков.", {"гладк"}, (), False),
+    ],
+)
+def test_clues(text: str, names: set[str], numbers: tuple[int, ...], update: bool) -> None:
+    found = clues(text)
+    assert found.names == names
+    assert found.numbers == numbers
+    assert found.update is update
+    slim = found.numbers_only()
+    assert (slim.numbers, slim.names, slim.update) == (numbers, frozenset(), False)
