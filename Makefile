@@ -33,7 +33,10 @@ run: $(STAMP)
 	$(BIN)/lookout run $(ARGS)
 
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in $(filter-out bench/__init__.py bench/scoring.py,$(wildcard bench/*.py)); do \
+		module=$$(basename $$script .py); echo "== bench.$$module"; \
+		$(BIN)/python -m bench.$$module || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -123,31 +123,30 @@ async def load_alerts(
     session: AsyncSession, entry_ids: Collection[int], now: datetime
 ) -> list[PendingAlert]:
     """These entries, if still pending, oldest first; quiet hours judged at `now`."""
-    if not entry_ids:
-        return []
-    query = _alert_query().where(
-        OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING
-    )
-    rows = await session.execute(query)
-    return [
-        _pending(e, post, source, chat, urgent, now=now) for e, post, source, chat, urgent in rows
-    ]
+    return await _load(session, entry_ids, OutboxState.PENDING, now)
 
 
 async def load_sent(
     session: AsyncSession, entry_ids: Collection[int], now: datetime
 ) -> list[PendingAlert]:
     """These sent entries as edits of their messages, at their current revision."""
+    return await _load(session, entry_ids, OutboxState.SENT, now)
+
+
+async def _load(
+    session: AsyncSession, entry_ids: Collection[int], state: OutboxState, now: datetime
+) -> list[PendingAlert]:
     if not entry_ids:
         return []
-    query = _alert_query().where(
-        OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.SENT
-    )
+    query = _alert_query().where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == state)
     rows = await session.execute(query)
-    return [
-        replace(_pending(e, post, source, chat, urgent, now=now), edit_of=e.message_id)
-        for e, post, source, chat, urgent in rows
-    ]
+    alerts = []
+    for entry, post, source, chat, urgent in rows:
+        alert = _pending(entry, post, source, chat, urgent, now=now)
+        if state is OutboxState.SENT:
+            alert = replace(alert, edit_of=entry.message_id)
+        alerts.append(alert)
+    return alerts
 
 
 async def chat_backlog(

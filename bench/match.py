@@ -1,6 +1,6 @@
 """Matcher throughput with many active rules: posts/s warm and cold, compile time, memory.
 
-    .venv/bin/python bench/match.py [--rules 10000] [--posts 3000] [--seed 1]
+    .venv/bin/python -m bench.match [--rules 10000] [--posts 3000] [--seed 1]
 
 Rules are generated the way subscribers write them: words and prefixes (half watched
 words — those of the corpus rules, the topics and a list of event words —, half rare

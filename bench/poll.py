@@ -1,6 +1,6 @@
 """Poll throughput: 5,000 feed sources against a loopback server, mostly answering 304.
 
-    .venv/bin/python bench/poll.py [--sources 5000] [--changed 0.05] [--concurrency 100]
+    .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
 
 A web server in a child process (so its CPU is not counted) serves one small RSS
 feed per source, with ETags. Sources are spread over many host names (five

@@ -1,6 +1,6 @@
 """Precision and recall of the rule language on the labelled corpus in tests/data/rules.
 
-    .venv/bin/python bench/rules_quality.py [--misses]
+    .venv/bin/python -m bench.rules_quality [--misses]
 
 Every rule of rules.jsonl is matched against every post of posts.jsonl with the real
 lexicon (``Lexicon.load()``); a post's ``expect`` lists the rules a person wants to fire
@@ -16,32 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.scoring import Score
 from rules.lexicon import Lexicon
 from rules.matcher import Matcher
 from rules.syntax import parse_rule
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "rules"
-
-
-@dataclass
-class Score:
-    true_positive: int = 0
-    false_positive: int = 0
-    false_negative: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        found = self.true_positive + self.false_positive
-        return self.true_positive / found if found else 1.0
-
-    @property
-    def recall(self) -> float:
-        wanted = self.true_positive + self.false_negative
-        return self.true_positive / wanted if wanted else 1.0
 
 
 def load_corpus(folder: Path = CORPUS) -> tuple[list[dict[str, str]], list[dict[str, object]]]:

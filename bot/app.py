@@ -26,6 +26,7 @@ from alerts.db import create_engine, session_factory
 from alerts.pipeline import PipelineConfig
 from alerts.poller import Poller
 from alerts.rulebook import RuleBook
+from alerts.sources import list_sources
 from alerts.watch import replace_console_rules
 from bot.activity import ChatTracker
 from bot.delivery import DeliveryWorker
@@ -94,9 +95,14 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
         await migrate.upgrade(engine)
         sessions = session_factory(engine)
         lexicon = await asyncio.to_thread(Lexicon.load)
-        if watch:
-            async with sessions.begin() as session:
+        async with sessions.begin() as session:
+            if watch:
                 await replace_console_rules(session, watch, lexicon)
+            if not await list_sources(session):
+                log.warning(
+                    "no_sources",
+                    hint="add one with `lookout sources add URL-or-@channel` or /addsource",
+                )
         fetcher = await stack.enter_async_context(
             Fetcher(allow_private_networks=settings.allow_private_networks)
         )

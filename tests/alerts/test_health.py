@@ -12,7 +12,7 @@ from alerts.rulebook import RuleBook
 from alerts.watch import add_rule, ensure_chat
 from monitors.errors import SourceHTTPError
 from monitors.poll import PollResult, Validators
-from tests.alerts.test_pipeline import fetched, make_source, record, result
+from tests.alerts.builders import fetched, make_source, record, result
 
 ADMIN = 9001
 

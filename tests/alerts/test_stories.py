@@ -11,7 +11,7 @@ from alerts.rulebook import RuleBook
 from alerts.storybook import StoryBook
 from alerts.watch import add_rule, ensure_chat
 from monitors.post import Post as FetchedPost
-from tests.alerts.test_pipeline import record, result
+from tests.alerts.builders import record, result
 
 GOVERNOR = (
     "Над Курской областью силами ПВО уничтожены три беспилотника. Пострадавших нет, "
