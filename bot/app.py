@@ -36,7 +36,7 @@ from bot.menu import publish_commands
 from bot.replies import WaitOutFloodControl
 from bot.senders import ConsoleSender, Sender, TelegramSender
 from bot.tagnames import LexiconTagNames
-from monitors.fetcher import Fetcher
+from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
 if TYPE_CHECKING:
@@ -104,7 +104,10 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
                     hint="add one with `lookout sources add URL-or-@channel` or /addsource",
                 )
         fetcher = await stack.enter_async_context(
-            Fetcher(allow_private_networks=settings.allow_private_networks)
+            Fetcher(
+                allow_private_networks=settings.allow_private_networks,
+                user_agent=user_agent(settings.contact_url),
+            )
         )
         bot = build_bot(settings, for_replies=True)
         courier = build_bot(settings, for_replies=False)

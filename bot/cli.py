@@ -21,7 +21,7 @@ from alerts.stories.dedup import dedup
 from bot.app import run_service
 from bot.logs import configure_logging
 from bot.settings import Settings
-from monitors.fetcher import Fetcher
+from monitors.fetcher import Fetcher, user_agent
 from rules.check import check
 from rules.errors import RuleSyntaxError
 from rules.lexicon import Lexicon
@@ -156,7 +156,10 @@ async def _sources_async(args: argparse.Namespace, settings: Settings) -> int:
                         f"{source.locator}\t{display_name(source)}"
                     )
             return 0
-        async with Fetcher(allow_private_networks=settings.allow_private_networks) as fetcher:
+        async with Fetcher(
+            allow_private_networks=settings.allow_private_networks,
+            user_agent=user_agent(settings.contact_url),
+        ) as fetcher:
             try:
                 added = await add_source(
                     sessions,

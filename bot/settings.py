@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     admins: Annotated[frozenset[int], NoDecode] = frozenset()
     poll_interval: float = Field(default=60.0, ge=1.0)
     allow_private_networks: bool = False
+    # Named in the User-Agent, so a site's operator can find out who polls them.
+    contact_url: str | None = None
     alert_window_hours: float = Field(default=6.0, gt=0)
     # A chat past this many alerts in an hour gets the rest as a digest every 10 minutes.
     digest_after: int = Field(default=60, ge=1)

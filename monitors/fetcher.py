@@ -53,6 +53,15 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 DEFAULT_USER_AGENT = "Lookout/0.1 (news alert bot; polls feeds politely, honours Retry-After)"
+
+
+def user_agent(contact_url: str | None) -> str:
+    """Lookout's User-Agent, naming where a site's operator can learn about this bot."""
+    if not contact_url:
+        return DEFAULT_USER_AGENT
+    return f"Lookout/0.1 (+{contact_url}; news alert bot; polls feeds politely)"
+
+
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
