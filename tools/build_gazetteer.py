@@ -20,15 +20,19 @@ Steps: names and hand-checked places come from the TOML; GeoNames adds every cit
 the region's admin1 code above its population threshold, with the Latin and
 Cyrillic alternate names that look like spellings of the same name (not historical
 names or names of other places); pymorphy3 inflects Russian and Ukrainian names;
-forms that are also ordinary words, first names or surnames get a guard; a place name
+forms that are also ordinary words of either language (read by both dictionaries,
+whatever the name's language), first names or surnames get a guard; a place name
 found in several regions stays only where it is hand-listed or overwhelmingly
-largest. This file is longer than ~300 lines because it is one pipeline whose steps
-share the same small helpers; splitting it would scatter the policy.
+largest; district and community adjectives are declined before their nouns
+("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region.
+This file is longer than ~300 lines because it is one pipeline whose steps share
+the same small helpers; splitting it would scatter the policy.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import tomllib
@@ -57,8 +61,15 @@ FUNCTION_POS = frozenset(
     {"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "ADVB", "PRED", "VERB", "INFN", "GRND", "NUMR"}
 )
 PERSON = frozenset({"Surn", "Name", "Patr"})
+# Tags of proper nouns that are not persons: places, organisations, trade marks.
+PROPER = frozenset({"Geox", "Orgn", "Trad"})
+# In the Ukrainian dictionary only a proper noun has its gender or number in the
+# lexeme part of its tag (see Morph._is_proper).
+UK_PROPER_LEXEME = frozenset({"masc", "femn", "neut", "ms-f", "plur"})
 # Cities this large are named far more often than the person behind their name.
 PERSON_EXEMPT_POPULATION = 400_000
+# District adjectives decline like these ("Климовський" like "курський").
+ADJECTIVE_MODELS = ("курский", "донецкий", "сумской", "курський", "донецький", "воронезький")
 UK_ONLY = frozenset("іїєґ")
 VOWELS = frozenset("аеёиоуыэюяіїєй")
 RU_ONLY = frozenset("ыэъё")
@@ -107,6 +118,9 @@ class Place:
     en: tuple[str, ...]
     population: int
     hand: bool
+    # A hand-checked place's own guard: it overrides [ambiguous] for this place only
+    # ("Октябрьский" is excluded everywhere but in Belgorod Oblast, behind "context").
+    guard: str | None = None
 
     @property
     def label(self) -> str:
@@ -125,6 +139,8 @@ class Region:
     display: dict[str, str]
     names: dict[str, list[str]]
     places: list[Place] = field(default_factory=list)
+    # Adjectives of its districts and communities, by language ("Харьковский").
+    districts: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Morph:
@@ -244,6 +260,66 @@ class Morph:
             out.add(fold(" ".join(inflected)))
         return out
 
+    def agreeing_forms(self, adjective: str, noun: str, lang: str) -> set[str]:
+        """Every case form of `adjective` before `noun`, agreeing with it.
+
+        ("Харьковский", "район") → "харьковского района", "харьковском районе"…;
+        ("Білопільський", "міська громада") → "білопільської міської громади"…
+        `noun` "ОВА=адміністрація" is written "ОВА", never inflects, and is agreed with
+        as "адміністрація": "харківської ова".
+        """
+        analyzer = self.ru if lang == "ru" else self.uk
+        written, _, agree_as = noun.partition("=")
+        nouns = written.split()
+        head = self._head_parse(analyzer, agree_as or nouns[-1])
+        gender = head.tag.gender or "masc"
+        model, (model_stem, stem) = self._adjective(analyzer, adjective)
+        attributes = [self._head_parse(analyzer, w, attributive=True) for w in nouns[:-1]]
+        out = set()
+        for case in CASES:
+            # An inanimate masculine accusative is the nominative: "в Харьковский район".
+            agreeing = "nomn" if case == "accs" and gender == "masc" else case
+            first = {
+                stem + w.removeprefix(model_stem) for w in self._agree(model, gender, agreeing)
+            }
+            words = [first, *(self._agree(p, gender, agreeing) for p in attributes)]
+            words.append({nouns[-1]} if agree_as else self._agree(head, None, case))
+            out |= {fold(" ".join(combo)) for combo in itertools.product(*words)}
+        return out
+
+    @staticmethod
+    def _agree(parse: Any, gender: str | None, case: str) -> set[str]:
+        """Every singular form of `parse` in `case` (and `gender`): "харківському" and
+        "харківськім" are both locatives."""
+        wanted = {case} | ({gender} if gender else set())
+        forms = {
+            f.word
+            for f in parse.lexeme
+            if wanted <= set(f.tag.grammemes)
+            and f.tag.number != "plur"
+            and f.tag.POS == parse.tag.POS
+        }
+        if not forms:
+            raise SystemExit(f"regions.toml: cannot inflect {parse.word!r} to {sorted(wanted)}")
+        return forms
+
+    def _adjective(self, analyzer: Any, word: str) -> tuple[Any, tuple[str, str]]:
+        """A parse to decline adjective `word` with, and (its stem, `word`'s stem).
+
+        The dictionary may know a district adjective only as a surname ("Климовський")
+        or not at all ("Середино-Будський"): then it declines like a model adjective
+        with the same ending, "курський", whose stem "курськ" is replaced.
+        """
+        low = fold(word)
+        for parse in analyzer.parse(low):
+            if parse.tag.POS == "ADJF" and "nomn" in parse.tag.grammemes and parse.word == low:
+                return parse, ("", "")
+        for model in ADJECTIVE_MODELS:
+            if low[-4:] == model[-4:]:
+                parse = next(p for p in analyzer.parse(model) if p.tag.POS == "ADJF")
+                return parse, (model[:-2], low[:-2])
+        raise SystemExit(f"regions.toml: no model to decline district adjective {word!r}")
+
     def is_person(self, name: str) -> bool:
         """True when a nominative place name is also the nominative of a person's name.
 
@@ -272,7 +348,7 @@ class Morph:
         words = fold(name).split()
         if len(words) > 1:
             return "capital" if all(self._ordinary(w, lang) for w in words) else None
-        return self._word_collision(form, fold(name), lang)
+        return self._word_collision(form, fold(name))
 
     def _ordinary(self, word: str, lang: str | None) -> bool:
         """True when the dictionary knows `word` as something other than a place.
@@ -286,35 +362,68 @@ class Morph:
             for parse in analyzer.parse(word)
         )
 
-    def _word_collision(self, form: str, lemma: str, lang: str | None) -> str | None:
-        # An adjective made from the place itself ("Вовчанську громаду", Poss
-        # "тёткино") names the same place: no collision.
+    def _word_collision(self, form: str, lemma: str) -> str | None:
+        # The form is read in every language it could be written in, whatever the
+        # language of the name it came from: "разумного", a guess from the Ukrainian
+        # "Разумне", is a Russian adjective. An adjective that shares a form with the
+        # place is an ordinary word too ("Українська" is Ukrainsk's genitive and
+        # "Ukrainian"; "Вовчанську громаду" still passes the capital guard), except a
+        # possessive one made from the place's own stem ("тёткино", "aunt's").
         stem = lemma[:-1] if lemma[-1:] in VOWELS else lemma
         worst: str | None = None
-        for analyzer in self.analyzers(form, lang):
+        for analyzer in self.analyzers(form, None):
             for parse in analyzer.parse(form):
                 grammemes = set(parse.tag.grammemes)
-                normal = fold(parse.normal_form)
                 if not parse.is_known or grammemes & PERSON:
                     continue  # persons are judged on the whole name, in is_person
-                if "Geox" in grammemes or (parse.tag.POS == "NOUN" and normal == lemma):
-                    continue
-                derived = normal != lemma and normal.startswith(stem)
-                if parse.tag.POS in ("ADJF", "ADJS") and derived:
+                if self._is_proper(analyzer, parse):
+                    continue  # a place (maybe another one) or a name: no ordinary word
+                if "Poss" in grammemes and fold(parse.normal_form).startswith(stem):
                     continue
                 worst = "proper" if parse.tag.POS in FUNCTION_POS else (worst or "capital")
         return worst
+
+    def _is_proper(self, analyzer: Any, parse: Any) -> bool:
+        """True when `parse` reads a word as a proper noun, not a common word.
+
+        The Russian dictionary tags places (Geox), organisations and trade marks.
+        The Ukrainian one tags no places, but writes a proper noun's gender into its
+        lexeme ("NOUN,masc,inan nomn": Харків) and a common noun's only per form
+        ("NOUN,inan masc,nomn": сад). Plural-only nouns look alike in both ("Ромни",
+        "ножиці": "NOUN,plur,Pltm,inan") and count as proper: the Ukrainian dictionary
+        cannot tell them apart.
+        """
+        if set(parse.tag.grammemes) & PROPER:
+            return True
+        if analyzer is not self.uk or parse.tag.POS != "NOUN":
+            return False
+        lexeme = str(parse.tag).split(" ", 1)[0].split(",")
+        return bool(UK_PROPER_LEXEME.intersection(lexeme))
 
 
 # ----------------------------------------------------------------------------- source
 
 
 def parse_place(spec: str) -> Place:
-    """Parse "ru | uk | en" (";" between variants) into a hand-checked Place."""
+    """Parse "ru | uk | en [| guard]" (";" between variants) into a hand-checked Place."""
     fields = [tuple(v.strip() for v in part.split(";") if v.strip()) for part in spec.split("|")]
-    if len(fields) != 3:
-        raise SystemExit(f"regions.toml: place must be 'ru | uk | en': {spec!r}")
-    return Place(ru=fields[0], uk=fields[1], en=fields[2], population=0, hand=True)
+    if len(fields) not in (3, 4) or (len(fields) == 4 and len(fields[3]) != 1):
+        raise SystemExit(f"regions.toml: place must be 'ru | uk | en [| guard]': {spec!r}")
+    guard = fields[3][0] if len(fields) == 4 else None
+    return Place(fields[0], fields[1], fields[2], population=0, hand=True, guard=guard)
+
+
+def parse_districts(specs: list[str]) -> dict[str, list[str]]:
+    """Parse "ru | uk" district adjectives (either may be empty) into lists by language."""
+    out: dict[str, list[str]] = {"ru": [], "uk": []}
+    for spec in specs:
+        fields = [part.strip() for part in spec.split("|")]
+        if len(fields) != 2:
+            raise SystemExit(f"regions.toml: district must be 'ru | uk': {spec!r}")
+        for lang, name in zip(("ru", "uk"), fields, strict=True):
+            if name:
+                out[lang].append(name)
+    return out
 
 
 def derived_english(name: str) -> list[str]:
@@ -341,7 +450,11 @@ def load_source() -> tuple[dict[str, Any], list[Region]]:
             display={lang: spec[lang][0] for lang in ("en", "ru", "uk")},
             names=names,
             places=[parse_place(p) for p in spec.get("places", [])],
+            districts=parse_districts(spec.get("districts", [])),
         )
+        unknown = {p.guard for p in region.places if p.guard} - set(source["guards"])
+        if unknown:
+            raise SystemExit(f"regions.toml: unknown place guard in {key}: {sorted(unknown)}")
         regions.append(region)
     return source, regions
 
@@ -454,7 +567,9 @@ def _keep_names(place: Place, keep: set[str]) -> Place:
     def pick(names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(n for n in names if fold(n) in keep)
 
-    return Place(pick(place.ru), pick(place.uk), pick(place.en), place.population, place.hand)
+    return Place(
+        pick(place.ru), pick(place.uk), pick(place.en), place.population, place.hand, place.guard
+    )
 
 
 def settle_shared_names(
@@ -469,11 +584,12 @@ def settle_shared_names(
     allowed: dict[str, set[str]] = {}
     for name, held in holders.items():
         policy = policies.get(name)
-        if name in owners or (policy and policy.action == "exclude"):
+        guarded_hand = {key for key, place in held if place.hand and place.guard}
+        if name in owners or (policy and policy.action == "exclude" and not guarded_hand):
             allowed[name] = set()
             continue
         keys = {key for key, _ in held}
-        hand = {key for key, place in held if place.hand}
+        hand = guarded_hand or {key for key, place in held if place.hand}
         if len(keys) == 1 or hand:
             allowed[name] = hand or keys
             continue
@@ -484,10 +600,17 @@ def settle_shared_names(
         else:
             allowed[name] = set()
             report.append(f"shared, dropped: {name} ({', '.join(sorted(keys))})")
+    # A name a guarded hand-checked place bears is that place's alone: GeoNames'
+    # namesake in the same region would match it without the guard.
+    guarded = {fold(n) for r in regions for p in r.places if p.guard for n in p.all_names()}
     for region in regions:
         kept = []
         for place in region.places:
-            names = {fold(n) for n in place.all_names() if region.key in allowed[fold(n)]}
+            names = {
+                fold(n)
+                for n in place.all_names()
+                if region.key in allowed[fold(n)] and (place.guard or fold(n) not in guarded)
+            }
             if names:
                 kept.append(_keep_names(place, names))
         region.places = kept
@@ -528,9 +651,12 @@ class FormCollector:
         if form not in self.forms or RANK[guard] < RANK[self.forms[form]]:
             self.forms[form] = guard
 
-    def add_name(self, name: str, lang: str | None, base: str | None, auto: bool) -> None:
-        """Add every form of `name`: `base` guards all of them, `auto` asks pymorphy3."""
-        policy = self.policies.get(fold(name))
+    def add_name(
+        self, name: str, lang: str | None, base: str | None, auto: bool, *, own: bool = False
+    ) -> None:
+        """Add every form of `name`: `base` guards all of them, `auto` asks pymorphy3;
+        `own` means `base` is the place's own guard, which overrides [ambiguous]."""
+        policy = None if own else self.policies.get(fold(name))
         if policy and policy.action == "exclude":
             return
         latin = not set(fold(name)) & set(TRANSLIT)
@@ -549,12 +675,14 @@ class FormCollector:
             self.add(form, guard)
 
     def add_place(self, place: Place) -> None:
-        """Hand-checked places are guarded by [ambiguous] and ordinary-word checks in
-        their own language; GeoNames places also by both languages and by persons."""
+        """Every form is checked against ordinary words of both languages (and
+        [ambiguous]); GeoNames places are also guarded when they are named after a person."""
         if place.hand:
+            own = place.guard is not None
             for lang, names in (("ru", place.ru), ("uk", place.uk), ("en", place.en)):
                 for name in names:
-                    self.add_name(name, None if lang == "en" else lang, None, auto=True)
+                    language = None if lang == "en" else lang
+                    self.add_name(name, language, place.guard, auto=True, own=own)
             return
         person_names = set()
         if place.population < PERSON_EXEMPT_POPULATION:
@@ -581,6 +709,29 @@ def collect_forms(region: Region, collector: FormCollector) -> set[str]:
     for place in region.places:
         collector.add_place(place)
     return name_forms
+
+
+def collect_district_forms(
+    region: Region, nouns: dict[str, list[str]], morph: Morph, collector: FormCollector
+) -> None:
+    """Add "<district adjective> <noun>" forms ("Грайворонском округе"): a place named
+    only by the adjective of its district or community is in the region. A Ukrainian
+    oblast's own adjective also comes before the oblast administrations ("Харківська
+    ОВА"); district forms are unguarded, the noun after the adjective being the guard."""
+    adjectives = {
+        lang: [(a, "district") for a in names] for lang, names in region.districts.items()
+    }
+    if region.country == "UA":
+        for lang in ("ru", "uk"):
+            for name in region.names[lang]:
+                words = name.split()
+                if len(words) == 2 and words[1] in ("область", "области"):
+                    adjectives.setdefault(lang, []).append((words[0], "oblast"))
+    for lang, pairs in adjectives.items():
+        for adjective, kind in pairs:
+            for noun in nouns[f"{kind}_{lang}"]:
+                for form in sorted(with_variants(morph.agreeing_forms(adjective, noun, lang))):
+                    collector.add(form, None)
 
 
 def region_entry(region: Region, forms: dict[str, str | None]) -> dict[str, Any]:
@@ -614,6 +765,7 @@ def build(report: list[str]) -> dict[str, Any]:
     for region in regions:
         collector = FormCollector(morph, policies, extra, report)
         name_forms[region.key] = collect_forms(region, collector)
+        collect_district_forms(region, source["districts"], morph, collector)
         collected[region.key] = collector.forms
     # A place form that is a form of another region's name belongs to that region:
     # "Воронежа" (Voronezh) must not name a Sumy village called Вороніж.

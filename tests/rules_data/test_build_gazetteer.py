@@ -68,7 +68,16 @@ def test_inflect(name: str, lang: str, expected: set[str], unexpected: set[str])
         ("суджи", "Суджа", "ru", None),
         ("курск", "Курск", "ru", None),
         ("мені", "Мена", "uk", "proper"),
-        ("вовчанську", "Вовчанськ", "uk", None),
+        ("харкові", "Харків", "uk", None),
+        # "Вовчанську громаду" is the adjective: still the place, and capitalized.
+        ("вовчанську", "Вовчанськ", "uk", "capital"),
+        # Regression: "в ботаническом саду" named Sumy Oblast (the village Сад).
+        ("саду", "Сад", None, "capital"),
+        ("строителя", "Строитель", None, "capital"),
+        # A form read in both languages, whatever the name's: a Russian adjective.
+        ("разумного", "Разумне", "uk", "capital"),
+        # The genitive of Українськ is the adjective "Ukrainian".
+        ("українська", "Українськ", "uk", "capital"),
         ("правий берег", "Правий Берег", "uk", "capital"),
         ("старый оскол", "Старый Оскол", "ru", None),
         ("sudzha", "Sudzha", None, None),
@@ -107,3 +116,63 @@ def test_derived_english() -> None:
     assert tool().derived_english("Kursk Oblast") == ["Kursk Region", "Kursk obl"]
     assert tool().derived_english("Krasnodar Krai") == ["Krasnodar Territory", "Krasnodar Region"]
     assert tool().derived_english("Crimea") == []
+
+
+@pytest.mark.parametrize(
+    ("word", "proper"),
+    [("харків", True), ("конотоп", True), ("сад", False), ("вода", False), ("ромни", True)],
+)
+def test_ukrainian_proper_nouns_by_lexeme_tag(word: str, proper: bool) -> None:
+    m = morph()
+    nouns = [p for p in m.uk.parse(word) if p.tag.POS == "NOUN" and p.normal_form == word]
+    assert nouns
+    assert all(m._is_proper(m.uk, p) for p in nouns) is proper
+
+
+@pytest.mark.parametrize(
+    ("adjective", "noun", "lang", "expected", "unexpected"),
+    [
+        (
+            "Харьковский",
+            "район",
+            "ru",
+            {"харьковского района", "харьковском районе", "харьковский район"},
+            {"харьковского район"},
+        ),
+        ("Грайворонский", "городской округ", "ru", {"грайворонском городском округе"}, set()),
+        (
+            "Білопільський",
+            "міська громада",
+            "uk",
+            {"білопільської міської громади", "білопільській міській громаді"},
+            set(),
+        ),
+        ("Харківська", "ОВА=адміністрація", "uk", {"харківська ова", "харківської ова"}, set()),
+        # Known only as a surname, or not at all: declined like "курський".
+        ("Климовський", "район", "uk", {"климовського району", "климовському районі"}, set()),
+        ("Середино-Будський", "громада", "uk", {"середино-будської громади"}, set()),
+        ("Курский", "МО=округ", "ru", {"курского мо", "курском мо"}, {"курской мо"}),
+    ],
+)
+def test_agreeing_forms(
+    adjective: str, noun: str, lang: str, expected: set[str], unexpected: set[str]
+) -> None:
+    forms = morph().agreeing_forms(adjective, noun, lang)
+    assert expected <= forms
+    assert not unexpected & forms
+
+
+def test_parse_place_with_its_own_guard() -> None:
+    place = tool().parse_place("Октябрьский | Октябрський | Oktyabrsky | context")
+    assert place.ru == ("Октябрьский",)
+    assert place.guard == "context"
+    assert tool().parse_place("Суджа | Суджа | Sudzha").guard is None
+    with pytest.raises(SystemExit):
+        tool().parse_place("Суджа | Суджа | Sudzha | context; capital")
+
+
+def test_parse_districts() -> None:
+    districts = tool().parse_districts(["Курский | Курський", " | Берестинський", "Ровеньский | "])
+    assert districts == {"ru": ["Курский", "Ровеньский"], "uk": ["Курський", "Берестинський"]}
+    with pytest.raises(SystemExit):
+        tool().parse_districts(["Курский"])
