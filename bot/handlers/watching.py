@@ -1,4 +1,4 @@
-"""/watch, /rules, /unwatch: a chat's own watch rules."""
+"""/watch, /rules, /unwatch, /test: a chat's own watch rules, and trying one out."""
 
 from __future__ import annotations
 
