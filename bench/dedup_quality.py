@@ -1,6 +1,6 @@
 """Pairwise precision and recall of story clustering on the labelled set in tests/data/stories.
 
-    .venv/bin/python bench/dedup_quality.py [--misses]
+    .venv/bin/python -m bench.dedup_quality [--misses]
 
 Every post of posts.jsonl goes through ``alerts.stories.dedup.dedup`` in publication
 order (as ``lookout dedup`` would see it). A pair of posts is a true pair when both
@@ -27,26 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from alerts.stories.dedup import dedup
+from bench.scoring import Score
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "posts.jsonl"
-
-
-@dataclass
-class Score:
-    true_positive: int = 0
-    false_positive: int = 0
-    false_negative: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        found = self.true_positive + self.false_positive
-        return self.true_positive / found if found else 1.0
-
-    @property
-    def recall(self) -> float:
-        wanted = self.true_positive + self.false_negative
-        return self.true_positive / wanted if wanted else 1.0
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Posts per second through ``StoryWindow.assign`` with 50,000 posts in the window, and
 the window's memory.
 
-    .venv/bin/python bench/dedup_speed.py [--window-posts 50000] [--measured 5000]
+    .venv/bin/python -m bench.dedup_speed [--window-posts 50000] [--measured 5000]
 
 Synthetic posts are generated deterministically (fixed seed): words drawn with their
 frequencies from the labelled set in tests/data/stories, 20 to 70 words a post, with

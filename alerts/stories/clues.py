@@ -9,6 +9,9 @@ Contract of ``clues(text)`` (``text`` already stripped of boilerplate, original 
   stems of every capitalized word, sentence openers included, so "Белгород подвергся"
   meets "по Белгороду". All-capital words (ВСУ, ПВО, ТАСС) are neither: they are
   generic or datelines.
+- ``words``: stems of the content words (`word_stem`: three letters or more, not in
+  `STOPWORDS`, folded like names), for retellings that share words but not wording.
+  Numbers are not words; they are ``numbers``.
 - ``update``: the text announces a changed count or a correction of an earlier report
   ("число пострадавших возросло до пяти", "кількість загиблих зросла",
   "death toll rises"), per `UPDATE_MARKERS`.
@@ -20,6 +23,7 @@ Russian, Ukrainian and English, which inflect at the end.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 STEM = 5
@@ -46,6 +50,31 @@ _DIGITS = re.compile(r"\d{1,9}")
 _CAPITALIZED = re.compile(r"\b[A-ZÀ-ÞА-ЯЁІЇЄҐ][^\W\d_]{3,}(?:['’][^\W\d_]+)*")
 # What ends a sentence or opens a quote: the word after it is capitalized by grammar.
 _OPENERS = frozenset('.!?…:;\n«"(')
+# A word: letters, with inner apostrophes (Ukrainian "об'єкт").
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Space-separated (ru, uk, en): a list of words reads better than a column of quotes.
+_FUNCTION_WORDS = (
+    "что как это его они она был была были было будет также который которая которые для",
+    "при без или так чем где когда тоже того этот эти этих после над под через между около",
+    "более менее уже еще все всех лишь только этом этой этого",
+    "від про або але вже усі всіх лише тільки цьому його вона вони був була були було буде",
+    "який яка які після між біля більше також під щодо над для при без або так",
+    "the and for with from that this was were are has have had its after over into",
+)
+STOPWORDS = frozenset(word for line in _FUNCTION_WORDS for word in line.split())
+"""Function words of ru, uk and en of three letters or more (shorter words are never
+content words): every text has them, they say nothing of the event."""
+# Inflectional endings of ru and uk by length, stripped before a word is cut to `STEM`.
+_ENDINGS = tuple(
+    frozenset(endings.split())
+    for endings in (
+        "а я о е ы и у ю ь й і ї є",
+        "ых их ах ях ов ев ей ой ый ий ая яя ое ее ые ие ую юю ом ем ам ям ою ею ів ої ій",
+        "ами ями ого его ему ому ыми ими ові еві",
+    )
+)
+_LONG = STEM + len(_ENDINGS)
+_SHORTEST = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +84,9 @@ class Clues:
     names: frozenset[str]
     capitals: frozenset[str]
     update: bool
+    words: tuple[str, ...] = ()
+    """Stems of the content words (`word_stem`), sorted and interned: a tuple of shared
+    strings is what a few hours of posts can afford."""
 
     def numbers_only(self) -> Clues:
         """What is still read hours later: the numbers (names cost memory, not reads)."""
@@ -77,7 +109,32 @@ def clues(text: str) -> Clues:
         names=frozenset(names),
         capitals=frozenset(capitals),
         update=_UPDATE.search(text) is not None,
+        words=tuple(
+            sorted(
+                {
+                    # Long words skip the call: their stem is their first letters anyway.
+                    sys.intern(word[:STEM] if len(word) >= _LONG else word_stem(word))
+                    for word in _WORD.findall(text.casefold().replace("ё", "е"))
+                    if len(word) >= _SHORTEST and word not in STOPWORDS
+                }
+            )
+        ),
     )
+
+
+def word_stem(word: str) -> str:
+    """A folded word without its longest inflectional ending, cut to `STEM` letters.
+
+    The ending goes only when `STEM` - 1 letters stay ("дроны" → "дрон", "дронами" →
+    "дрон"; "дом" stays). A word of `STEM` + 3 letters or more gives its first `STEM`
+    whatever its ending, so only shorter words are looked at.
+    """
+    size = len(word)
+    if size < _LONG:
+        for length in range(min(len(_ENDINGS), size - STEM + 1), 0, -1):
+            if word[-length:] in _ENDINGS[length - 1]:
+                return word[: min(STEM, size - length)]
+    return word[:STEM]
 
 
 def shared_names(first: Clues, second: Clues) -> int:

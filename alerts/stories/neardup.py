@@ -14,7 +14,9 @@ Contract:
      pass `Policy` (see `alerts.stories.sameness`); when they belong to several
      stories, the story with most such items wins, then the one with the clearest
      match, then the oldest. Candidates are the LSH candidates (MinHash bands) within the
-     window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve.
+     window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve,
+     plus the items within `Policy.retell_close` whose word sketches share enough bits
+     (retellings: their Jaccard is below every bar).
 - Items older than the window are never candidates, even before ``expire``;
   ``expire(now)`` forgets items published before ``now - window`` (their URLs, LSH
   entries and signatures); ``len()`` counts the items held.
@@ -34,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alerts.stories.bands import BandIndex
-from alerts.stories.fingerprint import Fingerprint, Fingerprinter
+from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
 from alerts.stories.signatures import RecentSignatures, SignatureStore
@@ -48,6 +50,9 @@ BAND_ROWS = 4
 """Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
 middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
 `Policy.close`)."""
+WORD_MARGIN = 0.05
+"""Below `Policy.retell_floor` by this much in the word sketches still goes on to the word
+sets: two shared words colliding in one bit lose a shared bit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +115,7 @@ class StoryWindow:
         self._fingerprint = Fingerprinter(num_perm=num_perm)
         self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
         self._signatures = SignatureStore(num_perm)
-        self._recent = RecentSignatures(num_perm)
+        self._recent = RecentSignatures(num_perm, SKETCH_BITS // 64)
         self._entries: dict[int, _Entry] = {}
         self._slot_by_key: dict[str, int] = {}
         self._url_story: dict[str, tuple[str, int]] = {}
@@ -148,7 +153,7 @@ class StoryWindow:
         # for beats one near item of a splinter: an update that reads most like a one-line
         # summary still belongs with the governor's post and its reposts.
         passing: dict[str, tuple[int, float]] = {}
-        for slot, jaccard in self._candidates(item, fingerprint.clues.update, signature):
+        for slot, jaccard in self._candidates(item, fingerprint, signature):
             entry = self._entries[slot]
             apart = abs(entry.published_at - item.published_at)
             if apart > self.window:
@@ -171,9 +176,10 @@ class StoryWindow:
         return max(passing, key=passing.__getitem__, default=None)
 
     def _candidates(
-        self, item: StoryItem, update: bool, signature: Signature
+        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
+        update = fingerprint.clues.update
         at = item.published_at.timestamp()
         horizon = self.policy.horizon(update).total_seconds()
         recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
@@ -192,6 +198,24 @@ class StoryWindow:
                 for (slot, _), share in zip(far, shares, strict=True)
                 if share >= floor
             )
+        # Retellings share words, not wording: their Jaccard is below every scan's floor.
+        retold = [
+            (slot, row)
+            for slot in self._recent.scan_words(
+                at,
+                self.policy.retell_close.total_seconds(),
+                fingerprint.sketch,
+                self.policy.retell_floor - WORD_MARGIN,
+            )
+            if slot not in found
+            and (entry := self._entries.get(slot)) is not None
+            and (row := entry.row) is not None
+        ]
+        if retold:
+            shares = self._signatures.similarity([row for _, row in retold], signature)
+            found.update(
+                (slot, float(share)) for (slot, _), share in zip(retold, shares, strict=True)
+            )
         return sorted(found.items())
 
     def _add(
@@ -203,7 +227,9 @@ class StoryWindow:
         if fingerprint.signature is not None:
             row = self._signatures.add(fingerprint.signature)
             self._bands.insert(slot, self._bands.band_keys(fingerprint.signature))
-            self._recent.append(item.published_at.timestamp(), slot, fingerprint.signature)
+            self._recent.append(
+                item.published_at.timestamp(), slot, fingerprint.signature, fingerprint.sketch
+            )
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),

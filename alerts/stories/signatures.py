@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    from alerts.stories.fingerprint import Signature
+    from alerts.stories.fingerprint import Signature, Sketch
 
 
 class SignatureStore:
@@ -59,11 +59,14 @@ class SignatureStore:
 class RecentSignatures:
     """Signatures of the most recent posts in publication order, scanned all at once.
 
-    Contract: ``append`` adds a post's time (seconds), slot and signature; ``drop_before``
-    forgets posts older than a time and returns their slots; ``scan`` returns the slots
-    and estimated Jaccard similarities of the posts within ``horizon`` seconds of ``at``
-    whose similarity reaches ``floor``. Posts are expected in time order (a late one is
-    kept, and found by scans that reach its place in the order).
+    Contract: ``append`` adds a post's time (seconds), slot, signature and word sketch;
+    ``drop_before`` forgets posts older than a time and returns their slots; ``scan``
+    returns the slots and estimated Jaccard similarities of the posts within ``horizon``
+    seconds of ``at`` whose similarity reaches ``floor``; ``scan_words`` returns the slots
+    of the posts within ``horizon`` whose sketches share at least ``share`` of the bits of
+    the sketch with fewer (a superset of the posts whose word sets do, up to words
+    colliding in one bit: callers confirm with the sets). Posts are expected in time order
+    (a late one is kept, and found by scans that reach its place in the order).
 
     Why: the low bars that hold for posts close in time (rewrites, updates) are below
     what LSH bands can find without flooding a 48-hour window with candidates, while the
@@ -78,24 +81,29 @@ class RecentSignatures:
     """Below ``floor`` by this much on the first pass still goes on to the second: a
     post at the floor is lost 3 times in 100 (binomial, 32 draws)."""
 
-    def __init__(self, num_perm: int, capacity: int = 1024) -> None:
+    def __init__(self, num_perm: int, lanes: int, capacity: int = 1024) -> None:
         self._times = np.zeros(capacity, dtype=np.float64)
         self._slots = np.zeros(capacity, dtype=np.int64)
         self._matrix: npt.NDArray[np.uint32] = np.zeros((capacity, num_perm), dtype=np.uint32)
         self._bytes: npt.NDArray[np.uint8] = np.zeros((capacity, self.PREFILTER), dtype=np.uint8)
+        # Lane-major: counting a row's bits sums `lanes` contiguous vectors, not short rows.
+        self._sketches: npt.NDArray[np.uint64] = np.zeros((lanes, capacity), dtype=np.uint64)
+        self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
         self._head = 0
         self._tail = 0
 
     def __len__(self) -> int:
         return self._tail - self._head
 
-    def append(self, at: float, slot: int, signature: Signature) -> None:
+    def append(self, at: float, slot: int, signature: Signature, sketch: Sketch) -> None:
         if self._tail == len(self._times):
             self._make_room()
         self._times[self._tail] = at
         self._slots[self._tail] = slot
         self._matrix[self._tail] = signature
         self._bytes[self._tail] = signature[: self.PREFILTER].astype(np.uint8)  # the low byte
+        self._sketches[:, self._tail] = sketch
+        self._bits[self._tail] = int(np.bitwise_count(sketch).sum())
         self._tail += 1
 
     def drop_before(self, at: float) -> list[int]:
@@ -108,9 +116,7 @@ class RecentSignatures:
     def scan(
         self, at: float, horizon: float, signature: Signature, floor: float
     ) -> tuple[list[int], list[float]]:
-        times = self._times[self._head : self._tail]
-        start = self._head + int(np.searchsorted(times, at - horizon, side="left"))
-        end = self._head + int(np.searchsorted(times, at + horizon, side="right"))
+        start, end = self._between(at - horizon, at + horizon)
         low = signature[: self.PREFILTER].astype(np.uint8)
         rough = (self._bytes[start:end] == low).sum(axis=1, dtype=np.uint8)
         near = np.flatnonzero(rough >= (floor - self.MARGIN) * self.PREFILTER) + start
@@ -120,6 +126,22 @@ class RecentSignatures:
         keep = shares >= floor
         return self._slots[near[keep]].tolist(), shares[keep].tolist()
 
+    def scan_words(self, at: float, horizon: float, sketch: Sketch, share: float) -> list[int]:
+        start, end = self._between(at - horizon, at + horizon)
+        if end == start:
+            return []
+        shared = np.bitwise_count(self._sketches[:, start:end] & sketch[:, None]).sum(axis=0)
+        fewer = np.minimum(self._bits[start:end], int(np.bitwise_count(sketch).sum()))
+        near = np.flatnonzero((shared >= share * fewer) & (fewer > 0)) + start
+        slots: list[int] = self._slots[near].tolist()
+        return slots
+
+    def _between(self, earliest: float, latest: float) -> tuple[int, int]:
+        times = self._times[self._head : self._tail]
+        start = self._head + int(np.searchsorted(times, earliest, side="left"))
+        end = self._head + int(np.searchsorted(times, latest, side="right"))
+        return start, end
+
     def _make_room(self) -> None:
         live, head, tail = self._tail - self._head, self._head, self._tail
         capacity = len(self._times) if live <= len(self._times) // 2 else 2 * len(self._times)
@@ -127,7 +149,11 @@ class RecentSignatures:
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
         low = np.zeros((capacity, self.PREFILTER), dtype=np.uint8)
+        sketches = np.zeros((len(self._sketches), capacity), dtype=np.uint64)
+        bits = np.zeros(capacity, dtype=np.int64)
         times[:live], slots[:live] = self._times[head:tail], self._slots[head:tail]
         matrix[:live], low[:live] = self._matrix[head:tail], self._bytes[head:tail]
+        sketches[:, :live], bits[:live] = self._sketches[:, head:tail], self._bits[head:tail]
         self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
+        self._sketches, self._bits = sketches, bits
         self._head, self._tail = 0, live

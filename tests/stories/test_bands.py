@@ -6,9 +6,12 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
 from alerts.stories.bands import BandIndex
+from alerts.stories.fingerprint import SKETCH_BITS, sketch
 from alerts.stories.signatures import RecentSignatures, SignatureStore
 
 BANDS, ROWS, PERM = 32, 4, 128
+LANES = SKETCH_BITS // 64
+NO_WORDS = sketch(())
 
 
 def _signatures(count: int, seed: int = 3) -> list[np.ndarray]:
@@ -63,14 +66,28 @@ def test_signature_store_estimates_jaccard_and_reuses_rows() -> None:
 
 
 def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
-    recent = RecentSignatures(PERM, capacity=2)
+    recent = RecentSignatures(PERM, LANES, capacity=2)
     signature = np.arange(PERM, dtype=np.uint32)
     other = signature + 1
     for minute in range(10):
-        recent.append(minute * 60.0, minute, signature if minute % 2 else other)
+        recent.append(minute * 60.0, minute, signature if minute % 2 else other, NO_WORDS)
     slots, shares = recent.scan(9 * 60.0, 3 * 60.0, signature, floor=0.5)
     assert slots == [7, 9]
     assert shares == [1.0, 1.0]
     assert recent.drop_before(5 * 60.0) == [0, 1, 2, 3, 4]
     assert len(recent) == 5
     assert recent.scan(0.0, 60.0, signature, floor=0.5) == ([], [])
+
+
+def test_recent_signatures_find_posts_sharing_words() -> None:
+    recent = RecentSignatures(PERM, LANES, capacity=2)
+    signature = np.arange(PERM, dtype=np.uint32)
+    bridge = ("мост", "сейм", "пролет", "повре", "движе", "огран")
+    texts = [bridge, ("погод", "гололе", "дорог", "синоп"), (*bridge[:4], "курск"), ()]
+    for minute, words in enumerate(texts):
+        recent.append(minute * 60.0, minute, signature, sketch(words))
+    query = sketch(("мост", "сейм", "пролет", "дрон"))
+    assert recent.scan_words(3 * 60.0, 3 * 60.0, query, share=0.7) == [0, 2]
+    assert recent.scan_words(3 * 60.0, 60.0, query, share=0.7) == [2]
+    # A post without words shares nothing, whatever the bar.
+    assert recent.scan_words(3 * 60.0, 3 * 60.0, NO_WORDS, share=0.0) == []

@@ -14,9 +14,11 @@ import pytest
 
 from bench.dedup_quality import CORPUS, load, predict, score
 
-PRECISION_TARGET = 0.95
-RECALL_FLOOR = 0.80
-"""A floor under the 0.82 measured today (target 0.90): the misses are own-words rewrites."""
+PRECISION_TARGET = 0.98
+"""Stricter than the 0.95 required (1.00 measured): a wrong merge hides a new attack."""
+RECALL_TARGET = 0.90
+"""0.93 measured; the misses left are first reports of explosions and utility notices
+that share few words with the official post (bench/dedup_quality.py --misses)."""
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def test_corpus_is_well_formed(posts: list[dict[str, Any]]) -> None:
     assert sum({"ru", "uk"} <= langs for langs in events.values()) >= 3
 
 
-def test_clustering_meets_the_precision_target(posts: list[dict[str, Any]]) -> None:
+def test_clustering_meets_the_precision_and_recall_targets(posts: list[dict[str, Any]]) -> None:
     pairs, _ = score(posts, predict(posts))
     assert pairs.precision >= PRECISION_TARGET, pairs.misses
-    assert pairs.recall >= RECALL_FLOOR, pairs.misses
+    assert pairs.recall >= RECALL_TARGET, pairs.misses

@@ -283,7 +283,8 @@ def test_a_lower_threshold_merges_more() -> None:
     )
     first = shared + "школы сегодня работают дистанционно, транспорт ходит по расписанию"
     second = shared + "слышны взрывы на окраине, информация о последствиях уточняется"
-    pair = (post("a", first, 0), post("b", second, 30, source="tg:other"))
+    # Past `Policy.retell_close`, where the threshold alone decides.
+    pair = (post("a", first, 0), post("b", second, 70, source="tg:other"))
     assert stories(*pair, window=loose) == ["a", "a"]
     assert stories(*pair, window=strict) == ["a", "b"]
 
@@ -298,3 +299,59 @@ def test_fewer_permutations_work_down_to_32() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware UTC"):
         StoryItem("a", "s", "text", None, datetime(2025, 3, 10))  # noqa: DTZ001
+
+
+def test_an_agency_one_liner_joins_the_post_it_sums_up() -> None:
+    one_liner = "FPV-дрон ВСУ атаковал автомобиль в Шебекино, ранен мужчина — Гладков"
+    assert stories(
+        post("gov", GOV, 0),
+        post("repost", "❗️" + GOV, 2, source="tg:belgorod_now"),
+        post("agency", one_liner, 7, source="tg:rian_ru"),
+    ) == ["gov", "gov", "gov"]
+
+
+def test_a_one_liner_joins_the_days_attack_not_the_days_before() -> None:
+    one_liner = "FPV-дрон атаковал автомобиль на улице Ленина в Шебекино, ранен мужчина"
+    assert stories(
+        post("gov1", GOV, 0),
+        post("gov2", NEXT_DAY, 24 * 60),
+        post("agency", one_liner, 24 * 60 + 10, source="tg:rian_ru"),
+    ) == ["gov1", "gov2", "gov2"]
+
+
+def test_a_short_copy_joins_its_alert_and_the_all_clear_stays_apart() -> None:
+    assert stories(
+        post("alert", ALERT, 0, source="tg:gubernator_46"),
+        post("copy", "❗️Ракетная опасность в Курской области. " + ALERT[34:], 1, source="tg:k"),
+        post("off", "Отбой ракетной опасности на территории Курской области.", 29),
+        post("off_copy", "✅Отбой ракетной опасности в Курской области", 30, source="tg:k"),
+    ) == ["alert", "alert", "off", "off"]
+
+
+def test_another_attack_on_the_same_town_within_the_hour_stays_apart() -> None:
+    bus = (
+        "В Грайвороне FPV-дрон ВСУ атаковал рейсовый автобус на въезде в город. Ранены три "
+        "человека: водитель и две пассажирки. Все доставлены в Грайворонскую ЦРБ."
+    )
+    car = (
+        "В Грайвороне FPV-дрон атаковал легковой автомобиль на улице Ленина. Ранен мужчина, он "
+        "доставлен в Грайворонскую ЦРБ с осколочными ранениями. Автомобиль поврежден."
+    )
+    assert stories(post("bus", bus, 0), post("car", car, 40, source="tg:belgorod_now")) == [
+        "bus",
+        "car",
+    ]
+
+
+def test_two_towns_hit_the_same_night_in_one_template_stay_apart() -> None:
+    template = (
+        "Ворог атакував {town} ударними дронами. Пошкоджено промислове підприємство, виникла "
+        "пожежа, її гасять рятувальники. Інформації про постраждалих наразі немає."
+    )
+    rewrite = "Дрони атакували {town}: пошкоджено промислове підприємство, виникла пожежа"
+    assert stories(
+        post("k", template.format(town="Кременчук"), 0, source="tg:poltava_ova"),
+        post("p", template.format(town="Полтаву"), 20, source="tg:poltava_ova"),
+        post("k2", rewrite.format(town="Кременчук"), 25, source="rss:suspilne.media"),
+        post("m", template.format(town="Миргород"), 30, source="tg:mirgorod"),
+    ) == ["k", "p", "k", "m"]

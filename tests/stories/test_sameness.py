@@ -127,6 +127,8 @@ def test_margin_orders_candidates() -> None:
 
 
 def test_floors_bound_every_rule() -> None:
+    assert POLICY.retell_floor == POLICY.retell_named
+    assert POLICY.retell_close <= min(POLICY.close, POLICY.update_window)
     assert POLICY.floor(update=True) == POLICY.update_floor
     assert POLICY.floor(update=False) == POLICY.rewrite_floor
     assert POLICY.far_floor == POLICY.threshold
@@ -157,3 +159,98 @@ def test_clues(text: str, names: set[str], numbers: tuple[int, ...], update: boo
     assert found.update is update
     slim = found.numbers_only()
     assert (slim.numbers, slim.names, slim.update) == (numbers, frozenset(), False)
+
+
+GOVERNOR = clues(
+    "В Шебекино FPV-дрон атаковал легковой автомобиль на улице Октябрьской. Мужчина получил "
+    "осколочные ранения головы и руки. Бригадой скорой медицинской помощи он доставлен в "
+    "Шебекинскую ЦРБ. Автомобиль поврежден."
+)
+ONE_LINER = clues("FPV-дрон ВСУ атаковал автомобиль в Шебекино, ранен мужчина — Гладков")
+
+
+def test_a_retelling_sharing_most_words_is_one_event() -> None:
+    shared, fewer = evidence(0.12, earlier=GOVERNOR, later=ONE_LINER).words
+    assert shared / fewer >= POLICY.retell
+    summary = evidence(0.12, sizes=(300, 60), earlier=GOVERNOR, later=ONE_LINER)
+    assert POLICY.same_event(summary)
+    # The same words with no clues at all are too little to go on.
+    assert not POLICY.same_event(evidence(0.12, sizes=(300, 60)))
+
+
+def test_a_retelling_counts_only_close_in_time_and_from_another_source() -> None:
+    def summary(minutes: float, *, same_source: bool = False) -> Evidence:
+        return evidence(
+            0.12,
+            minutes=minutes,
+            sizes=(300, 60),
+            earlier=GOVERNOR,
+            later=ONE_LINER,
+            same_source=same_source,
+        )
+
+    assert POLICY.same_event(summary(POLICY.retell_close.total_seconds() / 60))
+    assert not POLICY.same_event(summary(90))
+    assert not POLICY.same_event(summary(10, same_source=True))
+
+
+def test_a_retelling_whose_numbers_disagree_is_another_event() -> None:
+    first = clues("В Грайвороне дрон атаковал автобус, ранены 3 человека, доставлены в ЦРБ.")
+    second = clues("В Грайвороне дрон атаковал автобус, ранены 5 человек, доставлены в ЦРБ.")
+    assert not POLICY.same_event(evidence(0.3, sizes=(200, 210), earlier=first, later=second))
+    assert POLICY.same_event(evidence(0.3, sizes=(200, 210), earlier=first, later=first))
+
+
+def test_two_names_in_common_lower_the_retelling_bar() -> None:
+    mayor = clues(
+        "Харків під атакою ворожих дронів. Зафіксовано влучання в Київському районі міста. "
+        "Уточнюємо інформацію щодо наслідків та постраждалих."
+    )
+    governor = clues(
+        "Ворог атакував Харків ударними БпЛА. Зафіксовано влучання у Київському та "
+        "Салтівському районах. Попередньо, постраждали троє людей, медики надають їм допомогу. "
+        "Пошкоджено багатоповерховий будинок та автомобілі. Інформація уточнюється."
+    )
+    shared, fewer = evidence(0.18, earlier=mayor, later=governor).words
+    assert POLICY.retell_named <= shared / fewer < POLICY.retell
+    assert shared_names(mayor, governor) >= POLICY.rewrite_names
+    assert POLICY.same_event(evidence(0.18, sizes=(130, 220), earlier=mayor, later=governor))
+
+
+def test_two_short_posts_retell_each_other_only_word_for_word() -> None:
+    alert = clues("Ракетная опасность на территории Курской области. Проследуйте в укрытие.")
+    all_clear = clues("Отбой ракетной опасности на территории Курской области.")
+    copy = clues("Отбой ракетной опасности в Курской области")
+    # The all-clear has every word of its alert but one: it ends the alert, not repeats it.
+    assert not POLICY.same_event(evidence(0.3, sizes=(100, 50), earlier=alert, later=all_clear))
+    assert POLICY.same_event(evidence(0.5, sizes=(50, 40), earlier=all_clear, later=copy))
+
+
+def test_two_towns_in_one_template_are_not_a_retelling() -> None:
+    kremenchuk = clues(
+        "Ворог атакував ударними дронами Кременчук. Пошкоджено промислове підприємство, "
+        "виникла пожежа, її гасять рятувальники."
+    )
+    poltava = clues(
+        "Ворог атакував ударними дронами Полтаву. Пошкоджено промислове підприємство, "
+        "виникла пожежа, її гасять рятувальники."
+    )
+    assert shared_names(kremenchuk, poltava) == 0
+    shared, fewer = evidence(0.3, earlier=kremenchuk, later=poltava).words
+    assert shared / fewer > POLICY.retell  # one word apart: the town
+    assert not POLICY.same_event(evidence(0.3, earlier=kremenchuk, later=poltava))
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Дроны атаковали мост", ("атако", "дрон", "мост")),
+        ("дронами по мосту", ("дрон", "мост")),
+        ("Об'єкт енергетики в Сумах", ("енерг", "об'єк", "сумах")),
+        ("Это было 12 марта, ещё до того", ("март",)),
+        ("The drones hit Odesa port", ("drone", "hit", "odesa", "port")),
+    ],
+)
+def test_words(text: str, words: tuple[str, ...]) -> None:
+    assert clues(text).words == words
+    assert clues(text).numbers_only().words == ()
