@@ -8,6 +8,7 @@ of that span, oldest first, so a restart groups new posts as a running process w
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import structlog
@@ -35,23 +36,31 @@ class StoryBook:
         return len(self._window)
 
     async def rebuild(self, session: AsyncSession, now: datetime) -> None:
-        self._window = StoryWindow(self._window.window, policy=self._window.policy)
+        window = StoryWindow(self._window.window, policy=self._window.policy)
         published = func.coalesce(Post.published_at, Post.first_seen_at)
         stream = await session.stream_scalars(
             select(Post)
-            .where(Post.first_seen_at >= now - self._window.window)
+            .where(Post.first_seen_at >= now - window.window)
             .order_by(published, Post.id)
             .execution_options(yield_per=REBUILD_BATCH)
         )
-        async for post in stream:
-            self._window.assign(_item(post))
-        log.info("stories_rebuilt", posts=len(self._window))
+        items = [_item(post) async for post in stream]
+        # Fingerprinting two days of posts is CPU work of seconds: done off the event loop,
+        # so the bot keeps answering meanwhile.
+        await asyncio.to_thread(_fill, window, items)
+        self._window = window
+        log.info("stories_rebuilt", posts=len(window))
 
     def assign(self, row: Post, now: datetime) -> int:
         """The story id for a stored post (flushed, so it has an id)."""
         self._window.expire(now)
         story = self._window.assign(_item(row))
         return int(story.removeprefix(KEY_PREFIX))
+
+
+def _fill(window: StoryWindow, items: list[StoryItem]) -> None:
+    for item in items:
+        window.assign(item)
 
 
 def _item(post: Post) -> StoryItem:
