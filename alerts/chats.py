@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, or_, select, update
 
+from alerts.db import rowcount
 from alerts.models import Chat, OutboxEntry, OutboxState, WatchRule
 from alerts.preferences import MINUTES_PER_DAY, QuietHours
 
@@ -102,9 +103,4 @@ async def migrate_chat(session: AsyncSession, old_id: int, new_id: int) -> ChatM
             cancel_reason=f"chat moved to supergroup {new_id}, which has this alert already",
         )
     )
-    return ChatMoved(_rowcount(rules), _rowcount(entries), _rowcount(duplicates))
-
-
-def _rowcount(result: object) -> int:
-    # An UPDATE's CursorResult has rowcount; the async facade types it as plain Result.
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return ChatMoved(rowcount(rules), rowcount(entries), rowcount(duplicates))

@@ -30,6 +30,15 @@ def create_engine(database_url: str) -> AsyncEngine:
     return engine
 
 
+def rowcount(result: object) -> int:
+    """Rows an UPDATE or DELETE touched.
+
+    The async session types every result as a plain `Result`; the cursor result it
+    really is has `rowcount`.
+    """
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Select, case, func, select, update
 
 from alerts.chats import is_quiet
+from alerts.db import rowcount
 from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, WatchRule
 from alerts.sources import display_name
 
@@ -265,7 +266,7 @@ async def mark_sent(
             sent_revision=shown,
         )
     )
-    return _rowcount(result)
+    return rowcount(result)
 
 
 async def retry_later(
@@ -294,7 +295,7 @@ async def deactivate_chat(session: AsyncSession, chat_id: int, reason: str) -> i
         .where(OutboxEntry.chat_id == chat_id, OutboxEntry.state == OutboxState.PENDING)
         .values(state=OutboxState.CANCELLED, cancel_reason=reason[:256])
     )
-    return _rowcount(result)
+    return rowcount(result)
 
 
 async def cancel_entries(session: AsyncSession, entry_ids: Sequence[int], reason: str) -> int:
@@ -303,9 +304,4 @@ async def cancel_entries(session: AsyncSession, entry_ids: Sequence[int], reason
         .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING)
         .values(state=OutboxState.CANCELLED, cancel_reason=reason[:256])
     )
-    return _rowcount(result)
-
-
-def _rowcount(result: object) -> int:
-    # An UPDATE's CursorResult has rowcount; the async facade types it as plain Result.
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 
+from alerts.db import rowcount
 from alerts.models import Chat, WatchRule
 from rules.syntax import parse_rule
 
@@ -95,7 +96,7 @@ async def remove_rule(session: AsyncSession, chat_id: int, rule_id: int) -> bool
     result = await session.execute(
         delete(WatchRule).where(WatchRule.id == rule_id, WatchRule.chat_id == chat_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result) > 0
 
 
 async def replace_console_rules(

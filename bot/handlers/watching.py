@@ -18,7 +18,6 @@ from alerts.watch import (
     MAX_RULES_PER_CHAT,
     TooManyRules,
     add_rule,
-    ensure_chat,
     list_rules,
     remove_rule,
     split_urgent,
@@ -45,10 +44,8 @@ async def watch(
     lexicon: Lexicon,
 ) -> None:
     try:
+        # The chat's row was made by ChatTracker before this handler ran.
         async with sessions.begin() as session:
-            await ensure_chat(
-                session, message.chat.id, chat_type=message.chat.type, title=message.chat.title
-            )
             stored = await add_rule(session, message.chat.id, argument, lexicon)
     except RuleSyntaxError as exc:
         await message.answer(unreadable(exc))

@@ -8,6 +8,10 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.fakes.telegram import FakeTelegram
 
 LOOKOUT = Path(sys.executable).with_name("lookout")
 STOP_TIMEOUT = 5.0
@@ -64,6 +68,16 @@ class LookoutProcess:
 
     def logs(self) -> str:
         return self.stderr_path.read_text(errors="replace")[-4000:]
+
+
+async def reply_to(fake: FakeTelegram, chat_id: int, text: str, expect: str) -> str:
+    """Say `text` in a chat of the fake Telegram; the bot's answer, which must hold `expect`."""
+    before = len(fake.messages_to(chat_id))
+    fake.user_says(chat_id, text, user_id=chat_id)
+    await fake.wait_for(lambda: len(fake.messages_to(chat_id)) > before, timeout=20)
+    reply = fake.messages_to(chat_id)[before].text
+    assert expect in reply, reply
+    return reply
 
 
 async def run_command(workdir: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.process import LookoutProcess
+from tests.e2e.process import LookoutProcess, reply_to
 from tests.fakes.channel import ChannelPost, channel_page
 from tests.fakes.feeds import rss
 
@@ -31,13 +31,6 @@ OLD = ChannelPost(
     "Доброе утро, земляки. Сегодня работаем в штатном режиме.",
     datetime.now(UTC) - timedelta(hours=2),
 )
-
-
-async def _reply(fake: FakeTelegram, chat_id: int, text: str, expect: str) -> None:
-    before = len(fake.messages_to(chat_id))
-    fake.user_says(chat_id, text, user_id=chat_id)
-    await fake.wait_for(lambda: len(fake.messages_to(chat_id)) > before, timeout=20)
-    assert expect in fake.messages_to(chat_id)[before].text
 
 
 def _alerts(fake: FakeTelegram) -> list[SentMessage]:
@@ -63,8 +56,8 @@ async def test_one_alert_per_story_then_an_edit_naming_the_other_sources(
     await lookout.start()
     try:
         for source in ("@kursk_gov", "@monitor_ua", fake_web.url("/feed.xml")):
-            await _reply(fake_telegram, ADMIN, f"/addsource {source}", "#")
-        await _reply(fake_telegram, USER, "/watch беспилотник", "#")
+            await reply_to(fake_telegram, ADMIN, f"/addsource {source}", "#")
+        await reply_to(fake_telegram, USER, "/watch беспилотник", "#")
         await asyncio.sleep(2)
 
         now = datetime.now(UTC)

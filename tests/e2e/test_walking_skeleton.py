@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.process import LookoutProcess, run_command
+from tests.e2e.process import LookoutProcess, reply_to, run_command
 from tests.fakes.feeds import rss
 
 if TYPE_CHECKING:
@@ -43,15 +43,6 @@ def _pending_outbox(database: Path) -> int:
     return int(count)
 
 
-async def _reply(fake: FakeTelegram, chat_id: int, text: str, expect: str) -> str:
-    before = len(fake.messages_to(chat_id))
-    fake.user_says(chat_id, text, user_id=chat_id)
-    await fake.wait_for(lambda: len(fake.messages_to(chat_id)) > before, timeout=20)
-    reply = fake.messages_to(chat_id)[before].text
-    assert expect in reply, reply
-    return reply
-
-
 async def test_new_item_reaches_subscriber_once(
     tmp_path: Path, fake_telegram: FakeTelegram, fake_web: FakeWeb
 ) -> None:
@@ -68,9 +59,9 @@ async def test_new_item_reaches_subscriber_once(
     )
     await lookout.start()
     try:
-        await _reply(fake_telegram, ADMIN, f"/addsource {fake_web.url('/feed.xml')}", "Added")
-        await _reply(fake_telegram, USER, "/watch drone", "Watching")
-        await _reply(fake_telegram, USER, "/rules", "drone")
+        await reply_to(fake_telegram, ADMIN, f"/addsource {fake_web.url('/feed.xml')}", "Added")
+        await reply_to(fake_telegram, USER, "/watch drone", "Watching")
+        await reply_to(fake_telegram, USER, "/rules", "drone")
         # Several polls pass: the baseline items, drone or not, alert nobody.
         await asyncio.sleep(3)
         assert not [m for m in fake_telegram.messages_to(USER) if "old-1" in m.text]
@@ -115,8 +106,8 @@ async def test_non_admin_cannot_add_sources(
     )
     await lookout.start()
     try:
-        await _reply(fake_telegram, USER, f"/addsource {fake_web.url('/feed.xml')}", "only")
-        await _reply(fake_telegram, USER, "/sources", "No sources")
+        await reply_to(fake_telegram, USER, f"/addsource {fake_web.url('/feed.xml')}", "only")
+        await reply_to(fake_telegram, USER, "/sources", "No sources")
     finally:
         assert await lookout.stop() == 0, lookout.logs()
 
