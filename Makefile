@@ -1,17 +1,26 @@
-# Two commands do all the set-up: `make test` builds .venv and runs the tests,
-# `make run` runs the service. `make check` is what CI runs.
+# Two commands do all the set-up: `make test` builds .venv from uv.lock and runs the
+# tests, `make run` runs the service. `make check` is what CI runs.
+#
+# Every target installs from the lock (`uv sync --frozen`): a fresh clone gets the very
+# versions the suite passed with. `make lock` is the one deliberate way to move them.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv from PATH, or bootstrapped (pinned, hash-checked) into .tools when it is missing.
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: test check lint typecheck imports run bench clean
+.PHONY: test check lint typecheck imports run bench lock clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+.tools/bin/uv: tools/uv-requirements.txt
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --require-hashes -r tools/uv-requirements.txt
+	touch $@
+
+$(STAMP): pyproject.toml uv.lock $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -38,5 +47,8 @@ bench: $(STAMP)
 		$(BIN)/python -m bench.$$module || exit 1; \
 	done
 
+lock: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) lock --upgrade
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache

@@ -112,7 +112,7 @@ class Fingerprinter:
         self.shingle = shingle
         self.minimum = minimum
         # Permutations are drawn once; copies share them, which is what keeps hashing cheap.
-        self._empty = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity)
+        self._empty = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity, scheme="affine32")
 
     def __call__(self, text: str) -> Fingerprint:
         stripped = strip_boilerplate(text)

@@ -9,6 +9,7 @@ or a /command fails here rather than in someone's chat.
 from __future__ import annotations
 
 import csv
+import gettext
 import io
 import re
 from collections import Counter
@@ -53,12 +54,25 @@ def messages_in_code() -> dict[str, str | None]:
     return found
 
 
+def messages_of_mo(data: bytes) -> dict[object, str]:
+    """What a compiled catalog says: each message (plural forms by index), header aside."""
+    translations = gettext.GNUTranslations(io.BytesIO(data))
+    # `_catalog` is the one place GNUTranslations keeps every message it read.
+    messages: dict[object, str] = dict(translations._catalog)  # type: ignore[attr-defined]
+    messages.pop("", None)
+    return messages
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_each_committed_mo_is_its_po_compiled(language):
+def test_each_committed_mo_says_what_its_po_says(language):
+    # Compared message by message: the compiler's own header (its version, a date) may
+    # differ between releases, what a user reads may not.
     compiled = io.BytesIO()
     write_mo(compiled, catalog(language))
     committed = po_path(language).with_suffix(".mo").read_bytes()
-    assert compiled.getvalue() == committed, f"run: pybabel compile -d bot/locales -D {DOMAIN}"
+    expected = messages_of_mo(compiled.getvalue())
+    assert len(expected) > 50
+    assert messages_of_mo(committed) == expected, f"run: pybabel compile -d bot/locales -D {DOMAIN}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
