@@ -20,7 +20,7 @@ export UV_PYTHON_DOWNLOADS := never
 	touch $@
 
 $(STAMP): pyproject.toml uv.lock $(if $(findstring .tools,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PYTHON)
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -20,6 +20,7 @@ logged, not refused: the alert matters more than its bold type.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 import structlog
@@ -94,20 +95,26 @@ class Sender(Protocol):
 
 
 class ConsoleSender:
-    """Prints alerts, for running without a bot token."""
+    """Prints alerts, for running without a bot token.
+
+    Each printed alert gets a number, as a Telegram message gets an id: a story that
+    gains sources later is then printed again as an ``[update]``, as a chat's message
+    would be edited.
+    """
 
     paced = False
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
+        self._printed = itertools.count(1)
 
     async def send(self, alert: PendingAlert) -> int | None:
         print(render_console(alert), file=self._out, flush=True)
-        return None
+        return next(self._printed)
 
     async def send_digest(self, part: DigestPart) -> int | None:
         print(part.plain, file=self._out, flush=True)
-        return None
+        return next(self._printed)
 
     async def edit(self, alert: PendingAlert) -> None:
         print(render_console(alert, update=True), file=self._out, flush=True)

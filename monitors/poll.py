@@ -76,12 +76,7 @@ async def poll(
             return await _poll_channel(fetcher, ref, validators, telegram_web_url)
         return await _poll_feed(fetcher, ref, validators)
     except MonitorError as exc:
-        log.info(
-            "source_poll_failed",
-            source=ref.locator,
-            error=type(exc).__name__,
-            detail=str(exc),
-        )
+        # A value, not a log line: the caller records the failure on its source and logs it.
         retry_after = exc.retry_after if isinstance(exc, Throttled) else None
         return PollResult((), validators, False, exc, retry_after, None)
 

@@ -24,6 +24,7 @@ Pure functions, no state: callers that need speed cache ``normalize_word`` by ra
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -51,6 +52,13 @@ _LATIN_LOOKALIKES = "ABCEHIKMOPTXYaceiopxykm"
 _CYRILLIC_LOOKALIKES = "АВСЕНІКМОРТХУасеіорхукм"
 _LATIN_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
 _CYRILLIC_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
+# Almost every word is in one script; these find the rare mixed one without a Python loop.
+_HAS_LATIN_RE = re.compile("[A-Za-z]")
+_HAS_CYRILLIC_RE = re.compile("[\u0400-\u052f]")
+# Lower-case words of one script each (no ё, apostrophe or hyphen), single-spaced: text
+# that normalization leaves exactly as it is.
+_ONE_SCRIPT_WORD = "(?:[a-z]+|[а-яіїєґ]+)"
+_NORMALIZED_RE = re.compile(f"{_ONE_SCRIPT_WORD}(?: {_ONE_SCRIPT_WORD})*")
 
 
 def iter_raw_words(text: str) -> Iterator[re.Match[str]]:
@@ -92,6 +100,8 @@ def fold_lookalikes(word: str) -> str:
     A letter with no look-alike in the other script (Cyrillic ``И``, Latin ``s``) decides;
     when both or neither kind is present, the majority does (ties go to Cyrillic).
     """
+    if not (_HAS_LATIN_RE.search(word) and _HAS_CYRILLIC_RE.search(word)):
+        return word
     cyrillic = [char for char in word if _is_cyrillic(char)]
     latin = [char for char in word if _is_latin(char)]
     if not cyrillic or not latin:
@@ -113,6 +123,9 @@ def _fold_word(word: str) -> str:
     return word[:-2] if word.endswith("'s") and word.isascii() else word
 
 
+# Pure and called for every word of every post and gazetteer form, where the same few
+# thousand words recur: a bounded memo pays for itself many times over.
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_word(raw: str) -> tuple[str, ...]:
     """Normalized form(s) of one raw word as found by ``raw_words``."""
     compat = unicodedata.normalize("NFKC", raw).translate(_APOSTROPHE_TABLE)
@@ -132,6 +145,9 @@ def tokens(text: str) -> list[Token]:
 
 def words(text: str) -> tuple[str, ...]:
     """Just the normalized words of ``text``, in order."""
+    if _NORMALIZED_RE.fullmatch(text):
+        # Already what normalization gives (gazetteer forms, mostly): skip the per-word work.
+        return tuple(text.split(" "))
     return tuple(token.text for token in tokens(text))
 
 

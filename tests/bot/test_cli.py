@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.e2e.process import LOOKOUT, LookoutProcess, run_command
 
@@ -113,3 +117,29 @@ async def test_dedup_refuses_a_post_without_a_date(tmp_path: Path) -> None:
     code, _out, err = await _lookout(tmp_path, "dedup", stdin=line)
     assert code == 2
     assert "published_at" in err
+
+
+@pytest.mark.parametrize("command", [["check", "дрон", "Сбит дрон"], ["--help"]])
+def test_quick_commands_never_import_the_service(command: list[str]) -> None:
+    # aiogram, SQLAlchemy and the story code cost seconds to import; `check` needs none.
+    probe = (
+        "import sys, contextlib, io\n"
+        "from bot.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main({command!r})\n"
+        "heavy = ('aiogram', 'sqlalchemy', 'datasketch', 'alembic', 'apscheduler', 'httpx')\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & set(heavy)))\n"
+    )
+    result = subprocess.run(  # noqa: S603  # this interpreter, a fixed script
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_a_refused_source_is_reported_once_with_a_short_url(tmp_path: Path) -> None:
+    env = LookoutProcess.environment(tmp_path)
+    long_url = "ftp://example.org/" + "x" * 300
+    code, _out, err = await run_command(tmp_path, env, "sources", "add", long_url)
+    assert code == 1
+    assert err.count("cannot add") == 1
+    assert long_url not in err

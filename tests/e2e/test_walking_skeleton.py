@@ -119,7 +119,8 @@ async def test_console_mode_prints_alerts_without_a_token(
     env = LookoutProcess.environment(tmp_path)
     code, out, err = await run_command(tmp_path, env, "sources", "add", fake_web.url("/feed.xml"))
     assert code == 0, err
-    assert "1 posts as baseline" in out
+    assert out.rstrip().endswith("added, 1 post kept as a baseline (never alerted)")
+    assert "fetching" in err
 
     lookout = LookoutProcess(tmp_path, env)
     await lookout.start("--watch", "drone")
@@ -142,4 +143,37 @@ async def test_console_mode_prints_alerts_without_a_token(
         assert await lookout.stop() == 0, lookout.logs()
     printed = lookout.stdout()
     assert printed.count("https://news.example/fresh") == 1, printed
+    assert "maximum number of running instances" not in lookout.logs()
     assert "news.example/old" not in printed
+
+
+async def test_console_mode_prints_a_story_update_when_another_source_reports_it(
+    tmp_path: Path, fake_web: FakeWeb
+) -> None:
+    fake_web.serve("/a.xml", rss([], title="Wire A"))
+    fake_web.serve("/b.xml", rss([], title="Wire B"))
+    env = LookoutProcess.environment(tmp_path)
+    for path in ("/a.xml", "/b.xml"):
+        code, _out, err = await run_command(tmp_path, env, "sources", "add", fake_web.url(path))
+        assert code == 0, err
+    lookout = LookoutProcess(tmp_path, env)
+    await lookout.start("--watch", "drone")
+    try:
+        await asyncio.sleep(2)
+        report = _item("same", "Drones shot down over the district overnight")
+        fake_web.serve("/a.xml", rss([report], title="Wire A"))
+        for _ in range(100):
+            if "Drones shot down" in lookout.stdout():
+                break
+            await asyncio.sleep(0.2)
+        fake_web.serve("/b.xml", rss([report], title="Wire B"))
+        for _ in range(100):
+            if "[update]" in lookout.stdout():
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        assert await lookout.stop() == 0, lookout.logs()
+    printed = lookout.stdout()
+    first, update = printed.split("[update]")
+    assert first.count("Drones shot down") == 1, printed
+    assert "also: Wire" in update, printed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from structlog.testing import capture_logs
 
 from monitors.errors import SourceHTTPError, SourceParseError, SourceRefused, Throttled
 from monitors.fetcher import Fetcher
@@ -72,7 +73,10 @@ async def test_failures_are_values_and_keep_the_validators(
     fake_web.serve("/feed", rss(ITEMS))
     first = await poll_feed(fetcher, fake_web, Validators())
     fake_web.fail("/feed", 500)
-    failed = await poll_feed(fetcher, fake_web, first.validators)
+    with capture_logs() as logged:
+        failed = await poll_feed(fetcher, fake_web, first.validators)
+    # The caller records and logs the failure on its source: one line per failed poll.
+    assert not [entry for entry in logged if "fail" in entry["event"]]
     assert isinstance(failed.error, SourceHTTPError)
     assert failed.error.status == 500
     assert failed.validators == first.validators

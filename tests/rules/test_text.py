@@ -105,3 +105,14 @@ def test_offsets_are_inside_the_text(text: str) -> None:
     for token in tokens(text):
         assert 0 <= token.start < token.end <= len(text)
         assert token.text
+
+
+@given(
+    st.lists(
+        st.text(alphabet="abcxyzабвгдеёжхіїєґ'-AБ", min_size=1, max_size=8), min_size=1, max_size=4
+    ).map(" ".join)
+)
+def test_words_takes_no_shortcut_that_changes_the_result(text: str) -> None:
+    # `words` skips per-word normalization for text that is already normal; it must
+    # give exactly what the token-by-token path gives.
+    assert words(text) == tuple(token.text for token in tokens(text))
