@@ -16,7 +16,9 @@ Contract:
   with `ё` → `е`, possibly several words. They match unconditionally.
 * `guarded_forms(key)` are the forms that are also ordinary words, first names or
   surnames (`орла`, `шахты`, `чехов`, `днепре`): each comes with a `Guard`, and the
-  matcher counts it only when `Guard.admits(surface, previous)` holds. A form is in
+  matcher counts it only when `Guard.admits(surface, previous, following)` holds. A
+  region's adjective alone (`курской`, `сумською`) is guarded so that it counts only
+  in a list of regions sharing one noun (`Курской и Брянской областями`). A form is in
   `forms` or in `guarded_forms` of a region, never both.
 * Unknown keys raise `KeyError`: `resolve` first.
 """
@@ -50,28 +52,52 @@ def lookup_key(value: str) -> str:
     return _SEPARATORS.sub(" ", text.replace(".", " ")).strip()
 
 
+# The next item of a list (", Белгородской", " и Брянской", ", та Харківській") and the
+# noun that ends it (" областями").
+_LIST_ITEM_RE = re.compile(r"(?:\s*,\s*(?:(?:и|та|і|й|and)\s+)?|\s+(?:и|та|і|й|and)\s+)(\w[\w'’]*)")
+_LIST_NOUN_RE = re.compile(r"\s+(\w+)")
+_MAX_LIST_ITEMS = 10
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """When an ambiguous form counts as the place.
 
     `surface` is the form as written in the post; `previous` is the word before it,
-    or None when the form opens the text or a sentence.
+    or None when the form opens the text or a sentence; `following` is the text after
+    it (callers may cut it short: a list is read at most `_MAX_LIST_ITEMS` items on).
+    A guard with `ends_list` admits a form only when it opens or continues a list of
+    capitalized words ("Курской, Белгородской и Брянской") that one of those nouns
+    ends ("областями"): the nouns are written without "ё", casefolded.
     """
 
     name: str
     capitalized: bool
     mid_sentence: bool
     after: frozenset[str]
+    ends_list: frozenset[str] = frozenset()
 
-    def admits(self, surface: str, previous: str | None) -> bool:
+    def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
         # Every word must be capitalized: "Правий Берег" is a place, "правий берег" not.
         if self.capitalized and not all(w[:1].isupper() for w in surface.split()):
             return False
         if self.mid_sentence and previous is None:
             return False
-        if self.after:
-            return previous is not None and lookup_key(previous) in self.after
-        return True
+        if self.after and (previous is None or lookup_key(previous) not in self.after):
+            return False
+        return not self.ends_list or self._ends_list(following)
+
+    def _ends_list(self, following: str) -> bool:
+        at = 0
+        for _ in range(_MAX_LIST_ITEMS + 1):
+            noun = _LIST_NOUN_RE.match(following, at)
+            if noun and lookup_key(noun.group(1)) in self.ends_list:
+                return True
+            item = _LIST_ITEM_RE.match(following, at)
+            if item is None or not item.group(1)[:1].isupper():
+                return False
+            at = item.end()
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +142,7 @@ class Gazetteer:
                 capitalized=bool(spec["capitalized"]),
                 mid_sentence=bool(spec["mid_sentence"]),
                 after=frozenset(lookup_key(w) for w in spec["after"]),
+                ends_list=frozenset(lookup_key(w) for w in spec.get("ends_list", ())),
             )
             for name, spec in data["guards"].items()
         }

@@ -41,6 +41,8 @@ _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
 _SENTENCE_END = frozenset(".!?…\n")
+# How much text after a guarded form its guard may read: a list of ten region adjectives.
+_FOLLOWING = 300
 # Words after which a full stop is an abbreviation ("г. Курск"), not a sentence end.
 _ABBREVIATIONS = frozenset({"г", "м", "с", "пгт", "смт", "обл", "р", "н", "им", "ул", "st", "mt"})
 
@@ -239,7 +241,9 @@ class TermIndex:
                     if self._completes(tail, positions, index):
                         span = (spans[index][0], spans[index + len(tail)][1])
                         if guard is None or guard.admits(
-                            text[span[0] : span[1]], _previous(text, span[0])
+                            text[span[0] : span[1]],
+                            _previous(text, span[0]),
+                            text[span[1] : span[1] + _FOLLOWING],
                         ):
                             hits.setdefault(term_id, []).append(span)
         self._unblock(hits)

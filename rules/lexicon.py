@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 class GuardLike(Protocol):
     """When an ambiguous place name counts (``rules.gazetteer.Guard``)."""
 
-    def admits(self, surface: str, previous: str | None) -> bool:
-        """``surface``: the form as written; ``previous``: the word before, None at a start."""
+    def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
+        """``surface``: the form as written; ``previous``: the word before, None at a start;
+        ``following``: the text after the form (possibly cut short)."""
 
 
 class GazetteerLike(Protocol):

@@ -24,7 +24,10 @@ forms that are also ordinary words of either language (read by both dictionaries
 whatever the name's language), first names or surnames get a guard; a place name
 found in several regions stays only where it is hand-listed or overwhelmingly
 largest; district and community adjectives are declined before their nouns
-("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region.
+("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region; the
+residents' names are declined in both numbers ("курян", "харків'янам"); the region's
+own adjective alone ("курской", "сумською") gets the "listed" guard, which admits it
+only inside a list that shares the noun ("Курской и Брянской областями").
 This file is longer than ~300 lines because it is one pipeline whose steps share
 the same small helpers; splitting it would scatter the policy.
 """
@@ -141,6 +144,8 @@ class Region:
     places: list[Place] = field(default_factory=list)
     # Adjectives of its districts and communities, by language ("Харьковский").
     districts: dict[str, list[str]] = field(default_factory=dict)
+    # What its people are called, by language, nominative singular ("курянин").
+    residents: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Morph:
@@ -320,6 +325,43 @@ class Morph:
                 return parse, (model[:-2], low[:-2])
         raise SystemExit(f"regions.toml: no model to decline district adjective {word!r}")
 
+    def noun_forms(self, word: str, lang: str) -> set[str]:
+        """Every case form of a common noun in both numbers ("курянин" → "куряне",
+        "курян", "курянам"…): residents' names are used in the plural as often."""
+        analyzer = self.ru if lang == "ru" else self.uk
+        head = next((p for p in analyzer.parse(word) if p.tag.POS == "NOUN"), None)
+        if head is None:
+            raise SystemExit(f"regions.toml: resident name {word!r} is not read as a noun")
+        return {
+            fold(form.word)
+            for form in head.lexeme
+            if form.tag.case in CASES and form.tag.POS == "NOUN"
+        }
+
+    def adjective_forms(self, adjective: str, noun: str, lang: str) -> set[str]:
+        """Every case form of a region's `adjective` agreeing with `noun` in the singular,
+        and every plural form: "Курская" (область) → "курской", "курскую", "курские"…"""
+        analyzer = self.ru if lang == "ru" else self.uk
+        gender = self._head_parse(analyzer, noun).tag.gender
+        parse = next((p for p in analyzer.parse(fold(adjective)) if p.tag.POS == "ADJF"), None)
+        if parse is None:
+            raise SystemExit(f"regions.toml: {adjective!r} is not read as an adjective")
+        return {
+            fold(form.word)
+            for form in parse.lexeme
+            if form.tag.POS == "ADJF"
+            and form.tag.case in CASES
+            and (form.tag.number == "plur" or form.tag.gender == gender)
+            and not {"Supr", "Cmp2"} & set(form.tag.grammemes)
+        }
+
+    def is_surname(self, form: str) -> bool:
+        """True when `form` is also the nominative of a surname ("брянцев")."""
+        return any(
+            parse.is_known and {"Surn", "nomn"} <= set(parse.tag.grammemes)
+            for parse in self.ru.parse(form)
+        )
+
     def is_person(self, name: str) -> bool:
         """True when a nominative place name is also the nominative of a person's name.
 
@@ -451,6 +493,7 @@ def load_source() -> tuple[dict[str, Any], list[Region]]:
             names=names,
             places=[parse_place(p) for p in spec.get("places", [])],
             districts=parse_districts(spec.get("districts", [])),
+            residents={lang: list(spec.get(f"residents_{lang}", [])) for lang in ("ru", "uk")},
         )
         unknown = {p.guard for p in region.places if p.guard} - set(source["guards"])
         if unknown:
@@ -532,7 +575,11 @@ def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
 
 # ------------------------------------------------------------------------- ambiguity
 
-RANK: dict[str | None, int] = {None: 0, "capital": 1, "proper": 2, "context": 3}
+RANK: dict[str | None, int] = {None: 0, "capital": 1, "proper": 2, "context": 3, "listed": 4}
+# Nouns a region's name is made of, with the adjective before them: "Курская область".
+# The adjective alone names the region inside a list sharing the noun ("Курской и
+# Брянской областями"); the "listed" guard admits it only there.
+ADMINISTRATIVE_NOUNS = frozenset({"область", "край"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -734,6 +781,24 @@ def collect_district_forms(
                     collector.add(form, None)
 
 
+def collect_people_and_lists(region: Region, morph: Morph, collector: FormCollector) -> None:
+    """Add the residents' names in every case and number ("курян", "харків'янам"),
+    guarded like places when a form is also a surname ("Брянцев"), and the region's
+    own adjective alone, which the "listed" guard admits only in a list that shares
+    the noun ("Курской и Брянской областями", "Сумській та Харківській областях")."""
+    for lang, words in region.residents.items():
+        for word in words:
+            for form in sorted(with_variants(morph.noun_forms(word, lang))):
+                collector.add(form, "context" if morph.is_surname(form) else None)
+    for lang in ("ru", "uk"):
+        for name in region.names[lang]:
+            words = name.split()
+            noun = words[-1].casefold() if len(words) == 2 else ""
+            if noun in ADMINISTRATIVE_NOUNS:
+                for form in sorted(morph.adjective_forms(words[0], noun, lang)):
+                    collector.add(form, "listed")
+
+
 def region_entry(region: Region, forms: dict[str, str | None]) -> dict[str, Any]:
     guarded: dict[str, list[str]] = defaultdict(list)
     for form, guard in sorted(forms.items()):
@@ -766,6 +831,7 @@ def build(report: list[str]) -> dict[str, Any]:
         collector = FormCollector(morph, policies, extra, report)
         name_forms[region.key] = collect_forms(region, collector)
         collect_district_forms(region, source["districts"], morph, collector)
+        collect_people_and_lists(region, morph, collector)
         collected[region.key] = collector.forms
     # A place form that is a form of another region's name belongs to that region:
     # "Воронежа" (Voronezh) must not name a Sumy village called Вороніж.
