@@ -18,7 +18,11 @@ Contract:
   surnames (`орла`, `шахты`, `чехов`, `днепре`): each comes with a `Guard`, and the
   matcher counts it only when `Guard.admits(surface, previous, following)` holds. A
   region's adjective alone (`курской`, `сумською`) is guarded so that it counts only
-  in a list of regions sharing one noun (`Курской и Брянской областями`). A form is in
+  in a list of regions sharing one noun (`Курской и Брянской областями`). A place
+  name several regions share (`Алексеевка`, `Железногорск`) has a guard that
+  `needs_support`: it counts for a region only in a post that also names that region
+  through a form without such a guard (`Алексеевка Белгородской области`), so a place
+  named with another region never counts for the wrong one. A form is in
   `forms` or in `guarded_forms` of a region, never both.
 * Unknown keys raise `KeyError`: `resolve` first.
 """
@@ -76,6 +80,8 @@ class Guard:
     mid_sentence: bool
     after: frozenset[str]
     ends_list: frozenset[str] = frozenset()
+    # Counts only when the post names the region through an unguarded form as well.
+    needs_support: bool = False
 
     def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
         # Every word must be capitalized: "Правий Берег" is a place, "правий берег" not.
@@ -143,6 +149,7 @@ class Gazetteer:
                 mid_sentence=bool(spec["mid_sentence"]),
                 after=frozenset(lookup_key(w) for w in spec["after"]),
                 ends_list=frozenset(lookup_key(w) for w in spec.get("ends_list", ())),
+                needs_support=bool(spec.get("needs_support", False)),
             )
             for name, spec in data["guards"].items()
         }

@@ -21,7 +21,14 @@ if TYPE_CHECKING:
 
 
 class GuardLike(Protocol):
-    """When an ambiguous place name counts (``rules.gazetteer.Guard``)."""
+    """When an ambiguous place name counts (``rules.gazetteer.Guard``).
+
+    ``needs_support``: the form counts only when its term is present through another,
+    unguarded or not-support-needing, pattern as well (a place several regions share).
+    """
+
+    @property
+    def needs_support(self) -> bool: ...
 
     def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
         """``surface``: the form as written; ``previous``: the word before, None at a start;

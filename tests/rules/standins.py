@@ -21,6 +21,7 @@ class StandInGuard:
     """Admits a capitalized form after one of ``after`` (like the real "context" guard)."""
 
     after: frozenset[str]
+    needs_support: bool = False
 
     def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
         del following  # the stand-in reads no lists

@@ -84,3 +84,20 @@ def test_residents_name_their_region(matcher: Matcher, text: str, region: str) -
 
 def test_a_surname_that_is_a_residents_form_is_not_the_region(matcher: Matcher) -> None:
     assert regions_of(matcher, "Актёр Николай Брянцев сыграл главную роль") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("Под Алексеевкой Саратовской области горит лес", set()),
+        ("Школу в Алексеевке Белгородской области закрыли на карантин", {"belgorod"}),
+        ("Железногорск (Красноярский край) отмечает юбилей", set()),
+        ("Курская область: в Железногорске сработала ПВО", {"kursk"}),
+        ("В Железногорске ремонтируют дороги", set()),
+        ("Коренево и Суджа снова под обстрелом", {"kursk"}),  # Суджа names Kursk Oblast
+    ],
+)
+def test_a_shared_place_name_counts_only_beside_its_region(
+    matcher: Matcher, text: str, regions: set[str]
+) -> None:
+    assert regions_of(matcher, text) == regions
