@@ -253,9 +253,9 @@ class TermIndex:
                             found = supported if guard.needs_support else hits
                             found.setdefault(term_id, []).append(span)
         self._unblock(hits)
-        for term_id, found_here in supported.items():
+        for term_id, needing in supported.items():
             if term_id in hits:
-                hits[term_id] += found_here
+                hits[term_id] += needing
         return hits
 
     @staticmethod

@@ -24,7 +24,8 @@ forms that are also ordinary words of either language (read by both dictionaries
 whatever the name's language), first names or surnames get a guard; a place name
 borne in several regions (any GeoNames place of 1000+ people counts) names the
 region of a bearer DOMINANCE times larger than the others, or else every listing
-region behind the "shared" guard, which wants the region named in the post too; district and community adjectives are declined before their nouns
+region behind the "shared" guard, which wants the region named in the post too;
+district and community adjectives are declined before their nouns
 ("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region; the
 residents' names are declined in both numbers ("курян", "харків'янам"); the region's
 own adjective alone ("курской", "сумською") gets the "listed" guard, which admits it
