@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"lookout: bad setting: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "regions":
+        from bot.commands import regions  # noqa: PLC0415  # each command loads what it uses
+
+        return regions.run(args)
     handler = {
         "run": _run,
         "check": _check,
@@ -78,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     add = actions.add_parser("add", help="add a feed URL or @channel")
     add.add_argument("source", metavar="URL-or-@channel")
     actions.add_parser("list", help="list sources")
+    regions = commands.add_parser("regions", help="region keys and their names")
+    regions.add_argument("query", nargs="?", help="a key or a name, in any language and form")
+    regions.add_argument("--lang", default="en", choices=["en", "ru", "uk"])
     return parser
 
 

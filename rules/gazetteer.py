@@ -9,8 +9,11 @@ Contract:
   oblast with Crimea, Kyiv and Sevastopol, every Russian federal subject, the
   Belarusian regions. `keys()` lists them sorted.
 * `resolve(value)` turns what a person types after `region:` into a key: a key or any
-  name of the region (`Курская область`, `Курщина`, `Kursk Oblast`, `Курск`), in any
-  case, `ё` = `е`, `-`/`_`/space alike. `suggest(value)` is the closest key for a typo.
+  name of the region (`Курская область`, `Курщина`, `Kursk Oblast`, `Курск`) in any
+  form (`курской области`) and its adjective alone (`курская`, `Курська`), in any
+  case, `ё` = `е`, `-`/`_`/space alike; a form two regions share resolves to neither.
+  `suggest(value)` is the closest key for a typo, `closest(value)` the few closest keys
+  (never empty) to list when nothing is close.
 * `forms(key)` are the surface strings that name the region or a place in it, in every
   inflected form (`курской области`, `суджи`, `харкові`, `kursk oblast`), casefolded
   with `ё` → `е`, possibly several words. They match unconditionally.
@@ -113,6 +116,7 @@ class Region:
     kind: str
     display: Mapping[str, str]
     names: tuple[str, ...]
+    name_forms: frozenset[str]
     places: tuple[str, ...]
     forms: frozenset[str]
     guarded: Mapping[str, Guard]
@@ -126,11 +130,19 @@ class Gazetteer:
         self._keys = tuple(sorted(self._regions))
         self._by_name: dict[str, str] = {}
         self._by_form: dict[str, tuple[str, ...]] = {}
+        said: dict[str, set[str]] = {}
         for region in self._regions.values():
             for name in (region.key, *region.names):
                 self._by_name.setdefault(lookup_key(name), region.key)
+            for form in region.name_forms:
+                said.setdefault(lookup_key(form), set()).add(region.key)
             for form in (*region.forms, *region.guarded):
                 self._by_form[form] = (*self._by_form.get(form, ()), region.key)
+        self._by_name_form = {
+            form: next(iter(keys))
+            for form, keys in said.items()
+            if len(keys) == 1 and form not in self._by_name
+        }
 
     @classmethod
     def load(cls) -> Self:
@@ -162,6 +174,7 @@ class Gazetteer:
                 kind=spec["kind"],
                 display=MappingProxyType(dict(spec["display"])),
                 names=tuple(spec["names"]),
+                name_forms=frozenset(spec.get("name_forms", ())),
                 places=tuple(spec["places"]),
                 forms=frozenset(spec["forms"]),
                 guarded=MappingProxyType(guarded),
@@ -175,8 +188,9 @@ class Gazetteer:
         return self._regions[key]
 
     def resolve(self, value: str) -> str | None:
-        """The key for a key or a region name, or None."""
-        return self._by_name.get(lookup_key(value))
+        """The key for a key, a region name in any form or its adjective, or None."""
+        wanted = lookup_key(value)
+        return self._by_name.get(wanted) or self._by_name_form.get(wanted)
 
     def suggest(self, value: str) -> str | None:
         """The key closest to a mistyped value ("kursq" → "kursk"), or None."""
@@ -185,6 +199,22 @@ class Gazetteer:
             return None
         close = difflib.get_close_matches(wanted, list(self._by_name), n=1, cutoff=0.6)
         return self._by_name[close[0]] if close else None
+
+    def closest(self, value: str, count: int = 3) -> tuple[str, ...]:
+        """The `count` keys whose key or name is most like `value`, best first."""
+        wanted = lookup_key(value)
+        matcher = difflib.SequenceMatcher(b=wanted)
+        best: dict[str, float] = {}
+        for name, key in self._by_name.items():
+            matcher.set_seq1(name)
+            # quick_ratio bounds ratio from above: skip the exact ratio when it cannot win.
+            if matcher.quick_ratio() > best.get(key, -1.0):
+                best[key] = max(best.get(key, -1.0), matcher.ratio())
+        return tuple(sorted(best, key=lambda key: (-best[key], key))[:count])
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """The region's nominative names in every language, as written."""
+        return self._regions[key].names
 
     def forms(self, key: str) -> frozenset[str]:
         """Forms that name the region or a place in it, matched unconditionally."""

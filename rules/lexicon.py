@@ -47,6 +47,12 @@ class GazetteerLike(Protocol):
     def suggest(self, value: str) -> str | None:
         """The closest region key for a misspelt value, else None."""
 
+    def closest(self, value: str, count: int = 3) -> tuple[str, ...]:
+        """The ``count`` region keys most like ``value``, best first (never empty)."""
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """The region's nominative names in every language."""
+
     def forms(self, key: str) -> frozenset[str]:
         """Every surface form of the region's names and places (raw text, maybe multi-word)."""
 

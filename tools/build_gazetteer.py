@@ -8,6 +8,7 @@ Contract of the output (read by rules.gazetteer, format 1):
      "guards": {name: {"capitalized": bool, "mid_sentence": bool, "after": [word…]}},
      "regions": {key: {"country", "kind", "display": {"en","ru","uk"},
                        "names": [nominative names, as written],
+                       "name_forms": [every form of a name, and the adjective alone],
                        "places": [nominative place names, one per place],
                        "forms": [unconditional surface forms],
                        "guarded": {guard name: [surface forms]}}}}
@@ -838,16 +839,22 @@ def collect_people_and_lists(region: Region, morph: Morph, collector: FormCollec
                     collector.add(form, "listed")
 
 
-def region_entry(region: Region, forms: dict[str, str | None]) -> dict[str, Any]:
+def region_entry(
+    region: Region, forms: dict[str, str | None], name_forms: set[str]
+) -> dict[str, Any]:
     guarded: dict[str, list[str]] = defaultdict(list)
     for form, guard in sorted(forms.items()):
         if guard is not None:
             guarded[guard].append(form)
+    # What a person may write after region:, besides the names: any form of a name
+    # ("курской области") and the region's adjective alone ("курская", "Курська").
+    said = name_forms | {f for f, g in forms.items() if g == "listed"}
     return {
         "country": region.country,
         "kind": region.kind,
         "display": region.display,
         "names": sorted({n for names in region.names.values() for n in names}),
+        "name_forms": sorted(f for f in said if f in forms),
         "places": sorted({p.label for p in region.places}),
         "forms": sorted(f for f, g in forms.items() if g is None),
         "guarded": dict(sorted(guarded.items())),
@@ -879,7 +886,7 @@ def build(report: list[str]) -> dict[str, Any]:
         for form in [f for f in forms if owner.get(f, key) != key]:
             report.append(f"dropped, names region {owner[form]}: {form} (in {key})")
             del forms[form]
-    built = {r.key: region_entry(r, collected[r.key]) for r in regions}
+    built = {r.key: region_entry(r, collected[r.key], name_forms[r.key]) for r in regions}
     return {"format": 1, "guards": source["guards"], "regions": built}
 
 

@@ -209,8 +209,15 @@ class StandInGazetteer:
     def suggest(self, value: str) -> str | None:
         return _closest(value, list(self.regions))
 
+    def closest(self, value: str, count: int = 3) -> tuple[str, ...]:
+        ranked = sorted(self.regions, key=lambda key: (_edit_distance(value.lower(), key), key))
+        return tuple(ranked[:count])
+
     def keys(self) -> tuple[str, ...]:
         return tuple(sorted(self.regions))
+
+    def names(self, key: str) -> tuple[str, ...]:
+        return tuple(sorted(self.regions[key][0]))
 
     def forms(self, key: str) -> frozenset[str]:
         return frozenset(self.regions[key][1])

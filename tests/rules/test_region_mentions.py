@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from rules.errors import RuleSyntaxError
 from rules.lexicon import Lexicon
 from rules.matcher import Matcher
 from rules.syntax import parse_rule
@@ -17,8 +18,13 @@ REGIONS = ("kursk", "belgorod", "bryansk", "kharkiv", "sumy", "odesa", "moscow-o
 
 
 @pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    lexicon = Lexicon.load()
+def real_lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+@pytest.fixture(scope="module")
+def matcher(real_lexicon: Lexicon) -> Matcher:
+    lexicon = real_lexicon
     matcher = Matcher(lexicon)
     for number, key in enumerate(REGIONS):
         matcher.add(number, parse_rule(f"region:{key}", lexicon))
@@ -101,3 +107,13 @@ def test_a_shared_place_name_counts_only_beside_its_region(
     matcher: Matcher, text: str, regions: set[str]
 ) -> None:
     assert regions_of(matcher, text) == regions
+
+
+@pytest.mark.parametrize("value", ["курская", "Курська", '"kursk oblast"', "Курщину", "kursk"])
+def test_a_region_is_named_in_any_language_and_form(real_lexicon: Lexicon, value: str) -> None:
+    assert parse_rule(f"region:{value}", real_lexicon).canonical == "region:kursk"
+
+
+def test_an_unknown_region_names_the_closest_keys(real_lexicon: Lexicon) -> None:
+    with pytest.raises(RuleSyntaxError, match=r"the closest keys are \w+, \S+, \S+ .*lookout regions"):
+        parse_rule("region:nowhere", real_lexicon)

@@ -124,6 +124,15 @@ def test_keys_are_sorted_lowercase_slugs() -> None:
         ("Белгородская область", "belgorod"),
         ("Бєлгородщина", "belgorod"),
         ('"Брянская область"', "bryansk"),
+        # Names in any form, and the region's adjective alone (issue 11).
+        ("курская", "kursk"),
+        ("Курська", "kursk"),
+        ("kursk oblast", "kursk"),
+        ("курской области", "kursk"),
+        ("Харківській області", "kharkiv"),
+        ("Брянщину", "bryansk"),
+        ("московская", "moscow-oblast"),
+        ("Краснодарского края", "krasnodar"),
     ],
 )
 def test_resolve(value: str, key: str) -> None:
@@ -146,6 +155,20 @@ def test_suggest(value: str, key: str) -> None:
 @pytest.mark.parametrize("value", ["", "zzzzzzzzzzzz"])
 def test_suggest_nothing_close(value: str) -> None:
     assert gazetteer().suggest(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "first"), [("kursq", "kursk"), ("Курська обл", "kursk"), ("Белгородщ", "belgorod")]
+)
+def test_closest_lists_the_likeliest_keys_first(value: str, first: str) -> None:
+    closest = gazetteer().closest(value)
+    assert len(closest) == 3
+    assert closest[0] == first
+
+
+def test_closest_is_never_empty() -> None:
+    assert len(gazetteer().closest("nowhere")) == 3
+    assert set(gazetteer().closest("nowhere", count=5)) <= set(gazetteer().keys())
 
 
 @pytest.mark.parametrize(
