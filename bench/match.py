@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from rules.rule import Rule
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "data" / "rules" / "posts.jsonl"
+CORPUS = ROOT / "tests" / "data" / "rules" / "tuning" / "posts.jsonl"
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "feeds"
 FEEDS = (
     "liga_net_ru.rss.xml",

@@ -30,7 +30,7 @@ from alerts.sources import list_sources
 from alerts.watch import replace_console_rules
 from bot.activity import ChatTracker
 from bot.delivery import DeliveryWorker
-from bot.handlers import chat_settings, history, sources, start, watching
+from bot.handlers import chat_settings, history, regions, sources, start, watching
 from bot.i18n import ChatLanguage, build_i18n
 from bot.menu import publish_commands
 from bot.replies import WaitOutFloodControl
@@ -84,6 +84,7 @@ def build_dispatcher(
         chat_settings.build_router(),
         history.build_router(),
         sources.build_router(settings.admins),
+        regions.build_router(),
     )
     return dispatcher
 

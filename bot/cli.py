@@ -24,6 +24,7 @@ COMMANDS = {
     "check": "bot.commands.check",
     "dedup": "bot.commands.dedup",
     "sources": "bot.commands.sources",
+    "regions": "bot.commands.regions",
 }
 
 
@@ -65,4 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     add = actions.add_parser("add", help="add a feed URL or @channel")
     add.add_argument("source", metavar="URL-or-@channel")
     actions.add_parser("list", help="list sources")
+    regions = commands.add_parser("regions", help="region keys and their names")
+    regions.add_argument("query", nargs="?", help="a key or a name, in any language and form")
+    regions.add_argument("--lang", default="en", choices=["en", "ru", "uk"])
     return parser

@@ -38,6 +38,7 @@ COMMANDS = (
     ("quiet", N_("Quiet hours")),
     ("tz", N_("Time zone")),
     ("sources", N_("Watched sources")),
+    ("regions", N_("Region keys for rules")),
     ("help", N_("How to use Lookout")),
 )
 

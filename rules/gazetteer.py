@@ -9,14 +9,23 @@ Contract:
   oblast with Crimea, Kyiv and Sevastopol, every Russian federal subject, the
   Belarusian regions. `keys()` lists them sorted.
 * `resolve(value)` turns what a person types after `region:` into a key: a key or any
-  name of the region (`Курская область`, `Курщина`, `Kursk Oblast`, `Курск`), in any
-  case, `ё` = `е`, `-`/`_`/space alike. `suggest(value)` is the closest key for a typo.
+  name of the region (`Курская область`, `Курщина`, `Kursk Oblast`, `Курск`) in any
+  form (`курской области`) and its adjective alone (`курская`, `Курська`), in any
+  case, `ё` = `е`, `-`/`_`/space alike; a form two regions share resolves to neither.
+  `suggest(value)` is the closest key for a typo, `closest(value)` the few closest keys
+  (never empty) to list when nothing is close.
 * `forms(key)` are the surface strings that name the region or a place in it, in every
   inflected form (`курской области`, `суджи`, `харкові`, `kursk oblast`), casefolded
   with `ё` → `е`, possibly several words. They match unconditionally.
 * `guarded_forms(key)` are the forms that are also ordinary words, first names or
   surnames (`орла`, `шахты`, `чехов`, `днепре`): each comes with a `Guard`, and the
-  matcher counts it only when `Guard.admits(surface, previous)` holds. A form is in
+  matcher counts it only when `Guard.admits(surface, previous, following)` holds. A
+  region's adjective alone (`курской`, `сумською`) is guarded so that it counts only
+  in a list of regions sharing one noun (`Курской и Брянской областями`). A place
+  name several regions share (`Алексеевка`, `Железногорск`) has a guard that
+  `needs_support`: it counts for a region only in a post that also names that region
+  through a form without such a guard (`Алексеевка Белгородской области`), so a place
+  named with another region never counts for the wrong one. A form is in
   `forms` or in `guarded_forms` of a region, never both.
 * Unknown keys raise `KeyError`: `resolve` first.
 """
@@ -50,28 +59,54 @@ def lookup_key(value: str) -> str:
     return _SEPARATORS.sub(" ", text.replace(".", " ")).strip()
 
 
+# The next item of a list (", Белгородской", " и Брянской", ", та Харківській") and the
+# noun that ends it (" областями").
+_LIST_ITEM_RE = re.compile(r"(?:\s*,\s*(?:(?:и|та|і|й|and)\s+)?|\s+(?:и|та|і|й|and)\s+)(\w[\w'’]*)")
+_LIST_NOUN_RE = re.compile(r"\s+(\w+)")
+_MAX_LIST_ITEMS = 10
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """When an ambiguous form counts as the place.
 
     `surface` is the form as written in the post; `previous` is the word before it,
-    or None when the form opens the text or a sentence.
+    or None when the form opens the text or a sentence; `following` is the text after
+    it (callers may cut it short: a list is read at most `_MAX_LIST_ITEMS` items on).
+    A guard with `ends_list` admits a form only when it opens or continues a list of
+    capitalized words ("Курской, Белгородской и Брянской") that one of those nouns
+    ends ("областями"): the nouns are written without "ё", casefolded.
     """
 
     name: str
     capitalized: bool
     mid_sentence: bool
     after: frozenset[str]
+    ends_list: frozenset[str] = frozenset()
+    # Counts only when the post names the region through an unguarded form as well.
+    needs_support: bool = False
 
-    def admits(self, surface: str, previous: str | None) -> bool:
+    def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
         # Every word must be capitalized: "Правий Берег" is a place, "правий берег" not.
         if self.capitalized and not all(w[:1].isupper() for w in surface.split()):
             return False
         if self.mid_sentence and previous is None:
             return False
-        if self.after:
-            return previous is not None and lookup_key(previous) in self.after
-        return True
+        if self.after and (previous is None or lookup_key(previous) not in self.after):
+            return False
+        return not self.ends_list or self._ends_list(following)
+
+    def _ends_list(self, following: str) -> bool:
+        at = 0
+        for _ in range(_MAX_LIST_ITEMS + 1):
+            noun = _LIST_NOUN_RE.match(following, at)
+            if noun and lookup_key(noun.group(1)) in self.ends_list:
+                return True
+            item = _LIST_ITEM_RE.match(following, at)
+            if item is None or not item.group(1)[:1].isupper():
+                return False
+            at = item.end()
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +116,7 @@ class Region:
     kind: str
     display: Mapping[str, str]
     names: tuple[str, ...]
+    name_forms: frozenset[str]
     places: tuple[str, ...]
     forms: frozenset[str]
     guarded: Mapping[str, Guard]
@@ -94,11 +130,19 @@ class Gazetteer:
         self._keys = tuple(sorted(self._regions))
         self._by_name: dict[str, str] = {}
         self._by_form: dict[str, tuple[str, ...]] = {}
+        said: dict[str, set[str]] = {}
         for region in self._regions.values():
             for name in (region.key, *region.names):
                 self._by_name.setdefault(lookup_key(name), region.key)
+            for form in region.name_forms:
+                said.setdefault(lookup_key(form), set()).add(region.key)
             for form in (*region.forms, *region.guarded):
                 self._by_form[form] = (*self._by_form.get(form, ()), region.key)
+        self._by_name_form = {
+            form: next(iter(keys))
+            for form, keys in said.items()
+            if len(keys) == 1 and form not in self._by_name
+        }
 
     @classmethod
     def load(cls) -> Self:
@@ -116,6 +160,8 @@ class Gazetteer:
                 capitalized=bool(spec["capitalized"]),
                 mid_sentence=bool(spec["mid_sentence"]),
                 after=frozenset(lookup_key(w) for w in spec["after"]),
+                ends_list=frozenset(lookup_key(w) for w in spec.get("ends_list", ())),
+                needs_support=bool(spec.get("needs_support", False)),
             )
             for name, spec in data["guards"].items()
         }
@@ -128,6 +174,7 @@ class Gazetteer:
                 kind=spec["kind"],
                 display=MappingProxyType(dict(spec["display"])),
                 names=tuple(spec["names"]),
+                name_forms=frozenset(spec.get("name_forms", ())),
                 places=tuple(spec["places"]),
                 forms=frozenset(spec["forms"]),
                 guarded=MappingProxyType(guarded),
@@ -141,8 +188,9 @@ class Gazetteer:
         return self._regions[key]
 
     def resolve(self, value: str) -> str | None:
-        """The key for a key or a region name, or None."""
-        return self._by_name.get(lookup_key(value))
+        """The key for a key, a region name in any form or its adjective, or None."""
+        wanted = lookup_key(value)
+        return self._by_name.get(wanted) or self._by_name_form.get(wanted)
 
     def suggest(self, value: str) -> str | None:
         """The key closest to a mistyped value ("kursq" → "kursk"), or None."""
@@ -151,6 +199,22 @@ class Gazetteer:
             return None
         close = difflib.get_close_matches(wanted, list(self._by_name), n=1, cutoff=0.6)
         return self._by_name[close[0]] if close else None
+
+    def closest(self, value: str, count: int = 3) -> tuple[str, ...]:
+        """The `count` keys whose key or name is most like `value`, best first."""
+        wanted = lookup_key(value)
+        matcher = difflib.SequenceMatcher(b=wanted)
+        best: dict[str, float] = {}
+        for name, key in self._by_name.items():
+            matcher.set_seq1(name)
+            # quick_ratio bounds ratio from above: skip the exact ratio when it cannot win.
+            if matcher.quick_ratio() > best.get(key, -1.0):
+                best[key] = max(best.get(key, -1.0), matcher.ratio())
+        return tuple(sorted(best, key=lambda key: (-best[key], key))[:count])
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """The region's nominative names in every language, as written."""
+        return self._regions[key].names
 
     def forms(self, key: str) -> frozenset[str]:
         """Forms that name the region or a place in it, matched unconditionally."""

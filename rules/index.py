@@ -6,9 +6,11 @@ words of the post. Atoms are ``("w", word)`` — the word in any form: the post 
 surface or one of its lemmas equals the rule word's surface or lemma —, ``("p", prefix)``
 — the post word starts with it — and ``("s", surface)`` — exactly that normalized word,
 used for the gazetteer's generated forms (``Курской``, ``Харкові``), which must not go
-through lemmas. A guarded pattern counts only when its guard admits the words as written
-and the word before them; a region's occurrences inside another region's longer name
-(its ``Blockers``) are dropped.
+through lemmas. A guarded pattern counts only when its guard admits the words as written,
+the word before them and the text after them; one whose guard ``needs_support`` counts
+only when its term is also present through another pattern (a place name several
+regions share counts only beside the region's name); a region's occurrences inside
+another region's longer name (its ``Blockers``) are dropped.
 
 Terms and atoms are shared between rules and reference-counted, so ``add``/``remove`` of
 one term costs its own patterns only. ``occurrences(text)`` tokenizes a post once and
@@ -41,6 +43,8 @@ _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
 _SENTENCE_END = frozenset(".!?…\n")
+# How much text after a guarded form its guard may read: a list of ten region adjectives.
+_FOLLOWING = 300
 # Words after which a full stop is an abbreviation ("г. Курск"), not a sentence end.
 _ABBREVIATIONS = frozenset({"г", "м", "с", "пгт", "смт", "обл", "р", "н", "им", "ул", "st", "mt"})
 
@@ -226,6 +230,7 @@ class TermIndex:
         self, text: str, positions: dict[int, frozenset[int]], spans: dict[int, Span]
     ) -> dict[int, list[Span]]:
         hits: dict[int, list[Span]] = {}
+        supported: dict[int, list[Span]] = {}  # occurrences that count only beside others
         starts = self._starts
         for index, word_atoms in positions.items():
             for atom in word_atoms:
@@ -238,11 +243,19 @@ class TermIndex:
                 for tail, term_id, guard in longer:
                     if self._completes(tail, positions, index):
                         span = (spans[index][0], spans[index + len(tail)][1])
-                        if guard is None or guard.admits(
-                            text[span[0] : span[1]], _previous(text, span[0])
-                        ):
+                        if guard is None:
                             hits.setdefault(term_id, []).append(span)
+                        elif guard.admits(
+                            text[span[0] : span[1]],
+                            _previous(text, span[0]),
+                            text[span[1] : span[1] + _FOLLOWING],
+                        ):
+                            found = supported if guard.needs_support else hits
+                            found.setdefault(term_id, []).append(span)
         self._unblock(hits)
+        for term_id, needing in supported.items():
+            if term_id in hits:
+                hits[term_id] += needing
         return hits
 
     @staticmethod

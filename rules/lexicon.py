@@ -21,10 +21,18 @@ if TYPE_CHECKING:
 
 
 class GuardLike(Protocol):
-    """When an ambiguous place name counts (``rules.gazetteer.Guard``)."""
+    """When an ambiguous place name counts (``rules.gazetteer.Guard``).
 
-    def admits(self, surface: str, previous: str | None) -> bool:
-        """``surface``: the form as written; ``previous``: the word before, None at a start."""
+    ``needs_support``: the form counts only when its term is present through another,
+    unguarded or not-support-needing, pattern as well (a place several regions share).
+    """
+
+    @property
+    def needs_support(self) -> bool: ...
+
+    def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
+        """``surface``: the form as written; ``previous``: the word before, None at a start;
+        ``following``: the text after the form (possibly cut short)."""
 
 
 class GazetteerLike(Protocol):
@@ -38,6 +46,12 @@ class GazetteerLike(Protocol):
 
     def suggest(self, value: str) -> str | None:
         """The closest region key for a misspelt value, else None."""
+
+    def closest(self, value: str, count: int = 3) -> tuple[str, ...]:
+        """The ``count`` region keys most like ``value``, best first (never empty)."""
+
+    def names(self, key: str) -> tuple[str, ...]:
+        """The region's nominative names in every language."""
 
     def forms(self, key: str) -> frozenset[str]:
         """Every surface form of the region's names and places (raw text, maybe multi-word)."""

@@ -9,7 +9,15 @@ when their lemma sets intersect. Rules:
   Ukrainian pymorphy3 analyzers (``стали`` → {стать, сталь}; ``Харкові`` → {харко,
   харків}). Words neither dictionary knows get the analyzers' guesses for nouns only
   (``шахеды`` → {шахед, шахеда}), because guessed verbs and adjectives are mostly
-  nonsense (``БПЛА`` → the verb ``бпнуть``).
+  nonsense (``БПЛА`` → the verb ``бпнуть``), and a *stem*: ``^`` and the Snowball
+  Russian stem of the word and of each guessed noun (``химарсы``, ``химарсов`` →
+  ``^химарс``), so that a word no dictionary knows still inflects. Only such words
+  carry a stem, so it never joins a known word to another (``Курской`` keeps
+  {курский}). For Ukrainian spellings the Ukrainian analyzer's guesses do the work
+  (``хаймарсів`` → {хаймарс}) and their stems join them: there is no Snowball
+  algorithm for Ukrainian (snowballstemmer 3.1 ships 36 languages, none Ukrainian),
+  and pymorphy3's Ukrainian predictor, trained on the same maintained dictionary the
+  lemmas come from, is the best-kept option.
 - Acronyms (``БПЛА``, ``ВСУ``: decided by the caller from the raw word) are never guessed:
   dictionary lemmas or their surface (``ДРОНЫ`` in a capitals headline is still ``дрон``).
 - Latin words get a light English stem (``drones`` → ``drone``), see ``rules.stemmer``.
@@ -18,8 +26,9 @@ when their lemma sets intersect. Rules:
 Lemmas of proper names are NOT relied on for places: pymorphy3 turns ``Курской`` into
 ``курский``, not ``курск``. Regions match by the gazetteer's inflected forms instead.
 
-Analyzers are created by ``Morphology.load()`` (about 0.1 s), never at import; results are
-cached per instance (uncached ~14,000 words/s, cached ~185,000 words/s).
+Analyzers and the stemmer are created by ``Morphology.load()`` (about 0.1 s), never at
+import; ``load(stem_unknown=False)`` leaves the stems out (to measure what they do).
+Results are cached per instance (uncached ~14,000 words/s, cached ~185,000 words/s).
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 _CACHE_LIMIT = 500_000
+# Marks a stem among the lemmas: no normalized word starts with it.
+STEM_MARK = "^"
 _GUESS_MIN_SCORE = 0.1
 
 
@@ -53,17 +64,20 @@ def _is_dictionary_parse(parse: Any) -> bool:
 class Morphology:
     """Cached lemmatizer over pymorphy3's ru and uk analyzers (``Any``: pymorphy3 is untyped)."""
 
-    def __init__(self, analyzers: Iterable[Any]) -> None:
+    def __init__(self, analyzers: Iterable[Any], stemmer: Any = None) -> None:
         self._analyzers = tuple(analyzers)
+        self._stemmer = stemmer  # snowballstemmer's Russian stemmer, or None for no stems
         # The cache belongs to this instance, which the composition root builds once.
         self._cache: dict[tuple[str, bool], frozenset[str]] = {}
 
     @classmethod
-    def load(cls) -> Morphology:
+    def load(cls, *, stem_unknown: bool = True) -> Morphology:
         # Imported here: loading the dictionaries is the composition root's decision.
         import pymorphy3  # type: ignore[import-untyped]  # noqa: PLC0415
+        import snowballstemmer  # type: ignore[import-untyped]  # noqa: PLC0415
 
-        return cls(pymorphy3.MorphAnalyzer(lang=lang) for lang in ("ru", "uk"))
+        stemmer = snowballstemmer.stemmer("russian") if stem_unknown else None
+        return cls((pymorphy3.MorphAnalyzer(lang=lang) for lang in ("ru", "uk")), stemmer)
 
     def lemmas(self, word: str, *, acronym: bool = False) -> frozenset[str]:
         key = (word, acronym)
@@ -95,4 +109,7 @@ class Morphology:
             for parse in parses
             if parse.tag.POS == "NOUN" and parse.score >= _GUESS_MIN_SCORE
         }
-        return frozenset(guessed | {word})
+        if self._stemmer is None:
+            return frozenset(guessed | {word})
+        stems = {STEM_MARK + self._stemmer.stemWord(one) for one in (word, *guessed)}
+        return frozenset(guessed | {word} | stems)

@@ -14,7 +14,8 @@ tightest first — NOT, then OR, then AND, so ``дрон OR БПЛА Курск`
 Limits: at most 500 characters, 50 terms and 10 levels of parentheses. A rule that would
 match a post containing none of its terms (``-учения``, ``a OR -b``) is refused: it would
 alert on nearly every post. Region and topic values are resolved to keys through the
-lexicon (``region:Курщина`` becomes ``region:kursk``); words are normalized by
+lexicon (``region:Курщина``, ``region:курская`` become ``region:kursk``; an unknown
+region names the closest keys); words are normalized by
 ``rules.text``; lemmas are left to the matcher.
 """
 
@@ -169,7 +170,13 @@ class _Parser:
         if key is not None:
             return key
         suggestion = gazetteer.suggest(lexeme.text)
-        hint = f"did you mean '{suggestion}'?" if suggestion else "use a key such as kursk"
+        hint = (
+            f"did you mean '{suggestion}'?"
+            if suggestion
+            else "the closest keys are "
+            + ", ".join(gazetteer.closest(lexeme.text))
+            + " (/regions or lookout regions lists them with their names)"
+        )
         raise RuleSyntaxError(
             f"unknown region '{lexeme.text}' at {lexeme.position + 1} — {hint}", lexeme.position
         )

@@ -10,8 +10,14 @@ Contract:
 * `terms(key)` are the topic's terms, each written in the rule language: a word
   (matched in any inflected form), a `prefix*`, or a `"quoted phrase"`; the topic
   matches a post when any term does. The rule parser compiles them like typed terms.
-* Every term is validated at load: a malformed data file raises `ValueError`
-  (a bug in the data, not a user error). Unknown keys raise `KeyError`.
+* A `prefix*` term is allowed only where no common word or name shares the prefix:
+  each one is declared in the topic's `prefixes` table with the dictionary lemmas it
+  is meant to reach (`prefixes(key)`), and tests/rules_data/test_topics.py checks the
+  pymorphy3 dictionaries against it. Other words are written as words (`дрон`, not
+  `дрон*`, which also caught the bird дронго and the surname Дронов).
+* Every term is validated at load: a malformed data file — or a prefix term missing
+  from `prefixes`, or declared there and not used — raises `ValueError` (a bug in the
+  data, not a user error). Unknown keys raise `KeyError`.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class Topic:
     key: str
     display: Mapping[str, str]
     terms: tuple[str, ...]
+    # prefix term -> the dictionary lemmas it is meant to reach (see the contract)
+    prefixes: Mapping[str, tuple[str, ...]]
 
 
 class Topics:
@@ -82,8 +90,15 @@ class Topics:
                 raise ValueError(f"topic {key!r}: malformed or missing terms {bad!r}")
             if len(set(terms)) != len(terms):
                 raise ValueError(f"topic {key!r}: duplicate terms")
+            prefixes = {term: tuple(lemmas) for term, lemmas in spec.get("prefixes", {}).items()}
+            used = {t for t in terms if t.endswith("*") and not t.startswith('"')}
+            if used != set(prefixes):
+                raise ValueError(
+                    f"topic {key!r}: prefixes used and declared differ: "
+                    f"{sorted(used ^ set(prefixes))!r}"
+                )
             display = MappingProxyType({lang: str(spec[lang]) for lang in _LANGS})
-            topics[key] = Topic(key=key, display=display, terms=terms)
+            topics[key] = Topic(key, display, terms, MappingProxyType(prefixes))
         return cls(topics)
 
     def keys(self) -> tuple[str, ...]:
@@ -103,6 +118,10 @@ class Topics:
 
     def terms(self, key: str) -> tuple[str, ...]:
         return self._topics[key].terms
+
+    def prefixes(self, key: str) -> Mapping[str, tuple[str, ...]]:
+        """The topic's prefix terms, each with the dictionary lemmas it may reach."""
+        return self._topics[key].prefixes
 
     def display_name(self, key: str, lang: str) -> str:
         """The topic's name in "en", "ru" or "uk"; English for other languages."""

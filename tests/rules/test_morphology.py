@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from rules.check import check
+from rules.morphology import Morphology
 from rules.stemmer import english_stem
+from tests.rules.standins import stand_in_lexicon
 
 if TYPE_CHECKING:
     from rules.lexicon import Lexicon
@@ -96,3 +98,34 @@ def test_english_stem_joins_forms(a: str, b: str) -> None:
 @pytest.mark.parametrize(("a", "b"), [("news", "new"), ("bus", "bu"), ("kursk", "kursky")])
 def test_english_stem_keeps_words_apart(a: str, b: str) -> None:
     assert english_stem(a) != english_stem(b)
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("химарс", "ВСУ получили новые Химарсы"),
+        ("химарс", "Удар химарсов по мосту"),
+        ("химарсы", "Уничтожен химарс"),
+        ("мавик", "Передали бригаде 20 Мавиков"),
+        ("хаймарс", "Знищено два хаймарсів"),
+    ],
+)
+def test_a_word_no_dictionary_knows_still_inflects(lexicon: Lexicon, rule: str, text: str) -> None:
+    assert matches(lexicon, rule, text)
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("химарс", "Компания Химарсофт выпустила обновление"),  # another unknown word
+        ("БПЛА", "Ворона бпнула ветку"),  # acronyms get no stem
+        ("Курск", "Курская битва 1943 года"),  # known words get no stem
+    ],
+)
+def test_the_stem_fallback_joins_no_other_word(lexicon: Lexicon, rule: str, text: str) -> None:
+    assert not matches(lexicon, rule, text)
+
+
+def test_without_the_fallback_an_unknown_word_keeps_its_surface() -> None:
+    plain = stand_in_lexicon(Morphology.load(stem_unknown=False))
+    assert not matches(plain, "химарс", "ВСУ получили новые Химарсы")

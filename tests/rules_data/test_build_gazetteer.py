@@ -176,3 +176,44 @@ def test_parse_districts() -> None:
     assert districts == {"ru": ["Курский", "Ровеньский"], "uk": ["Курський", "Берестинський"]}
     with pytest.raises(SystemExit):
         tool().parse_districts(["Курский"])
+
+
+@pytest.mark.parametrize(
+    ("adjective", "noun", "lang", "expected", "unexpected"),
+    [
+        ("Курская", "область", "ru", {"курской", "курскую", "курских", "курская"}, {"курского"}),
+        (
+            "Курська",
+            "область",
+            "uk",
+            {"курською", "курській", "курських", "курські"},
+            {"курського"},
+        ),
+        ("Краснодарский", "край", "ru", {"краснодарского", "краснодарских"}, {"краснодарской"}),
+    ],
+)
+def test_region_adjectives_agree_with_their_noun_in_both_numbers(
+    adjective: str, noun: str, lang: str, expected: set[str], unexpected: set[str]
+) -> None:
+    forms = morph().adjective_forms(adjective, noun, lang)
+    assert expected <= forms
+    assert not unexpected & forms
+
+
+@pytest.mark.parametrize(
+    ("word", "lang", "expected"),
+    [
+        ("курянин", "ru", {"куряне", "курян", "курянам", "курянину"}),
+        ("харків'янин", "uk", {"харків'яни", "харків'ян", "харків'янам"}),
+        ("брянец", "ru", {"брянцы", "брянцев", "брянцам"}),
+    ],
+)
+def test_residents_names_inflect_in_every_case_and_number(
+    word: str, lang: str, expected: set[str]
+) -> None:
+    assert expected <= morph().noun_forms(word, lang)
+
+
+def test_a_residents_form_that_is_a_surname_is_told_apart() -> None:
+    assert morph().is_surname("брянцев")
+    assert not morph().is_surname("курян")

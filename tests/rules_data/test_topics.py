@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
+import pymorphy3  # type: ignore[import-untyped]
 import pytest
 
+from rules.lexicon import Lexicon
+from rules.matcher import Matcher
+from rules.syntax import parse_rule
+from rules.text import fold
 from rules.topics import Topics, is_valid_term
 
 
@@ -39,7 +45,7 @@ def test_every_term_is_a_non_empty_valid_term() -> None:
 @pytest.mark.parametrize(
     ("key", "term"),
     [
-        ("drones", "дрон*"),
+        ("drones", "дрон"),
         ("drones", "БПЛА"),
         ("drones", "беспилотник*"),
         ("drones", "безпілотник*"),
@@ -96,6 +102,44 @@ def test_resolve_suggest_display() -> None:
     assert t.suggest("") is None
     assert t.display_name("drones", "uk") == "Безпілотники"
     assert t.display_name("drones", "fr") == "Drones"
+
+
+@cache
+def analyzers() -> tuple[Any, ...]:
+    return tuple(pymorphy3.MorphAnalyzer(lang=lang) for lang in ("ru", "uk"))
+
+
+def dictionary_lemmas(prefix: str) -> set[str]:
+    """Lemmas of every ru/uk dictionary word that starts with ``prefix``."""
+    lemmas = set()
+    for analyzer in analyzers():
+        for word in analyzer.dictionary.words.keys(prefix):
+            lemmas |= {parse.normal_form for parse in analyzer.parse(word) if parse.is_known}
+    return {fold(lemma) for lemma in lemmas if fold(lemma).startswith(prefix)}
+
+
+@pytest.mark.parametrize("key", sorted(REQUIRED))
+def test_no_word_outside_the_topic_shares_a_prefix(key: str) -> None:
+    for term, declared in topics().prefixes(key).items():
+        prefix = fold(term.rstrip("*"))
+        assert dictionary_lemmas(prefix) <= set(declared), term
+
+
+@pytest.mark.parametrize(
+    ("word", "topic"),
+    [("дронго", "drones"), ("Дронова", "drones"), ("Фаберже", "missiles"), ("geranium", "drones")],
+)
+def test_words_that_only_share_a_prefix_are_not_the_topic(word: str, topic: str) -> None:
+    lexicon = Lexicon.load()
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule(f"topic:{topic}", lexicon))
+    assert matcher.match(f"Вчера {word} снова попал в новости") == []
+
+
+def test_a_prefix_term_must_be_declared() -> None:
+    bad = {"topic": {"x": {"en": "X", "ru": "X", "uk": "X", "terms": ["дрон*"]}}}
+    with pytest.raises(ValueError, match="declared"):
+        Topics.from_toml(bad)
 
 
 def test_malformed_data_is_rejected() -> None:

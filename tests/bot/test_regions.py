@@ -1,0 +1,48 @@
+"""/regions QUERY and `lookout regions [QUERY]`: region keys by any name, in one's language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.cli import main
+from bot.handlers.regions import MAX_LINES
+
+if TYPE_CHECKING:
+    import pytest
+
+
+async def test_regions_finds_the_key_by_a_russian_adjective(conversation) -> None:
+    answer = await conversation.say(5, "/regions курская")
+    assert answer == "<code>region:kursk</code> — Kursk Oblast"
+
+
+async def test_regions_answers_in_the_askers_language(conversation) -> None:
+    assert "Курская область" in await conversation.say(6, "/regions Курська", language_code="ru")
+    assert "Харківська область" in await conversation.say(7, "/regions харк", language_code="uk")
+
+
+async def test_an_unknown_name_still_lists_the_closest_keys(conversation) -> None:
+    lines = (await conversation.say(5, "/regions nowhere")).splitlines()
+    assert 1 < len(lines) <= 5
+    assert all(line.startswith("<code>region:") for line in lines)
+
+
+async def test_a_broad_query_is_cut_short_with_a_hint(conversation) -> None:
+    lines = (await conversation.say(5, "/regions обл")).splitlines()
+    assert len(lines) == MAX_LINES + 1
+    assert "more regions" in lines[-1]
+
+
+async def test_regions_without_a_query_says_how(conversation) -> None:
+    answer = await conversation.say(8, "/regions", language_code="uk")
+    assert "/regions курская" in answer
+    assert "Напишіть" in answer
+
+
+def test_lookout_regions_prints_keys_with_names(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["regions", "--lang", "ru", "kursk oblast"]) == 0
+    assert capsys.readouterr().out == "kursk\tКурская область\n"
+    assert main(["regions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 117
+    assert "kharkiv\tKharkiv Oblast" in lines
