@@ -64,5 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     actions = sources.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add a feed URL or @channel")
     add.add_argument("source", metavar="URL-or-@channel")
+    imports = actions.add_parser(
+        "import", help="add every source a YAML file lists; importing again adds none twice"
+    )
+    imports.add_argument("file", metavar="FILE")
     actions.add_parser("list", help="list sources")
     return parser
