@@ -212,13 +212,3 @@ def _baseline_rows(source: Source, result: PollResult) -> list[Post]:
 
 async def list_sources(session: AsyncSession) -> list[Source]:
     return list(await session.scalars(select(Source).order_by(Source.id)))
-
-
-async def due_sources(session: AsyncSession, now: datetime) -> list[Source]:
-    result = await session.scalars(
-        select(Source)
-        .where(Source.state == SourceState.ACTIVE, Source.next_check_at <= now)
-        .order_by(Source.next_check_at)
-        .limit(DUE_BATCH)
-    )
-    return list(result)

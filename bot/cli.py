@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RULE",
         help="a rule for the terminal (without a bot token); repeat for more",
     )
+    run.add_argument(
+        "--role",
+        choices=["all", "poller", "sender", "bot"],
+        default="all",
+        help="what this process does; on PostgreSQL processes of any roles share the work",
+    )
     check_cmd = commands.add_parser("check", help="match a rule against text or JSON lines")
     check_cmd.add_argument("rule")
     check_cmd.add_argument("text", nargs="?", help="text to match; JSON lines on stdin otherwise")
