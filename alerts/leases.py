@@ -3,7 +3,7 @@
 A tick claims its due sources in one statement: ``UPDATE … WHERE id IN (SELECT … FOR
 UPDATE SKIP LOCKED) RETURNING``. Rows another process is claiming at that moment are
 skipped, not waited for. The claim moves each source's ``next_check_at`` `LEASE`
-seconds ahead: that is the lease. Recording the poll sets the real next check, which
+ahead (`lease_for`): that is the lease. Recording the poll sets the real next check, which
 ends the lease; if the process dies first, the source falls due again when the lease
 lapses and another process polls it. No extra column and no sweeper: a lapsed lease is
 simply a due source.
@@ -27,14 +27,20 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-LEASE = timedelta(seconds=120)
-"""Longer than a tick's polls take (fetch timeouts included), so a live process's
-claim does not lapse mid-poll; short enough that a dead process's sources wait little."""
+LEASE_FLOOR = timedelta(seconds=30)
+"""At least one fetch's whole time budget (`monitors.fetcher`), so a live process's
+claim does not lapse in the middle of a slow poll."""
 
 
-async def claim_due_sources(
-    session: AsyncSession, now: datetime, lease: timedelta = LEASE
-) -> list[Source]:
+def lease_for(poll_interval: float) -> timedelta:
+    """Two intervals, and never under `LEASE_FLOOR`: a dead process's sources wait at most
+    about two intervals, while a live one's tick rarely outlasts its lease. If it does (a
+    batch of sources timing out one after another), a second process may poll the same
+    source: the posts are stored once, so the cost is one extra fetch, not an alert."""
+    return max(LEASE_FLOOR, timedelta(seconds=2 * poll_interval))
+
+
+async def claim_due_sources(session: AsyncSession, now: datetime, lease: timedelta) -> list[Source]:
     """The sources due at `now` that no other process holds, now leased to this one."""
     due = (
         select(Source.id)

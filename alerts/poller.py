@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from alerts.leases import claim_due_sources
+from alerts.leases import claim_due_sources, lease_for
 from alerts.models import utcnow
 from alerts.pipeline import PipelineConfig, record_poll
 from alerts.schedule import next_failure_check
@@ -69,7 +69,7 @@ class Poller:
                 await self._storybook.rebuild(session, utcnow())
                 self._stories_current = True
         async with self._sessions.begin() as session:
-            due = await claim_due_sources(session, utcnow())
+            due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
         if not due:
             return 0
         results = await asyncio.gather(*(self._poll(source) for source in due))
