@@ -24,6 +24,7 @@ COMMANDS = {
     "check": "bot.commands.check",
     "dedup": "bot.commands.dedup",
     "sources": "bot.commands.sources",
+    "health": "bot.commands.health",
 }
 
 
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("text", nargs="?", help="text to match; JSON lines on stdin otherwise")
     commands.add_parser(
         "dedup", help="group JSON-lines posts on stdin into stories: {id, story} per post"
+    )
+    commands.add_parser(
+        "health", help="ask the local `lookout run` for /healthz: exit 0 when healthy"
     )
     sources = commands.add_parser("sources", help="manage sources")
     actions = sources.add_subparsers(dest="action", required=True)
