@@ -23,6 +23,7 @@ database when scraped (`refresh_outbox`), so every instance reports the shared o
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -79,6 +80,17 @@ class Metrics:
         )
         for outcome in ("ok", "not_modified", "error"):
             self.polls.labels(outcome)
+        # Monotonic; start-up counts as a tick, so a slow first tick is not a stall.
+        self._last_tick = time.monotonic()
+
+    def ticked(self) -> None:
+        """The poll loop finished a tick."""
+        self._last_tick = time.monotonic()
+
+    def since_tick(self) -> float:
+        seconds = time.monotonic() - self._last_tick
+        self.tick_age.set(seconds)
+        return seconds
 
     def polled(self, result: PollResult, seconds: float) -> None:
         self.polls.labels(poll_outcome(result)).inc()

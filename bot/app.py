@@ -36,7 +36,6 @@ from alerts.locks import Singleton
 from alerts.metrics import Metrics
 from alerts.sources import list_sources
 from alerts.watch import replace_console_rules
-from bot.status import Heartbeat, StatusConfig, StatusServer
 from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
@@ -84,7 +83,6 @@ class Service:
     fetcher: Fetcher
     out: TextIO
     metrics: Metrics = field(default_factory=Metrics)
-    heartbeat: Heartbeat = field(default_factory=Heartbeat)
     # Set when this process also sends: new alerts wake it instead of waiting a round.
     wake_delivery: Callable[[], None] = field(default=lambda: None)
 
@@ -99,7 +97,7 @@ async def run_service(
     engine = create_engine(settings.database_url)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        await migrate.upgrade(engine)
+        await migrate.upgrade_in_child(settings.database_url)
         sessions = session_factory(engine)
         lexicon = await asyncio.to_thread(Lexicon.load)
         async with sessions.begin() as session:
@@ -132,11 +130,12 @@ async def run_service(
         if role.answers and (answering := await _bot_polling(service, stack)) is not None:
             parts["bot_polling"] = answering
         if settings.http_port is not None:
+            from bot.status import StatusConfig, StatusServer  # noqa: PLC0415
+
             status = StatusServer(
                 StatusConfig(settings.http_host, settings.http_port, role.polls, role.sends),
                 sessions,
                 service.metrics,
-                service.heartbeat,
             )
             await status.start()
             stack.push_async_callback(status.close)
@@ -176,7 +175,7 @@ def _poll_loop(service: Service) -> Part:
             async with ticking:
                 if not stop.is_set():
                     await poller.tick()
-                    service.heartbeat.beat()
+                    service.metrics.ticked()
 
         scheduler = AsyncIOScheduler()
         # Ticks are cheap when nothing is due. Two instances: the second returns at once

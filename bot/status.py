@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
@@ -42,19 +41,6 @@ TICK_STALE = 120.0
 SENDER_LAG_LIMIT = 900.0
 
 
-@dataclass
-class Heartbeat:
-    """When the poll loop last finished a tick, on the monotonic clock."""
-
-    last: float = field(default_factory=time.monotonic)
-
-    def beat(self) -> None:
-        self.last = time.monotonic()
-
-    def age(self) -> float:
-        return time.monotonic() - self.last
-
-
 @dataclass(frozen=True, slots=True)
 class StatusConfig:
     host: str
@@ -69,12 +55,10 @@ class StatusServer:
         config: StatusConfig,
         sessions: async_sessionmaker[AsyncSession],
         metrics: Metrics,
-        heartbeat: Heartbeat,
     ) -> None:
         self._config = config
         self._sessions = sessions
         self._metrics = metrics
-        self._heartbeat = heartbeat
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics_page)
@@ -91,7 +75,7 @@ class StatusServer:
 
     async def _healthz(self, _request: web.Request) -> web.Response:
         found = await self._backlog()
-        tick_age = self._heartbeat.age() if self._config.polls else None
+        tick_age = self._metrics.since_tick() if self._config.polls else None
         lag = _lag(found) if self._config.sends else None
         problems = []
         if found is None:
@@ -119,7 +103,7 @@ class StatusServer:
             self._metrics.outbox_pending.set(found.pending)
             self._metrics.outbox_oldest.set(_lag(found) or 0.0)
         if self._config.polls:
-            self._metrics.tick_age.set(self._heartbeat.age())
+            self._metrics.since_tick()
         return web.Response(
             body=self._metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )

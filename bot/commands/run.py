@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from alerts.locks import DatabaseInUse, LockLost, lock_sqlite_database
+from alerts.migrate import MigrationFailed
 from bot.app import Role, run_service
 from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings
 from rules.errors import RuleSyntaxError
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandFailed(f"bad rule: {exc}", EXIT_USAGE) from exc
     except LockLost as exc:
         raise CommandFailed(f"stopping: {exc}") from exc
+    except MigrationFailed as exc:
+        raise CommandFailed(str(exc)) from exc
     finally:
         if database_lock is not None:
             database_lock.close()
