@@ -112,6 +112,14 @@ async def test_healthz_and_metrics_follow_polls_and_deliveries(
         assert 0 <= _sample(page, "lookout_last_tick_age_seconds") < 30
         health = await _wait_for_status(port, 200)
         assert isinstance(health["last_tick_age"], float)
+        code, out, _ = await run_command(tmp_path, env, "health")
+        assert code == 0
+        assert json.loads(out)["status"] == "ok"
+
+        # SQLite serves one process: a second `lookout run` is refused, saying why.
+        code, _out, err = await run_command(tmp_path, env, "run")
+        assert code == 1
+        assert "SQLite serves one process" in err
     finally:
         assert await lookout.stop() == 0, lookout.logs()
 
@@ -136,6 +144,9 @@ async def test_healthz_is_503_while_the_database_refuses_connections(
         health = await _wait_for_status(port, 503)
         assert health["database"] is False
         assert health["problems"] == ["database unreachable"]
+        code, out, _ = await run_command(tmp_path, env, "health")
+        assert code == 1
+        assert json.loads(out)["status"] == "unhealthy"
         with admin_connection(postgres_server) as admin:
             admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         await _wait_for_status(port, 200)
