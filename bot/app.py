@@ -97,9 +97,11 @@ async def run_service(
     engine = create_engine(settings.database_url)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        await migrate.upgrade_in_child(settings.database_url)
+        # The migrating child and the lexicon load overlap: they use different cores.
+        _, lexicon = await asyncio.gather(
+            migrate.upgrade_in_child(settings.database_url), asyncio.to_thread(Lexicon.load)
+        )
         sessions = session_factory(engine)
-        lexicon = await asyncio.to_thread(Lexicon.load)
         async with sessions.begin() as session:
             if watch:
                 await replace_console_rules(session, watch, lexicon)
