@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: test check lint typecheck imports run bench lock clean
+.PHONY: test check lint typecheck imports run bench lock clean deploy-check
 
 .tools/bin/uv: tools/uv-requirements.txt
 	$(PYTHON) -m venv .tools
@@ -46,6 +46,9 @@ bench: $(STAMP)
 		module=$$(basename $$script .py); echo "== bench.$$module"; \
 		$(BIN)/python -m bench.$$module || exit 1; \
 	done
+
+deploy-check: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	UV=$(UV) bash tools/check_deploy.sh
 
 lock: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	$(UV) lock --upgrade

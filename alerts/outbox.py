@@ -71,6 +71,8 @@ class PendingAlert:
     # Set on an edit: the message to rewrite, and the revision it brings it to.
     edit_of: int | None = None
     revision: int = 0
+    # When the entry was written, in the transaction that first saw its post.
+    queued_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,32 @@ async def ready_heads(session: AsyncSession, now: datetime) -> list[ChatHead]:
         .group_by(OutboxEntry.chat_id)
     )
     return [ChatHead(chat_id, first_id, notice_id) for chat_id, first_id, notice_id in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    pending: int
+    """Entries waiting, over all chats (paused ones included)."""
+    oldest_due_at: datetime | None
+    """When the oldest entry that an active, unpaused chat should have had became due."""
+
+
+async def backlog(session: AsyncSession, now: datetime) -> Backlog:
+    """How far behind delivery is: what health checks and metrics report."""
+    pending = await session.scalar(
+        select(func.count()).where(OutboxEntry.state == OutboxState.PENDING)
+    )
+    oldest = await session.scalar(
+        select(func.min(OutboxEntry.next_attempt_at))
+        .join(Chat, Chat.id == OutboxEntry.chat_id)
+        .where(
+            OutboxEntry.state == OutboxState.PENDING,
+            OutboxEntry.next_attempt_at <= now,
+            Chat.active.is_(True),
+            Chat.paused.is_(False),
+        )
+    )
+    return Backlog(int(pending or 0), oldest)
 
 
 async def load_alerts(
@@ -213,7 +241,12 @@ def _pending(
     silent = not urgent and is_quiet(chat.quiet_start, chat.quiet_end, chat.timezone, now)
     if post is None or source is None:
         return PendingAlert(
-            entry.id, entry.chat_id, entry.attempts, notice=entry.notice or "", silent=silent
+            entry.id,
+            entry.chat_id,
+            entry.attempts,
+            notice=entry.notice or "",
+            silent=silent,
+            queued_at=entry.created_at,
         )
     highlights = entry.highlights or {}
     return PendingAlert(
@@ -236,6 +269,7 @@ def _pending(
         language=chat.language,
         official=source.official,
         revision=entry.revision,
+        queued_at=entry.created_at,
     )
 
 

@@ -1,6 +1,7 @@
 """The poll loop: one tick picks the sources that are due, polls them, records results.
 
-A tick is the whole straight line: sync rules → due sources → fetch and parse them
+A tick is the whole straight line: sync rules → claim due sources (`alerts.leases`:
+several processes may share the database) → fetch and parse them
 concurrently (bounded) → record each result in its own transaction → wake delivery.
 One failing source never stops the others; its failure is recorded on it.
 """
@@ -8,14 +9,16 @@ One failing source never stops the others; its failure is recorded on it.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 import structlog
 
+from alerts.leases import claim_due_sources, lease_for
 from alerts.models import utcnow
 from alerts.pipeline import PipelineConfig, record_poll
 from alerts.schedule import next_failure_check
-from alerts.sources import due_sources, source_ref
+from alerts.sources import source_ref
 from alerts.storybook import StoryBook
 from monitors.poll import Validators, poll
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from alerts.metrics import Metrics
     from alerts.models import Source
     from alerts.rulebook import RuleBook
     from monitors.fetcher import Fetcher
@@ -44,6 +48,7 @@ class Poller:
         *,
         telegram_web_url: str,
         on_alerts: Callable[[], None] = lambda: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._fetcher = fetcher
@@ -51,6 +56,7 @@ class Poller:
         self._config = config
         self._telegram_web_url = telegram_web_url
         self._on_alerts = on_alerts
+        self._metrics = metrics
         self._slots = asyncio.Semaphore(CONCURRENT_POLLS)
         self._storybook = StoryBook()
         self._stories_current = False
@@ -62,7 +68,8 @@ class Poller:
             if not self._stories_current:
                 await self._storybook.rebuild(session, utcnow())
                 self._stories_current = True
-            due = await due_sources(session, utcnow())
+        async with self._sessions.begin() as session:
+            due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
         if not due:
             return 0
         results = await asyncio.gather(*(self._poll(source) for source in due))
@@ -94,6 +101,8 @@ class Poller:
                 config=self._config,
                 now=utcnow(),
             )
+        if self._metrics is not None:
+            self._metrics.recorded(recorded.new_posts, recorded.alerts)
         return recorded.alerts
 
     async def _postpone(self, source: Source) -> None:
@@ -112,9 +121,13 @@ class Poller:
             source.etag, source.last_modified, source.body_hash, cursor=source.cursor
         )
         async with self._slots:
-            return await poll(
+            started = time.perf_counter()
+            result = await poll(
                 self._fetcher,
                 source_ref(source),
                 validators,
                 telegram_web_url=self._telegram_web_url,
             )
+        if self._metrics is not None:
+            self._metrics.polled(result, time.perf_counter() - started)
+        return result

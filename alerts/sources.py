@@ -1,11 +1,17 @@
-"""Sources: adding one (with its baseline), listing them, and the ones due for a poll.
+"""Sources: adding one (with its baseline), importing many, listing them, the due ones.
 
 A source's posts present when it is added are recorded as a baseline and never
 alerted: subscribers want news, not a feed's back catalogue.
+
+`import_sources` adds a list of sources the way `add_source` adds one, so importing the
+same list twice leaves each source once. A source that cannot be fetched now is not
+stored (it would have no baseline) and comes back as a failed `SourceImported`; the
+others are added all the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -19,6 +25,7 @@ from monitors.locator import SourceRef, parse_source
 from monitors.poll import Validators, poll
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +34,9 @@ if TYPE_CHECKING:
     from monitors.poll import PollResult
 
 DUE_BATCH = 200
+CONCURRENT_IMPORTS = 8
+"""Sources fetched at once by an import: a list of hundreds should not open hundreds of
+connections, nor take one round trip after another."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,15 @@ class SourceAdded:
 
 class SourceRejected(Exception):
     """The source cannot be added; the message says why, for the person who asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceImported:
+    """One line of an import: what was asked for, and either the outcome or why it failed."""
+
+    text: str
+    added: SourceAdded | None
+    error: str | None = None
 
 
 def source_ref(source: Source) -> SourceRef:
@@ -104,6 +123,37 @@ async def add_source(
     return SourceAdded(source, len(result.posts), existed=False)
 
 
+async def import_sources(
+    sessions: async_sessionmaker[AsyncSession],
+    fetcher: Fetcher,
+    texts: Sequence[str],
+    *,
+    telegram_web_url: str,
+    poll_interval: float,
+) -> list[SourceImported]:
+    """Add each source of ``texts``; one outcome per text, in the same order."""
+    slots = asyncio.Semaphore(CONCURRENT_IMPORTS)
+
+    async def one(text: str) -> SourceImported:
+        async with slots:
+            try:
+                added = await add_source(
+                    sessions,
+                    fetcher,
+                    text,
+                    telegram_web_url=telegram_web_url,
+                    poll_interval=poll_interval,
+                )
+            except SourceRejected as exc:
+                return SourceImported(text, None, str(exc))
+        return SourceImported(text, added)
+
+    # One text at a time per locator: the same source listed twice must not race itself.
+    unique = list(dict.fromkeys(texts))
+    outcomes = dict(zip(unique, await asyncio.gather(*(one(t) for t in unique)), strict=True))
+    return [outcomes[text] for text in texts]
+
+
 def _resume(source: Source, now: datetime) -> None:
     """Adding a paused source again is how an admin says "try it again"."""
     source.state = SourceState.ACTIVE
@@ -162,13 +212,3 @@ def _baseline_rows(source: Source, result: PollResult) -> list[Post]:
 
 async def list_sources(session: AsyncSession) -> list[Source]:
     return list(await session.scalars(select(Source).order_by(Source.id)))
-
-
-async def due_sources(session: AsyncSession, now: datetime) -> list[Source]:
-    result = await session.scalars(
-        select(Source)
-        .where(Source.state == SourceState.ACTIVE, Source.next_check_at <= now)
-        .order_by(Source.next_check_at)
-        .limit(DUE_BATCH)
-    )
-    return list(result)

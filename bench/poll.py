@@ -1,6 +1,9 @@
 """Poll throughput: 5,000 feed sources against a loopback server, mostly answering 304.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
+                                   [--tls] [--real-bodies] [--interval 60]
+
+Production shape (issue 15): ``--sources 10000 --tls --real-bodies``.
 
 A web server in a child process (so its CPU is not counted) serves one small RSS
 feed per source, with ETags. Sources are spread over many host names (five
@@ -9,7 +12,15 @@ so the SSRF guard, per-host limits and connection handling run as for real
 sources. Round 1 is the first poll of every source (200, parse); between rounds
 a fraction of the feeds gets a new item; round 2 is the steady state (mostly
 304, the rest parsed). Prints, per round, sources/s, CPU seconds per 1,000
-polls (this process only, all threads), and the peak resident memory.
+polls (this process only, all threads), and the peak resident memory (VmHWM).
+From the steady round it prints the share of one core that polling every source
+once per ``--interval`` seconds would take (target: at most 30% at 10,000 sources
+and 60 s, with at most 250 MB).
+
+``--tls`` serves HTTPS with a throwaway self-signed certificate (made with the
+``openssl`` command) that only this run's fetcher trusts. ``--real-bodies`` serves the
+saved real feeds of ../shared/fixtures/feeds (5-190 KB) instead of a 2 KB synthetic
+one: a changed feed differs by a comment, so it is fetched and parsed whole again.
 Figures only: nothing is asserted.
 """
 
@@ -20,17 +31,23 @@ import asyncio
 import ipaddress
 import logging
 import multiprocessing
-import resource
+import re
 import socket
+import ssl
+import subprocess
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import structlog
 from aiohttp import web
 
 from monitors.fetcher import Fetcher, Validators
+from monitors.guard import GuardedBackend, GuardedTransport
 from monitors.locator import SourceRef
 from monitors.poll import poll
 
@@ -41,6 +58,61 @@ if TYPE_CHECKING:
 
 FEEDS_PER_HOST = 5
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "feeds"
+# Saved feeds that parse: the truncated and mis-encoded ones measure error paths.
+BROKEN = {"reuters_truncated_invalid.rss.xml", "latin1_bytes_no_xml_declaration.rss.xml"}
+
+
+def real_bodies() -> list[bytes]:
+    paths = sorted(FIXTURES.glob("*.xml"))
+    if not paths:
+        raise SystemExit(f"--real-bodies needs the saved feeds in {FIXTURES}")
+    return [path.read_bytes() for path in paths if path.name not in BROKEN]
+
+
+def versioned(body: bytes, version: int) -> bytes:
+    """``body`` made different for each version without changing what it says."""
+    if version == 0:
+        return body
+    marker = f"<!-- v{version} -->".encode()
+    if body.startswith(b"<?xml"):
+        end = body.index(b"?>") + 2
+        return body[:end] + marker + body[end:]
+    return marker + body
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for *.bench.test and its key, made by the openssl command."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(  # noqa: S603  # fixed arguments
+        [  # noqa: S607  # the openssl on PATH, as an operator would run it
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=bench.test",
+            "-addext",
+            "subjectAltName=DNS:*.bench.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def peak_rss_mb() -> float:
+    text = Path("/proc/self/status").read_text()
+    found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else float("nan")
 
 
 def feed(source: int, version: int) -> bytes:
@@ -59,13 +131,26 @@ def feed(source: int, version: int) -> bytes:
     ).encode()
 
 
-def serve(sock: socket.socket, sources: int, control: Connection) -> None:
+@dataclass(frozen=True)
+class Serving:
+    sources: int
+    real_bodies: bool
+    cert: tuple[Path, Path] | None
+
+
+def serve(sock: socket.socket, serving: Serving, control: Connection) -> None:
     """The child process: serve feeds until told to stop; bump versions on request."""
-    asyncio.run(_serve(sock, sources, control))
+    asyncio.run(_serve(sock, serving, control))
 
 
-async def _serve(sock: socket.socket, sources: int, control: Connection) -> None:
-    versions = [0] * sources
+async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> None:
+    versions = [0] * serving.sources
+    bodies = real_bodies() if serving.real_bodies else []
+
+    def body(source: int) -> bytes:
+        if not bodies:
+            return feed(source, versions[source])
+        return versioned(bodies[source % len(bodies)], versions[source])
 
     async def handle(request: web.Request) -> web.Response:
         source = int(request.match_info["source"])
@@ -73,7 +158,7 @@ async def _serve(sock: socket.socket, sources: int, control: Connection) -> None
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(
-            body=feed(source, versions[source]),
+            body=body(source),
             headers={"ETag": etag, "Content-Type": "application/rss+xml; charset=utf-8"},
         )
 
@@ -81,7 +166,11 @@ async def _serve(sock: socket.socket, sources: int, control: Connection) -> None
     app.router.add_get("/feed/{source}", handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.SockSite(runner, sock, backlog=1024).start()
+    context = None
+    if serving.cert is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*serving.cert)
+    await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
     loop = asyncio.get_running_loop()
     while True:
         command = await loop.run_in_executor(None, control.recv)
@@ -134,21 +223,35 @@ async def poll_round(
     return Round(name, len(refs), time.perf_counter() - wall, time.process_time() - cpu, outcomes)
 
 
-async def bench(args: argparse.Namespace, port: int, control: Connection) -> None:
+async def bench(
+    args: argparse.Namespace, port: int, control: Connection, cert: Path | None
+) -> None:
+    scheme = "https" if cert is not None else "http"
     refs = [
-        SourceRef("feed", f"http://h{n // FEEDS_PER_HOST}.bench.test:{port}/feed/{n}")
+        SourceRef("feed", f"{scheme}://h{n // FEEDS_PER_HOST}.bench.test:{port}/feed/{n}")
         for n in range(args.sources)
     ]
     validators = [Validators()] * args.sources
-    async with Fetcher(allow_private_networks=True, resolver=resolve) as fetcher:
-        first = await poll_round("round 1 (first poll)", fetcher, refs, validators, args.limit)
+    transport = None
+    if cert is not None:
+        backend = GuardedBackend(allow_private_networks=True, resolver=resolve)
+        transport = GuardedTransport(
+            backend,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            ssl_context=ssl.create_default_context(cafile=str(cert)),
+        )
+    async with Fetcher(allow_private_networks=True, resolver=resolve, transport=transport) as f:
+        first = await poll_round("round 1 (first poll)", f, refs, validators, args.limit)
         first.report()
         control.send(str(int(args.sources * args.changed)))
         control.recv()
-        steady = await poll_round("round 2 (steady)", fetcher, refs, validators, args.limit)
+        steady = await poll_round("round 2 (steady)", f, refs, validators, args.limit)
         steady.report()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory: {peak:.0f} MiB")
+    share = steady.cpu / steady.polls * args.sources / args.interval
+    print(
+        f"{args.sources} sources every {args.interval:g} s: {share:.0%} of one core "
+        f"(steady round's CPU per poll); peak resident memory (VmHWM) {peak_rss_mb():.0f} MB"
+    )
 
 
 def main() -> None:
@@ -156,6 +259,9 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=5000)
     parser.add_argument("--changed", type=float, default=0.05, help="share changed in round 2")
     parser.add_argument("--concurrency", dest="limit", type=int, default=100)
+    parser.add_argument("--tls", action="store_true", help="HTTPS, self-signed")
+    parser.add_argument("--real-bodies", action="store_true", help="the saved real feeds")
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
     args = parser.parse_args()
     # Per-poll debug lines would measure the terminal, not the poller.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -163,15 +269,18 @@ def main() -> None:
     sock.bind(("127.0.0.1", 0))
     sock.listen(1024)
     port = sock.getsockname()[1]
-    ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve, args=(sock, args.sources, theirs), daemon=True)
-    server.start()
-    try:
-        asyncio.run(bench(args, port, ours))
-    finally:
-        ours.send("stop")
-        server.join(timeout=10)
-        sock.close()
+    with tempfile.TemporaryDirectory(prefix="lookout-bench-") as scratch:
+        cert = self_signed(Path(scratch)) if args.tls else None
+        serving = Serving(args.sources, args.real_bodies, cert)
+        ours, theirs = multiprocessing.Pipe()
+        server = multiprocessing.Process(target=serve, args=(sock, serving, theirs), daemon=True)
+        server.start()
+        try:
+            asyncio.run(bench(args, port, ours, cert[0] if cert else None))
+        finally:
+            ours.send("stop")
+            server.join(timeout=10)
+            sock.close()
 
 
 if __name__ == "__main__":

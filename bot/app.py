@@ -1,105 +1,111 @@
-"""The composition root: builds every part from `Settings` and runs them in one process.
+"""The composition root: builds the parts a role runs from `Settings` and runs them.
 
 `run_service` is the whole of `lookout run`: migrate the database, load the rule
-lexicon, then run the poll loop (one APScheduler job), the delivery worker and — with
-a bot token — the bot's long polling, until SIGTERM or SIGINT. On a signal it stops
-taking updates, lets a tick in progress finish, sends what is due, and exits.
+lexicon, then run the parts of the process's `Role` until SIGTERM or SIGINT:
+
+- the poll loop (one APScheduler job; sources are leased, `alerts.leases`, so any
+  number of pollers share them);
+- the delivery worker, one per bot token: it runs while this process holds the
+  sender lock (`alerts.locks.Singleton`), and waits as a standby otherwise;
+- with a bot token, the bot's long polling, likewise one per token (Telegram hands
+  ``getUpdates`` to one consumer);
+- with ``LOOKOUT_HTTP_PORT``, ``/healthz`` and ``/metrics`` (`bot.status`).
+
+A part imports its libraries when it is built: a poller never loads aiogram.
+On a signal the process stops taking updates, lets a tick in progress finish, sends
+what is due, and exits. A part that ends on its own (a crash, a lost lock) stops the
+process with its error, for the supervisor to restart it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import signal
 from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
 import structlog
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from alerts import migrate
 from alerts.db import create_engine, session_factory
-from alerts.pipeline import PipelineConfig
-from alerts.poller import Poller
-from alerts.rulebook import RuleBook
+from alerts.locks import Singleton
+from alerts.metrics import Metrics
 from alerts.sources import list_sources
 from alerts.watch import replace_console_rules
-from bot.activity import ChatTracker
-from bot.delivery import DeliveryWorker
-from bot.handlers import chat_settings, history, regions, sources, start, watching
-from bot.i18n import ChatLanguage, build_i18n
-from bot.menu import publish_commands
-from bot.replies import WaitOutFloodControl
-from bot.senders import ConsoleSender, Sender, TelegramSender
-from bot.tagnames import LexiconTagNames
 from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from collections.abc import Awaitable, Callable, Coroutine
+
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from bot.settings import Settings
+
+    Part = Callable[[asyncio.Event], Coroutine[None, None, None]]
 
 log = structlog.get_logger(__name__)
 
 SHUTDOWN_GRACE = 3.0
 
 
-def build_bot(settings: Settings, *, for_replies: bool) -> Bot | None:
-    """A bot client; replies wait out flood control, alert delivery schedules around it."""
-    if settings.bot_token is None:
-        return None
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    if for_replies:
-        session.middleware(WaitOutFloodControl())
-    return Bot(
-        settings.bot_token.get_secret_value(),
-        session=session,
-        default=DefaultBotProperties(parse_mode="HTML"),
-    )
+class Role(enum.StrEnum):
+    ALL = "all"
+    POLLER = "poller"
+    SENDER = "sender"
+    BOT = "bot"
+
+    @property
+    def polls(self) -> bool:
+        return self in (Role.ALL, Role.POLLER)
+
+    @property
+    def sends(self) -> bool:
+        return self in (Role.ALL, Role.SENDER)
+
+    @property
+    def answers(self) -> bool:
+        return self in (Role.ALL, Role.BOT)
 
 
-def build_dispatcher(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    lexicon: Lexicon,
-    fetcher: Fetcher,
-) -> Dispatcher:
-    i18n = build_i18n()
-    dispatcher = Dispatcher(
-        sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
-    )
-    tracker = ChatTracker(sessions)
-    dispatcher.message.outer_middleware(tracker)
-    dispatcher.channel_post.outer_middleware(tracker)
-    ChatLanguage(i18n, sessions).setup(dispatcher)
-    dispatcher.startup.register(publish_commands)
-    dispatcher.include_routers(
-        start.build_router(),
-        watching.build_router(),
-        chat_settings.build_router(),
-        history.build_router(),
-        sources.build_router(settings.admins),
-        regions.build_router(),
-    )
-    return dispatcher
+@dataclass(kw_only=True)
+class Service:
+    """What every part shares, built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    lexicon: Lexicon
+    fetcher: Fetcher
+    out: TextIO
+    metrics: Metrics = field(default_factory=Metrics)
+    # Set when this process also sends: new alerts wake it instead of waiting a round.
+    wake_delivery: Callable[[], None] = field(default=lambda: None)
+
+    def singleton(self, role: str) -> Singleton:
+        token = self.settings.bot_token
+        return Singleton(self.engine, role, token.get_secret_value() if token else "console")
 
 
-async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> None:
+async def run_service(
+    settings: Settings, *, watch: list[str], out: TextIO, role: Role = Role.ALL
+) -> None:
     engine = create_engine(settings.database_url)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(engine.dispose)
-        await migrate.upgrade(engine)
+        # The migrating child and the lexicon load overlap: they use different cores.
+        _, lexicon = await asyncio.gather(
+            migrate.upgrade_in_child(settings.database_url), asyncio.to_thread(Lexicon.load)
+        )
         sessions = session_factory(engine)
-        lexicon = await asyncio.to_thread(Lexicon.load)
         async with sessions.begin() as session:
             if watch:
                 await replace_console_rules(session, watch, lexicon)
-            if not await list_sources(session):
+            if role.polls and not await list_sources(session):
                 log.warning(
                     "no_sources",
                     hint="add one with `lookout sources add URL-or-@channel` or /addsource",
@@ -110,85 +116,201 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
                 user_agent=user_agent(settings.contact_url),
             )
         )
-        bot = build_bot(settings, for_replies=True)
-        courier = build_bot(settings, for_replies=False)
-        for client in (bot, courier):
-            if client is not None:
-                stack.push_async_callback(client.session.close)
-        sender: Sender = (
-            TelegramSender(courier, LexiconTagNames(lexicon))
-            if courier is not None
-            else ConsoleSender(out)
+        service = Service(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            lexicon=lexicon,
+            fetcher=fetcher,
+            out=out,
         )
-        delivery = DeliveryWorker(sessions, sender, digest_after=settings.digest_after)
-        poller = Poller(
-            sessions,
-            fetcher,
-            RuleBook(lexicon),
-            PipelineConfig(
-                poll_interval=settings.poll_interval,
-                alert_window=timedelta(hours=settings.alert_window_hours),
-                admins=settings.admins,
-            ),
-            telegram_web_url=settings.telegram_web_url,
-            on_alerts=delivery.wake,
-        )
-        dispatcher = (
-            build_dispatcher(settings, sessions, lexicon, fetcher) if bot is not None else None
-        )
-        await _run_until_signal(poller, delivery, bot, dispatcher, settings.poll_interval)
+        parts: dict[str, Part] = {}
+        if role.sends:
+            parts["delivery"] = await _delivery(service, stack)
+        if role.polls:
+            parts["poll_loop"] = _poll_loop(service)
+        if role.answers and (answering := await _bot_polling(service, stack)) is not None:
+            parts["bot_polling"] = answering
+        if settings.http_port is not None:
+            from bot.status import StatusConfig, StatusServer  # noqa: PLC0415
+
+            status = StatusServer(
+                StatusConfig(settings.http_host, settings.http_port, role.polls, role.sends),
+                sessions,
+                service.metrics,
+            )
+            await status.start()
+            stack.push_async_callback(status.close)
+        await _run_until_signal(parts, role)
 
 
-async def _run_until_signal(
-    poller: Poller,
-    delivery: DeliveryWorker,
-    bot: Bot | None,
-    dispatcher: Dispatcher | None,
-    poll_interval: float,
-) -> None:
+def _poll_loop(service: Service) -> Part:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler  # noqa: PLC0415
+
+    from alerts.pipeline import PipelineConfig  # noqa: PLC0415
+    from alerts.poller import Poller  # noqa: PLC0415
+    from alerts.rulebook import RuleBook  # noqa: PLC0415
+
+    settings = service.settings
+    poller = Poller(
+        service.sessions,
+        service.fetcher,
+        RuleBook(service.lexicon),
+        PipelineConfig(
+            poll_interval=settings.poll_interval,
+            alert_window=timedelta(hours=settings.alert_window_hours),
+            admins=settings.admins,
+        ),
+        telegram_web_url=settings.telegram_web_url,
+        on_alerts=service.wake_delivery,
+        metrics=service.metrics,
+    )
+
+    async def run(stop: asyncio.Event) -> None:
+        ticking = asyncio.Lock()
+
+        async def tick() -> None:
+            # A tick still running (the first one rebuilds the story window) covers this
+            # one: each source keeps its own next-check time, so nothing is skipped for good.
+            if ticking.locked():
+                return
+            async with ticking:
+                if not stop.is_set():
+                    await poller.tick()
+                    service.metrics.ticked()
+
+        scheduler = AsyncIOScheduler()
+        # Ticks are cheap when nothing is due. Two instances: the second returns at once
+        # while a long one runs, where one would have APScheduler warn of a skipped run.
+        scheduler.add_job(
+            tick,
+            "interval",
+            seconds=min(1.0, settings.poll_interval),
+            max_instances=2,
+            coalesce=True,
+        )
+        scheduler.start()
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            async with ticking:
+                pass
+
+    return run
+
+
+async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
+    from bot.delivery import DeliveryWorker  # noqa: PLC0415
+    from bot.senders import ConsoleSender, Sender  # noqa: PLC0415
+
+    sender: Sender = ConsoleSender(service.out)
+    if service.settings.bot_token is not None:
+        from bot.dispatch import build_bot  # noqa: PLC0415
+        from bot.senders import TelegramSender  # noqa: PLC0415
+        from bot.tagnames import LexiconTagNames  # noqa: PLC0415
+
+        courier = build_bot(service.settings, for_replies=False)
+        if courier is not None:
+            stack.push_async_callback(courier.session.close)
+            sender = TelegramSender(courier, LexiconTagNames(service.lexicon))
+    delivery = DeliveryWorker(
+        service.sessions,
+        sender,
+        digest_after=service.settings.digest_after,
+        metrics=service.metrics,
+    )
+    service.wake_delivery = delivery.wake
+    lock = service.singleton("sender")
+
+    async def run(stop: asyncio.Event) -> None:
+        if not await lock.acquire(stop):
+            return
+        try:
+            await _while_held(lock, delivery.run(stop))
+            await delivery.drain_once()
+        finally:
+            await lock.release()
+
+    return run
+
+
+async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
+    """The update consumer, or None without a bot token (nothing to answer)."""
+    if service.settings.bot_token is None:
+        return None
+    from bot.dispatch import build_bot, build_dispatcher  # noqa: PLC0415
+
+    bot = build_bot(service.settings, for_replies=True)
+    if bot is None:
+        return None
+    stack.push_async_callback(bot.session.close)
+    dispatcher = build_dispatcher(
+        service.settings, service.sessions, service.lexicon, service.fetcher
+    )
+    lock = service.singleton("updates")
+
+    async def poll_updates(stop: asyncio.Event) -> None:
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        )
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopper, polling], return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not polling.done():
+            try:
+                await dispatcher.stop_polling()
+            except RuntimeError:
+                polling.cancel()  # stopped before polling had begun
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+
+    async def run(stop: asyncio.Event) -> None:
+        if not await lock.acquire(stop):
+            return
+        try:
+            await _while_held(lock, poll_updates(stop))
+        finally:
+            await lock.release()
+
+    return run
+
+
+async def _while_held(lock: Singleton, work: Awaitable[None]) -> None:
+    """Run `work` while `lock` stays held; `alerts.locks.LockLost` ends it."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.create_task(lock.watch())
+    try:
+        await asyncio.wait([task, watch], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, watch):
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
+    if watch.done() and not watch.cancelled():
+        watch.result()
+    task.result()
+
+
+async def _run_until_signal(parts: dict[str, Part], role: Role) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    ticking = asyncio.Lock()
-
-    async def tick() -> None:
-        # A tick still running (the first one rebuilds the story window) covers this one:
-        # each source keeps its own next-check time, so nothing is skipped for good.
-        if ticking.locked():
-            return
-        async with ticking:
-            if not stop.is_set():
-                await poller.tick()
-
-    scheduler = AsyncIOScheduler()
-    # Ticks are cheap when nothing is due. Two instances: the second returns at once while
-    # a long one runs, where one would have APScheduler warn of a skipped run every second.
-    scheduler.add_job(
-        tick, "interval", seconds=min(1.0, poll_interval), max_instances=2, coalesce=True
-    )
-    scheduler.start()
-    tasks = [asyncio.create_task(delivery.run(stop), name="delivery")]
-    if bot is not None and dispatcher is not None:
-        tasks.append(
-            asyncio.create_task(
-                dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
-                name="bot_polling",
-            )
-        )
-    log.info("service_started", telegram=bot is not None)
+    tasks = [asyncio.create_task(part(stop), name=name) for name, part in parts.items()]
+    log.info("service_started", role=role.value, parts=sorted(parts))
     crash = await _wait_for_stop_or_crash(stop, tasks)
     log.info("service_stopping")
-    scheduler.shutdown(wait=False)
-    polling = tasks[1:]
-    if dispatcher is not None and polling and not polling[0].done():
-        await dispatcher.stop_polling()
-    async with asyncio.timeout(SHUTDOWN_GRACE):
-        async with ticking:
-            pass
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE):
+            await asyncio.gather(*tasks, return_exceptions=True)
+    except TimeoutError:
+        unfinished = [task.get_name() for task in tasks if not task.done()]
+        log.warning("service_stop_timeout", unfinished=unfinished)
+        for task in tasks:
+            task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if crash is None:
-            await delivery.drain_once()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(sig)
     if crash is not None:
@@ -202,8 +324,10 @@ async def _wait_for_stop_or_crash(
     """Wait for a signal; a task that ends on its own first stops the service with its error."""
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    signalled = stopper in done
     stop.set()
-    for task in done:
-        if task is not stopper:
+    for task in done - {stopper}:
+        # A part returns on its own only with a signal; without one, that is a crash too.
+        if task.exception() is not None or not signalled:
             return task.exception() or RuntimeError(f"{task.get_name()} ended unexpectedly")
     return None

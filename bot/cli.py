@@ -25,6 +25,7 @@ COMMANDS = {
     "dedup": "bot.commands.dedup",
     "sources": "bot.commands.sources",
     "regions": "bot.commands.regions",
+    "health": "bot.commands.health",
 }
 
 
@@ -55,16 +56,29 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RULE",
         help="a rule for the terminal (without a bot token); repeat for more",
     )
+    run.add_argument(
+        "--role",
+        choices=["all", "poller", "sender", "bot"],
+        default="all",
+        help="what this process does; on PostgreSQL processes of any roles share the work",
+    )
     check_cmd = commands.add_parser("check", help="match a rule against text or JSON lines")
     check_cmd.add_argument("rule")
     check_cmd.add_argument("text", nargs="?", help="text to match; JSON lines on stdin otherwise")
     commands.add_parser(
         "dedup", help="group JSON-lines posts on stdin into stories: {id, story} per post"
     )
+    commands.add_parser(
+        "health", help="ask the local `lookout run` for /healthz: exit 0 when healthy"
+    )
     sources = commands.add_parser("sources", help="manage sources")
     actions = sources.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add a feed URL or @channel")
     add.add_argument("source", metavar="URL-or-@channel")
+    imports = actions.add_parser(
+        "import", help="add every source a YAML file lists; importing again adds none twice"
+    )
+    imports.add_argument("file", metavar="FILE")
     actions.add_parser("list", help="list sources")
     regions = commands.add_parser("regions", help="region keys and their names")
     regions.add_argument("query", nargs="?", help="a key or a name, in any language and form")

@@ -81,6 +81,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from alerts.metrics import Metrics
     from alerts.outbox import ChatHead
     from bot.senders import Sender
 
@@ -110,9 +111,11 @@ class DeliveryWorker:
         max_backoff: float = 600.0,
         idle_wait: float = 1.0,
         max_in_flight: int = 64,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
+        self._metrics = metrics
         self._digests = DigestSchedule(digest_after, timedelta(seconds=digest_interval))
         self._backoff = backoff
         self._max_backoff = max_backoff
@@ -271,8 +274,12 @@ class DeliveryWorker:
             await self._failed(message, exc)
             return
         revision = message.revision if isinstance(message, PendingAlert) else None
+        now = utcnow()
         async with self._sessions.begin() as session:
-            await mark_sent(session, _entry_ids(message), message_id, utcnow(), revision=revision)
+            await mark_sent(session, _entry_ids(message), message_id, now, revision=revision)
+        if self._metrics is not None:
+            queued_at = message.queued_at if isinstance(message, PendingAlert) else None
+            self._metrics.sent(len(_entry_ids(message)), queued_at, now)
         event = "digest_sent" if isinstance(message, DigestPart) else "alert_sent"
         log.info(event, outbox=_entry_ids(message), chat=message.chat_id, message=message_id)
 
@@ -280,6 +287,7 @@ class DeliveryWorker:
         try:
             await self._sender.edit(edit)
         except RetryAfter as exc:
+            self._count_flood_wait()
             self._pacer.hold(edit.chat_id, exc.seconds)
             log.warning("alert_edit_flood_wait", chat=edit.chat_id, after=exc.seconds)
             return
@@ -306,10 +314,12 @@ class DeliveryWorker:
             self._digests.drop(chat)
             async with self._sessions.begin() as session:
                 cancelled = await deactivate_chat(session, chat, str(exc))
+            self._count_cancelled(cancelled)
             log.warning("chat_deactivated", chat=chat, reason=str(exc), cancelled=cancelled)
         elif isinstance(exc, MessageRejected):
             async with self._sessions.begin() as session:
                 await cancel_entries(session, ids, str(exc))
+            self._count_cancelled(len(ids))
             log.error("alert_rejected", outbox=ids, chat=chat, reason=str(exc))
         elif isinstance(exc, TemporaryFailure):
             self._digests.drop(chat)
@@ -319,6 +329,7 @@ class DeliveryWorker:
             raise TypeError(f"unexpected delivery error {exc!r}") from exc
 
     async def _flood_wait(self, message: Message, exc: RetryAfter) -> None:
+        self._count_flood_wait()
         chat, now = message.chat_id, time.monotonic()
         last, self._last_429 = self._last_429, (chat, now)
         whole_bot = exc.whole_bot or (
@@ -333,6 +344,14 @@ class DeliveryWorker:
             self._digests.put_back(message)  # not sent: it goes first when the chat may
         else:
             await self._retry(message, exc.seconds, str(exc), count_attempt=False)
+
+    def _count_flood_wait(self) -> None:
+        if self._metrics is not None:
+            self._metrics.flood_waits.inc()
+
+    def _count_cancelled(self, entries: int) -> None:
+        if self._metrics is not None:
+            self._metrics.alerts_cancelled.inc(entries)
 
     async def _migrate(self, chat_id: int, new_chat_id: int) -> None:
         self._digests.drop(chat_id)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     alert_window_hours: float = Field(default=6.0, gt=0)
     # A chat past this many alerts in an hour gets the rest as a digest every 10 minutes.
     digest_after: int = Field(default=60, ge=1)
+    # /healthz and /metrics; off unless a port is given. Loopback unless told otherwise:
+    # a container publishes it with LOOKOUT_HTTP_HOST=0.0.0.0.
+    http_port: int | None = Field(default=None, ge=1, le=65535)
+    http_host: str = "127.0.0.1"
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -33,6 +33,8 @@ import httpx
 from monitors.errors import SourceRefused, SourceUnavailable
 
 if TYPE_CHECKING:
+    import ssl
+
     from httpcore._backends.base import SOCKET_OPTION
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -184,13 +186,21 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport, its connection pool built on `GuardedBackend`."""
 
-    def __init__(self, backend: GuardedBackend, *, limits: httpx.Limits) -> None:
+    def __init__(
+        self,
+        backend: GuardedBackend,
+        *,
+        limits: httpx.Limits,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         super().__init__(limits=limits, trust_env=False)
         # httpx 0.28 takes no network backend, so its pool is rebuilt with ours;
         # everything else (request mapping, error mapping, streams) stays httpx's.
         # tests/monitors/test_guard.py proves a request really goes through it.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            # A context of the caller's only where it trusts its own CA (bench.poll's
+            # self-signed server); sources are always checked against the system's.
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

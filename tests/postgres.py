@@ -13,6 +13,7 @@ import shutil
 import socket
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,3 +110,20 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def create_database(server: PostgresServer, prefix: str = "lookout_e2e") -> str:
+    """A new empty database on `server`; its asyncpg URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(
+        host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True
+    ) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server.url(name)
+
+
+def admin_connection(server: PostgresServer) -> psycopg.Connection[tuple[object, ...]]:
+    """A superuser connection to the maintenance database, in autocommit."""
+    return psycopg.connect(
+        host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True
+    )

@@ -8,10 +8,15 @@ Contract:
   space. That normalized string is shingled into its
   overlapping ``shingle``-character substrings (5 by default: measured on planted
   near-copies it beat word shingles, SimHash and token-set ratios).
-- ``Fingerprint.signature`` is the datasketch ``MinHash`` (scheme ``affine32``, fixed
-  seed, ``num_perm`` values) of the set of shingles, as a compact ``uint32`` array, or
-  None when the normalized text has fewer than ``minimum`` distinct shingles: such
-  posts never match by text. ``size`` is the exact number of distinct shingles, so
+- ``Fingerprint.signature`` is the MinHash of the set of shingles, ``num_perm`` values
+  as a compact ``uint32`` array, or None when the normalized text has fewer than
+  ``minimum`` distinct shingles: such posts never match by text. Each shingle hash is
+  mixed by the MurmurHash3 32-bit finalizer, then each permutation is ``a * h + b``
+  modulo 2**32 with an odd ``a`` (a bijection, so it adds no collisions); ``a`` and ``b``
+  are drawn from numpy's ``RandomState(SEED)``. That is datasketch's ``affine32``
+  scheme value for value (a test holds the two equal), computed here in numpy so the
+  process does not load datasketch, which imports scipy for LSH code Lookout does not
+  use (about 55 MB of resident memory). ``size`` is the exact number of distinct shingles, so
   containment can be estimated from the Jaccard estimate.
 - ``clues`` are read from the same stripped text before folding (`alerts.stories.clues`):
   numbers, names, content words, whether it announces an update.
@@ -30,7 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash  # type: ignore[import-untyped]  # ships no type hints
 
 from alerts.stories.boilerplate import strip_boilerplate
 from alerts.stories.clues import Clues, clues
@@ -99,9 +103,26 @@ def sketch(words: tuple[str, ...]) -> Sketch:
     return lanes
 
 
-def _identity(value: int) -> int:
-    # Shingles arrive already hashed to 32 bits; datasketch mixes them before permuting.
-    return value
+def permutations(num_perm: int, seed: int = SEED) -> tuple[Signature, Signature]:
+    """The multipliers (odd) and offsets of ``num_perm`` affine permutations of 32 bits."""
+    # The legacy generator on purpose: its stream for a seed is fixed for good, where
+    # numpy's newer generators may change theirs, and with them every signature.
+    draw = np.random.RandomState(seed)
+    halves = draw.randint(0, 1 << 31, num_perm, dtype=np.uint32)
+    offsets: Signature = draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    multipliers: Signature = halves * np.uint32(2) + np.uint32(1)
+    return multipliers, offsets
+
+
+def _premix(hashes: npt.NDArray[np.uint64]) -> Signature:
+    """MurmurHash3's 32-bit finalizer: spreads the bits of weakly mixed shingle hashes."""
+    mixed = hashes.astype(np.uint32)
+    mixed ^= mixed >> np.uint32(16)
+    mixed *= np.uint32(0x85EBCA6B)
+    mixed ^= mixed >> np.uint32(13)
+    mixed *= np.uint32(0xC2B2AE35)
+    mixed ^= mixed >> np.uint32(16)
+    return mixed
 
 
 class Fingerprinter:
@@ -111,8 +132,8 @@ class Fingerprinter:
         self.num_perm = num_perm
         self.shingle = shingle
         self.minimum = minimum
-        # Permutations are drawn once; copies share them, which is what keeps hashing cheap.
-        self._empty = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity, scheme="affine32")
+        # Drawn once; every signature of this fingerprinter uses the same permutations.
+        self._multipliers, self._offsets = permutations(num_perm)
 
     def __call__(self, text: str) -> Fingerprint:
         stripped = strip_boilerplate(text)
@@ -120,7 +141,11 @@ class Fingerprinter:
         found = clues(stripped)
         if len(hashes) < self.minimum:
             return Fingerprint(None, len(hashes), found, sketch(found.words))
-        minhash = self._empty.copy()
-        minhash.update_batch(hashes.tolist())
-        signature: Signature = minhash.hashvalues
-        return Fingerprint(signature, len(hashes), found, sketch(found.words))
+        return Fingerprint(self.signature(hashes), len(hashes), found, sketch(found.words))
+
+    def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
+        """The MinHash of a non-empty set of 32-bit shingle hashes."""
+        # One row per shingle, one column per permutation; uint32 wraps modulo 2**32.
+        permuted = _premix(hashes)[:, np.newaxis] * self._multipliers + self._offsets
+        signature: Signature = permuted.min(axis=0)
+        return signature

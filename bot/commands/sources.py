@@ -1,19 +1,30 @@
-"""``lookout sources add|list``: manage sources from the shell.
+"""``lookout sources add|import|list``: manage sources from the shell.
 
 ``add`` says what it is doing on stderr (the fetch can take seconds) and prints the
-result as one tab-separated line on stdout: id, name, what happened.
+result as one tab-separated line on stdout: id, name, what happened. ``import FILE``
+(see `bot.sourcefile`) prints such a line per source, ``-`` for the id of one that could
+not be fetched now, and a count on stderr. Sources that cannot be fetched do not fail
+the import (run it again later); a file that cannot be read exits 2.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alerts import migrate
 from alerts.db import create_engine, session_factory
-from alerts.sources import SourceRejected, add_source, display_name, list_sources
-from bot.commands.common import CommandFailed, load_settings, shorten_url
+from alerts.sources import (
+    SourceRejected,
+    add_source,
+    display_name,
+    import_sources,
+    list_sources,
+)
+from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings, shorten_url
+from bot.sourcefile import SourceFileError, read_sources_file
 from monitors.fetcher import Fetcher, user_agent
 
 if TYPE_CHECKING:
@@ -21,21 +32,31 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from alerts.sources import SourceAdded
+    from alerts.sources import SourceAdded, SourceImported
     from bot.settings import Settings
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(_sources(args, load_settings(args.log_level)))
+    settings = load_settings(args.log_level)
+    texts: list[str] = []
+    if args.action == "import":
+        # Read before touching the database: a bad file changes nothing.
+        try:
+            texts = read_sources_file(Path(args.file))
+        except SourceFileError as exc:
+            raise CommandFailed(str(exc), EXIT_USAGE) from exc
+    return asyncio.run(_sources(args, settings, texts))
 
 
-async def _sources(args: argparse.Namespace, settings: Settings) -> int:
+async def _sources(args: argparse.Namespace, settings: Settings, texts: list[str]) -> int:
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)
         sessions = session_factory(engine)
         if args.action == "list":
             await _list(sessions)
+        elif args.action == "import":
+            _report(await _import(sessions, settings, texts))
         else:
             print(_outcome(await _add(sessions, settings, args.source)))
         return 0
@@ -73,15 +94,46 @@ async def _add(
             raise CommandFailed(f"cannot add {shown}: {exc}") from exc
 
 
+async def _import(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, texts: list[str]
+) -> list[SourceImported]:
+    print(f"fetching {counted(len(texts), 'source')} …", file=sys.stderr, flush=True)
+    async with Fetcher(
+        allow_private_networks=settings.allow_private_networks,
+        user_agent=user_agent(settings.contact_url),
+    ) as fetcher:
+        return await import_sources(
+            sessions,
+            fetcher,
+            texts,
+            telegram_web_url=settings.telegram_web_url,
+            poll_interval=settings.poll_interval,
+        )
+
+
+def _report(outcomes: list[SourceImported]) -> None:
+    failed = 0
+    for outcome in outcomes:
+        if outcome.added is None:
+            failed += 1
+            print(f"-\t{shorten_url(outcome.text)}\tnot added now: {outcome.error}")
+        else:
+            print(_outcome(outcome.added))
+    summary = f"{len(outcomes) - failed} of {counted(len(outcomes), 'source')} are in"
+    if failed:
+        summary += f"; {failed} could not be added now: import the file again to retry them"
+    print(summary, file=sys.stderr)
+
+
 def _outcome(added: SourceAdded) -> str:
     if added.resumed:
         verb = "resumed"
     elif added.existed:
         verb = "already there"
     else:
-        verb = f"added, {posts(added.baseline_posts)} kept as a baseline (never alerted)"
+        verb = f"added, {counted(added.baseline_posts, 'post')} kept as a baseline (never alerted)"
     return f"{added.source.id}\t{display_name(added.source)}\t{verb}"
 
 
-def posts(count: int) -> str:
-    return f"{count} post" if count == 1 else f"{count} posts"
+def counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

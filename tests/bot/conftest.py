@@ -13,7 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from pydantic import SecretStr
 
-from bot.app import build_dispatcher
+from bot.dispatch import build_dispatcher
 from bot.replies import WaitOutFloodControl
 from bot.settings import Settings
 from monitors.fetcher import Fetcher

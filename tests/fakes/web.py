@@ -27,6 +27,7 @@ import contextlib
 import gzip
 import itertools
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -47,6 +48,8 @@ class SeenRequest:
     path: str
     query: str
     headers: Mapping[str, str]
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived, on the monotonic clock."""
 
     @property
     def target(self) -> str:

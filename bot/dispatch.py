@@ -1,0 +1,66 @@
+"""The Telegram side of the service: bot clients and the dispatcher with its routers.
+
+Only the roles that talk to Telegram (`bot.app`) import this module, and with it aiogram.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.activity import ChatTracker
+from bot.handlers import chat_settings, history, regions, sources, start, watching
+from bot.i18n import ChatLanguage, build_i18n
+from bot.menu import publish_commands
+from bot.replies import WaitOutFloodControl
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from bot.settings import Settings
+    from monitors.fetcher import Fetcher
+    from rules.lexicon import Lexicon
+
+
+def build_bot(settings: Settings, *, for_replies: bool) -> Bot | None:
+    """A bot client; replies wait out flood control, alert delivery schedules around it."""
+    if settings.bot_token is None:
+        return None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    if for_replies:
+        session.middleware(WaitOutFloodControl())
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    lexicon: Lexicon,
+    fetcher: Fetcher,
+) -> Dispatcher:
+    i18n = build_i18n()
+    dispatcher = Dispatcher(
+        sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
+    )
+    tracker = ChatTracker(sessions)
+    dispatcher.message.outer_middleware(tracker)
+    dispatcher.channel_post.outer_middleware(tracker)
+    ChatLanguage(i18n, sessions).setup(dispatcher)
+    dispatcher.startup.register(publish_commands)
+    dispatcher.include_routers(
+        start.build_router(),
+        watching.build_router(),
+        chat_settings.build_router(),
+        history.build_router(),
+        sources.build_router(settings.admins),
+        regions.build_router(),
+    )
+    return dispatcher

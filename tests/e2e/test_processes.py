@@ -1,0 +1,173 @@
+"""Several real `lookout run` processes on one PostgreSQL: the work is shared, not doubled,
+and a killed process's work is taken over."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.e2e.process import LookoutProcess, run_command
+from tests.fakes.feeds import rss
+from tests.postgres import create_database
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.fakes.web import FakeWeb
+    from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.e2e
+
+SOURCES = 120
+INTERVAL = 2.0
+WINDOW = 8 * INTERVAL
+FAILOVER_LIMIT = 15.0
+# Separate events: alike texts would rightly join one story and make one alert.
+EVENTS = [
+    "Drone attack on a power substation near Kursk",
+    "Air defence downed a drone over Belgorod at night",
+    "Drone debris fell on a school roof in Sumy",
+    "Kharkiv: a drone hit a grain warehouse",
+    "Bryansk governor reports a drone strike on a dairy farm",
+    "Drone spotted circling the railway bridge in Rylsk",
+    "Two drones shot down over Shebekino this morning",
+    "A drone struck a delivery van in Sudzha district",
+]
+
+
+def _item(guid: str, title: str) -> dict[str, object]:
+    return {
+        "guid": guid,
+        "title": title,
+        "link": f"https://n.example/{guid}",
+        "pub_date": datetime.now(UTC),
+    }
+
+
+async def _import(tmp_path: Path, env: dict[str, str], fake_web: FakeWeb, count: int) -> None:
+    listing = tmp_path / "sources.yaml"
+    urls = [fake_web.url(f"/f/{number}.xml") for number in range(count)]
+    listing.write_text("sources:\n" + "".join(f"  - {url}\n" for url in urls), encoding="utf-8")
+    code, _out, err = await run_command(tmp_path, env, "sources", "import", str(listing))
+    assert code == 0, err
+
+
+def _events(process: LookoutProcess, event: str) -> list[dict[str, object]]:
+    found = []
+    for line in process.stderr_path.read_text(errors="replace").splitlines():
+        if f'"{event}"' in line:
+            record = json.loads(line)
+            if record.get("event") == event:
+                found.append(record)
+    return found
+
+
+async def _wait_until(predicate: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def _start(tmp_path: Path, name: str, env: dict[str, str], *args: str) -> LookoutProcess:
+    workdir = tmp_path / name
+    workdir.mkdir()
+    process = LookoutProcess(workdir, env)
+    await process.start(*args)
+    return process
+
+
+async def test_three_pollers_never_fetch_one_source_within_half_an_interval(
+    tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
+) -> None:
+    for number in range(SOURCES):
+        fake_web.serve(f"/f/{number}.xml", rss([_item(f"{number}-0", "Market news")]))
+    url = create_database(postgres_server)
+    base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval=str(INTERVAL))
+    await _import(tmp_path, base, fake_web, SOURCES)
+    processes = [
+        await _start(
+            tmp_path,
+            f"p{k}",
+            base | {"LOOKOUT_CONTACT_URL": f"https://p{k}.example"},
+            "--role",
+            "poller",
+        )
+        for k in range(3)
+    ]
+    try:
+        await _wait_until(
+            lambda: all(_events(p, "service_started") for p in processes), 120, "start-up"
+        )
+        started = time.monotonic()
+        await asyncio.sleep(WINDOW)
+    finally:
+        codes = [await process.stop() for process in processes]
+    assert codes == [0, 0, 0]
+
+    by_process: dict[str, int] = defaultdict(int)
+    unpolled = []
+    clashes = []
+    for number in range(SOURCES):
+        seen = [
+            (r.at, r.headers.get("User-Agent", ""))
+            for r in fake_web.requests_for(f"/f/{number}.xml")
+            if "example;" in r.headers.get("User-Agent", "")
+        ]
+        for at, agent in seen:
+            if at >= started:
+                by_process[agent] += 1
+        if not any(at >= started for at, _ in seen):
+            unpolled.append(number)
+        for (at, agent), (next_at, next_agent) in itertools.pairwise(seen):
+            if agent != next_agent and next_at - at < INTERVAL / 2:
+                clashes.append((number, agent, next_agent, round(next_at - at, 3)))
+    print(f"polls per process over {WINDOW:g} s: {dict(by_process)}")
+    assert clashes == []
+    assert unpolled == [], "every source is polled by one process or another"
+    assert len(by_process) >= 2, f"the work is shared: {dict(by_process)}"
+
+
+async def test_killing_the_sender_and_a_poller_loses_no_alert(
+    tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
+) -> None:
+    count = len(EVENTS)
+    for number in range(count):
+        fake_web.serve(f"/f/{number}.xml", rss([_item(f"{number}-0", "Market news")]))
+    url = create_database(postgres_server)
+    base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval="1")
+    await _import(tmp_path, base, fake_web, count)
+    first = await _start(tmp_path, "first", base, "--watch", "drone")
+    await _wait_until(lambda: _events(first, "role_lock_acquired"), 120, "the first sender")
+    second = await _start(tmp_path, "second", base, "--watch", "drone")
+    try:
+        await _wait_until(lambda: _events(second, "role_lock_standby"), 120, "a standby")
+        await first.kill()  # SIGKILL: no goodbye, its leases and lock are left behind
+        killed = time.monotonic()
+        await _wait_until(
+            lambda: _events(second, "role_lock_acquired"), FAILOVER_LIMIT, "the standby"
+        )
+        failover = time.monotonic() - killed
+        print(f"sender failover after kill -9: {failover:.1f} s")
+
+        for number in range(count):
+            fresh = _item(f"{number}-1", EVENTS[number])
+            fake_web.serve(f"/f/{number}.xml", rss([fresh, _item(f"{number}-0", "Market news")]))
+        links = [f"https://n.example/{number}-1" for number in range(count)]
+        # The killed process's claims lapse after the lease (30 s at this interval).
+        await _wait_until(lambda: all(link in second.stdout() for link in links), 90, "every alert")
+        await asyncio.sleep(3)
+        assert [second.stdout().count(link) for link in links] == [1] * count
+        assert not any(link in first.stdout() for link in links)
+    finally:
+        await first.kill()
+        assert await second.stop() == 0, second.logs()
