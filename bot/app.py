@@ -40,6 +40,7 @@ from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
 if TYPE_CHECKING:
+    from aiogram.utils.i18n import I18n
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.settings import Settings
@@ -68,8 +69,8 @@ def build_dispatcher(
     sessions: async_sessionmaker[AsyncSession],
     lexicon: Lexicon,
     fetcher: Fetcher,
+    i18n: I18n,
 ) -> Dispatcher:
-    i18n = build_i18n()
     dispatcher = Dispatcher(
         sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
     )
@@ -114,10 +115,11 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
         for client in (bot, courier):
             if client is not None:
                 stack.push_async_callback(client.session.close)
+        i18n = build_i18n()
         sender: Sender = (
-            TelegramSender(courier, LexiconTagNames(lexicon))
+            TelegramSender(courier, i18n, LexiconTagNames(lexicon))
             if courier is not None
-            else ConsoleSender(out)
+            else ConsoleSender(out, i18n)
         )
         delivery = DeliveryWorker(sessions, sender, digest_after=settings.digest_after)
         poller = Poller(
@@ -133,7 +135,9 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
             on_alerts=delivery.wake,
         )
         dispatcher = (
-            build_dispatcher(settings, sessions, lexicon, fetcher) if bot is not None else None
+            build_dispatcher(settings, sessions, lexicon, fetcher, i18n)
+            if bot is not None
+            else None
         )
         await _run_until_signal(poller, delivery, bot, dispatcher, settings.poll_interval)
 

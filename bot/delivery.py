@@ -11,7 +11,7 @@ Contract:
   chat, 20 a minute per group or channel. Sends overlap (a slow answer does not hold
   up other chats), but a chat never has two messages in flight.
 - Paused chats are skipped, their entries stay pending. During quiet hours messages
-  go silently unless an urgent rule caused them (`PendingAlert.silent`).
+  go silently unless an urgent rule caused them (`Alert.silent`).
 - Digest: a chat that was sent `digest_after` alerts or more in the last hour gets
   the rest as a digest every `digest_interval` (`bot.digest`); its entries are marked
   sent with the id of the message that listed them. Notices never go in a digest.
@@ -54,7 +54,9 @@ import structlog
 from alerts.chats import migrate_chat
 from alerts.models import utcnow
 from alerts.outbox import (
-    PendingAlert,
+    Alert,
+    Edit,
+    Notice,
     cancel_entries,
     chat_backlog,
     deactivate_chat,
@@ -66,6 +68,7 @@ from alerts.outbox import (
 )
 from alerts.story_view import due_edits, mark_edited, with_stories
 from bot.digest import DigestPart, DigestSchedule, build_digest
+from bot.i18n import Words
 from bot.pacing import TELEGRAM_PACING, Pacer, Pacing
 from bot.senders import (
     ChatMigrated,
@@ -93,8 +96,9 @@ DIGEST_LIMIT = 1000
 # Two chats refused within this many seconds: the bot's limit, not theirs.
 GLOBAL_429_SPAN = 1.0
 
-# One message to send: an alert or notice, or one part of a digest.
-Message = PendingAlert | DigestPart
+# One message to send: an alert, a notice, one part of a digest, or an edit of a sent alert.
+Send = Alert | Notice | DigestPart
+Message = Send | Edit
 
 
 class DeliveryWorker:
@@ -216,7 +220,8 @@ class DeliveryWorker:
                 singles.append(head.first_id)
             elif (wait := self._digests.due_in(load, now)) <= 0:
                 backlog = await chat_backlog(session, chat, now, DIGEST_LIMIT)
-                if part := self._digests.start(build_digest(chat, backlog)):
+                words = Words.for_chat(self._sender.i18n, backlog[0].language if backlog else None)
+                if part := self._digests.start(build_digest(chat, backlog, words)):
                     messages[chat] = part
             elif head.notice_id is not None:
                 singles.append(head.notice_id)
@@ -259,7 +264,7 @@ class DeliveryWorker:
 
     async def _deliver(self, message: Message) -> None:
         self._pacer.record(message.chat_id)
-        if isinstance(message, PendingAlert) and message.edit_of is not None:
+        if isinstance(message, Edit):
             await self._edit(message)
             return
         try:
@@ -270,13 +275,13 @@ class DeliveryWorker:
         except DeliveryError as exc:
             await self._failed(message, exc)
             return
-        revision = message.revision if isinstance(message, PendingAlert) else None
+        revision = message.revision if isinstance(message, Alert) else None
         async with self._sessions.begin() as session:
             await mark_sent(session, _entry_ids(message), message_id, utcnow(), revision=revision)
-        event = "digest_sent" if isinstance(message, DigestPart) else "alert_sent"
+        event = {DigestPart: "digest_sent", Notice: "notice_sent"}.get(type(message), "alert_sent")
         log.info(event, outbox=_entry_ids(message), chat=message.chat_id, message=message_id)
 
-    async def _edit(self, edit: PendingAlert) -> None:
+    async def _edit(self, edit: Edit) -> None:
         try:
             await self._sender.edit(edit)
         except RetryAfter as exc:
@@ -296,7 +301,7 @@ class DeliveryWorker:
             await mark_edited(session, edit.id, edit.revision)
         log.info("alert_edited", outbox=edit.id, chat=edit.chat_id, revision=edit.revision)
 
-    async def _failed(self, message: Message, exc: DeliveryError) -> None:
+    async def _failed(self, message: Send, exc: DeliveryError) -> None:
         chat, ids = message.chat_id, _entry_ids(message)
         if isinstance(exc, RetryAfter):
             await self._flood_wait(message, exc)
@@ -318,7 +323,7 @@ class DeliveryWorker:
         else:
             raise TypeError(f"unexpected delivery error {exc!r}") from exc
 
-    async def _flood_wait(self, message: Message, exc: RetryAfter) -> None:
+    async def _flood_wait(self, message: Send, exc: RetryAfter) -> None:
         chat, now = message.chat_id, time.monotonic()
         last, self._last_429 = self._last_429, (chat, now)
         whole_bot = exc.whole_bot or (
@@ -349,7 +354,7 @@ class DeliveryWorker:
         self._wake.set()
 
     async def _retry(
-        self, message: Message, seconds: float, error: str, *, count_attempt: bool
+        self, message: Send, seconds: float, error: str, *, count_attempt: bool
     ) -> None:
         at = utcnow() + timedelta(seconds=seconds)
         ids = _entry_ids(message)

@@ -6,7 +6,6 @@ import csv
 import io
 from html import escape
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -17,22 +16,28 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from alerts.history import EmptyQuery, count_history, export_rows, history, search
-from alerts.models import Chat
+from alerts.preferences import chat_zone
 from bot.filters import NumberArgument, TextArgument
 from bot.handlers.common import code, on_command
+from bot.wording import clip
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from aiogram import Bot
     from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from alerts.history import HistoryItem
+    from rules.lexicon import Lexicon
 
 PAGE = 10
 # Ten alerts of at most ~350 characters each stay under Telegram's 4096.
 MAX_PAGE = 10
 HEADLINE = 200
 LINK = 300
+# The query is echoed back only this long: enough to recognize it, never a wall of text.
+QUERY_ECHO = 40
 
 
 class HistoryPage(CallbackData, prefix="history"):
@@ -88,7 +93,7 @@ async def _page(
     async with sessions() as session:
         total = await count_history(session, chat_id)
         items = await history(session, chat_id, offset=offset, limit=size)
-        zone = await _zone(session, chat_id)
+        zone = await chat_zone(session, chat_id)
     if not items:
         return _("No alerts yet."), None
     header = _("Alerts %(first)d–%(last)d of %(total)d, newest first:") % {
@@ -107,21 +112,24 @@ async def _page(
     return header + "\n\n" + _list(items, zone), markup
 
 
-async def find(message: Message, argument: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+async def find(
+    message: Message, argument: str, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon
+) -> None:
     async with sessions() as session:
         try:
-            items = await search(session, message.chat.id, argument)
+            items = await search(session, message.chat.id, argument, lexicon.morphology)
         except EmptyQuery:
             await message.answer(_("Nothing to search for: write at least one word."))
             return
-        zone = await _zone(session, message.chat.id)
+        zone = await chat_zone(session, message.chat.id)
     if not items:
         await message.answer(
-            _("No alert of yours mentions %(query)s.") % {"query": escape(argument)}
+            _("No alert of yours mentions %(query)s.") % {"query": code(clip(argument, QUERY_ECHO))}
         )
         return
     await message.answer(
-        _("Alerts mentioning %(query)s, newest first:") % {"query": escape(argument)}
+        _("Alerts mentioning %(query)s, newest first:")
+        % {"query": code(clip(argument, QUERY_ECHO))}
         + "\n\n"
         + _list(items, zone),
         link_preview_options=LinkPreviewOptions(is_disabled=True),
@@ -160,8 +168,3 @@ def _list(items: list[HistoryItem], zone: ZoneInfo) -> str:
         headline = escape(item.first_line[:HEADLINE])
         lines.append(f"{when} <b>{escape(item.source[:60])}</b>: {headline}{link}")
     return "\n\n".join(lines)
-
-
-async def _zone(session: AsyncSession, chat_id: int) -> ZoneInfo:
-    chat = await session.get(Chat, chat_id)
-    return ZoneInfo(chat.timezone if chat else "UTC")

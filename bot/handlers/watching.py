@@ -25,7 +25,8 @@ from alerts.watch import (
 from bot.access import CanManageChat
 from bot.filters import NumberArgument, TextArgument
 from bot.handlers.common import code, managed_routers, on_command, only_managers
-from bot.i18n import current_language
+from bot.i18n import Words, current_language
+from bot.problems import rule_problem
 from rules.errors import RuleSyntaxError
 from rules.syntax import parse_rule
 
@@ -74,8 +75,8 @@ async def watch(
 
 
 def unreadable(exc: RuleSyntaxError) -> str:
-    # The parser's own explanation is English for now; only the frame is translated.
-    return _("I could not read that rule: %(reason)s") % {"reason": escape(str(exc))}
+    reason = rule_problem(exc, Words.current())
+    return _("I could not read that rule: %(reason)s") % {"reason": escape(reason)}
 
 
 def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> str:

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from alerts.models import OutboxState
-from alerts.outbox import PendingAlert
+from alerts.outbox import Alert
 from bot.delivery import DeliveryWorker
 from bot.digest import build_digest
+from bot.i18n import Words, build_i18n
 from bot.senders import TelegramSender
 from tests.bot.delivery_kit import (
     FAST_LIMITS,
@@ -20,26 +21,28 @@ from tests.bot.delivery_kit import (
     queue_notice,
     settle,
 )
-from tests.fakes.telegram import parse_html, utf16_len
+from tests.fakes.telegram import utf16_len
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from tests.fakes.telegram import FakeTelegram
 
+ENGLISH = Words(build_i18n(), "en")
+
 
 @pytest.fixture
 async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
     fake_telegram.limits = FAST_LIMITS
     async with courier(fake_telegram) as bot:
-        yield TelegramSender(bot)
+        yield TelegramSender(bot, build_i18n())
 
 
 async def test_past_digest_after_the_rest_arrive_as_one_digest_and_notices_alone(
     sessions, sender, fake_telegram
 ) -> None:
     alone = await queue(sessions, 6001, *(f"Drone {n}" for n in range(3)))
-    notice = await queue_notice(sessions, 6001, "Source <Border News> was paused")
+    notice = await queue_notice(sessions, 6001, "Border <News>")
     bundled = await queue(sessions, 6001, *(f"Drone <{n}> & co" for n in range(3, 8)))
     worker = DeliveryWorker(
         sessions, sender, digest_after=3, digest_interval=1.0, pacing=FAST_PACING
@@ -49,11 +52,11 @@ async def test_past_digest_after_the_rest_arrive_as_one_digest_and_notices_alone
     assert len(messages) == 5
     *singles, bell, digest = messages
     assert [f"Drone {n}" in m.visible_text for n, m in enumerate(singles)] == [True] * 3
-    assert bell.visible_text == "Source <Border News> was paused"
+    assert bell.visible_text.startswith("Source #7 Border <News> is paused")
     assert digest.visible_text.startswith("Digest: 5 alerts\n\n")
     for n in range(3, 8):
         assert f"• News: Drone <{n}> & co\nhttps://news.example/" in digest.visible_text
-    assert "&lt;3&gt; &amp; co" in digest.text
+    assert digest.text == digest.visible_text  # sent with entities: nothing to unescape
     # The digest waited `digest_interval` after the last alert that went alone.
     assert digest.sent_at - singles[-1].sent_at >= 0.9
     result = await entries(sessions)
@@ -87,25 +90,25 @@ async def test_a_long_digest_is_split_into_messages_within_telegrams_limit(
     assert fake_telegram.refusals == []
 
 
-def alert(n: int, *, silent: bool = False, title: str = "Drone") -> PendingAlert:
-    return PendingAlert(
+def alert(n: int, *, silent: bool = False, title: str = "Drone") -> Alert:
+    return Alert(
         n, 7, 0, source_name="News", title=title, url=f"https://x.example/{n}", silent=silent
     )
 
 
 def test_a_digest_is_silent_only_when_every_alert_in_it_is() -> None:
-    (loud,) = build_digest(7, [alert(1, silent=True), alert(2)])
-    (quiet,) = build_digest(7, [alert(1, silent=True), alert(2, silent=True)])
+    (loud,) = build_digest(7, [alert(1, silent=True), alert(2)], ENGLISH)
+    (quiet,) = build_digest(7, [alert(1, silent=True), alert(2, silent=True)], ENGLISH)
     assert (loud.silent, quiet.silent) == (False, True)
-    assert build_digest(7, []) == []
+    assert build_digest(7, [], ENGLISH) == []
 
 
 def test_digest_parts_fit_telegrams_limit_counted_in_utf16() -> None:
     alerts = [alert(n, title="𝕯𝖗𝖔𝖓𝖊 " * 40 + "<&>") for n in range(100)]
-    parts = build_digest(7, alerts)
+    parts = build_digest(7, alerts, ENGLISH)
     assert len(parts) > 1
     assert [i for part in parts for i in part.entry_ids] == list(range(100))
     for part in parts:
-        visible, _ = parse_html(part.html)
-        assert visible == part.plain
+        visible, entities = part.text.render()
         assert utf16_len(visible) <= 4096
+        assert all(e.offset + e.length <= utf16_len(visible) for e in entities)
