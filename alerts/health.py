@@ -26,7 +26,8 @@ import structlog
 from sqlalchemy import func, select
 
 from alerts.failures import failure_of
-from alerts.models import Chat, OutboxEntry, Post, SourceState
+from alerts.models import Chat, Post, SourceState
+from alerts.outbox import queue_notice
 from alerts.schedule import next_failure_check, next_success_check
 from alerts.sources import display_name
 from monitors.errors import Throttled
@@ -121,16 +122,8 @@ async def _pause(
         "failure": source.last_failure,
     }
     known = set(await session.scalars(select(Chat.id).where(Chat.id.in_(recipients))))
-    session.add_all(
-        OutboxEntry(
-            chat_id=chat_id,
-            notice_kind=SOURCE_PAUSED,
-            notice_args=arguments,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for chat_id in sorted(known)
-    )
+    for chat_id in sorted(known):
+        await queue_notice(session, chat_id, SOURCE_PAUSED, arguments, now)
     log.warning("source_paused", source=source.id, told=len(known))
 
 

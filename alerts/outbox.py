@@ -286,6 +286,39 @@ def _pending(
     )
 
 
+# A chat just passed the digest threshold: {"minutes": the digest interval}.
+DIGEST_STARTED = "digest_started"
+
+
+async def queue_notice(
+    session: AsyncSession, chat_id: int, kind: str, arguments: dict[str, Any], now: datetime
+) -> None:
+    """Tell a chat something; `kind` and `arguments` are worded when it is sent."""
+    session.add(
+        OutboxEntry(
+            chat_id=chat_id,
+            notice_kind=kind,
+            notice_args=arguments,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def noticed_since(session: AsyncSession, chat_id: int, kind: str, since: datetime) -> bool:
+    """Whether the chat was given (or is still due) a notice of `kind` since `since`."""
+    found = await session.scalar(
+        select(OutboxEntry.id)
+        .where(
+            OutboxEntry.chat_id == chat_id,
+            OutboxEntry.notice_kind == kind,
+            OutboxEntry.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def mark_sent(
     session: AsyncSession,
     entry_ids: Sequence[int],

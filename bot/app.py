@@ -30,12 +30,13 @@ from alerts.sources import list_sources
 from alerts.watch import replace_console_rules
 from bot.activity import ChatTracker
 from bot.delivery import DeliveryWorker
-from bot.handlers import chat_settings, history, sources, start, watching
+from bot.handlers import chat_settings, fallback, history, sources, start, watching
 from bot.i18n import ChatLanguage, build_i18n
 from bot.menu import publish_commands
 from bot.replies import WaitOutFloodControl
 from bot.senders import ConsoleSender, Sender, TelegramSender
 from bot.tagnames import LexiconTagNames
+from bot.typing_action import ShowTyping
 from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
@@ -78,6 +79,9 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(tracker)
     dispatcher.channel_post.outer_middleware(tracker)
     ChatLanguage(i18n, sessions).setup(dispatcher)
+    typing = ShowTyping()
+    dispatcher.message.middleware(typing)
+    dispatcher.channel_post.middleware(typing)
     dispatcher.startup.register(publish_commands)
     dispatcher.include_routers(
         start.build_router(),
@@ -85,6 +89,8 @@ def build_dispatcher(
         chat_settings.build_router(),
         history.build_router(),
         sources.build_router(settings.admins),
+        # Last: it answers what no router above took.
+        fallback.build_router(),
     )
     return dispatcher
 

@@ -14,7 +14,9 @@ Contract:
   go silently unless an urgent rule caused them (`Alert.silent`).
 - Digest: a chat that was sent `digest_after` alerts or more in the last hour gets
   the rest as a digest every `digest_interval` (`bot.digest`); its entries are marked
-  sent with the id of the message that listed them. Notices never go in a digest.
+  sent with the id of the message that listed them. Notices never go in a digest. The
+  first time in an hour a chat turns to digests it gets a notice saying so
+  (`DIGEST_STARTED`), before the digest's wait is over.
 - Errors (`bot.senders`), each ending with the entry sent, cancelled with a reason,
   or pending:
   429: the chat waits `retry_after`, then the same message goes again. The whole bot
@@ -54,6 +56,7 @@ import structlog
 from alerts.chats import migrate_chat
 from alerts.models import utcnow
 from alerts.outbox import (
+    DIGEST_STARTED,
     Alert,
     Edit,
     Notice,
@@ -62,6 +65,8 @@ from alerts.outbox import (
     deactivate_chat,
     load_alerts,
     mark_sent,
+    noticed_since,
+    queue_notice,
     ready_heads,
     recent_load,
     retry_later,
@@ -218,18 +223,34 @@ class DeliveryWorker:
                 messages[chat] = part
             elif head.starts_with_notice or load is None or not self._digests.applies(load):
                 singles.append(head.first_id)
+            elif head.notice_id is not None:
+                # Notices go before a digest starts: "digests from now on" must come first.
+                singles.append(head.notice_id)
+            elif await self._announce_digest(chat, now):
+                self._digests.wait(chat, 0)  # the notice goes at the chat's next turn
             elif (wait := self._digests.due_in(load, now)) <= 0:
                 backlog = await chat_backlog(session, chat, now, DIGEST_LIMIT)
                 words = Words.for_chat(self._sender.i18n, backlog[0].language if backlog else None)
                 if part := self._digests.start(build_digest(chat, backlog, words)):
                     messages[chat] = part
-            elif head.notice_id is not None:
-                singles.append(head.notice_id)
             else:
                 self._digests.wait(chat, wait)
         for alert in await with_stories(session, await load_alerts(session, singles, now)):
             messages[alert.chat_id] = alert
         return [messages[head.chat_id] for head in chosen if head.chat_id in messages]
+
+    async def _announce_digest(self, chat_id: int, now: datetime) -> bool:
+        """The first time in an hour a chat's alerts turn into a digest, it is told so.
+
+        Returns whether the notice was queued now; it goes before the digest.
+        """
+        async with self._sessions.begin() as session:
+            if await noticed_since(session, chat_id, DIGEST_STARTED, now - DIGEST_WINDOW):
+                return False
+            minutes = max(1, round(self._digests.interval.total_seconds() / 60))
+            await queue_notice(session, chat_id, DIGEST_STARTED, {"minutes": minutes}, now)
+        log.info("digest_announced", chat=chat_id)
+        return True
 
     async def _edits(self, session: AsyncSession, now: datetime, room: int) -> list[Message]:
         """Sent alerts to rewrite, for chats that are free and may receive now."""

@@ -2,7 +2,8 @@
 
 One function per kind of message: `render_alert` (a new alert), `render_edit` (a sent
 alert rewritten because its story grew), `render_notice` (something the chat is told,
-such as a paused source) — digests are `bot.digest`'s. Each returns a formatting
+such as a paused source, or that alerts now come as a digest) — digests themselves
+are `bot.digest`'s. Each returns a formatting
 `Text`: user and source text is never parsed as markup, and sizes are counted in
 UTF-16 units as Telegram counts them. `render_console` is the terminal's one line.
 
@@ -20,11 +21,11 @@ import re
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiogram.utils.formatting import Bold, Text, TextLink, Url, as_line, as_list
+from aiogram.utils.formatting import Bold, Code, Text, TextLink, Url, as_line, as_list
 
 from alerts.failures import Failure
 from alerts.health import NOTICE_TEXT, SOURCE_PAUSED
-from alerts.outbox import Edit, Notice
+from alerts.outbox import DIGEST_STARTED, Edit, Notice
 from bot.problems import failure_text
 from bot.wording import clip, fill
 
@@ -86,12 +87,30 @@ def render_notice(notice: Notice, words: Words) -> Text:
         name = clip(str(arguments.get("name", "")), SOURCE_LIMIT)
         values = {"id": arguments.get("source_id", "?"), "name": Bold(name)}
         return fill(template, values | {"reason": failure_text(failure, words)})
+    if notice.kind == DIGEST_STARTED:
+        return _digest_started(int(notice.arguments.get("minutes", 10)), words)
     if notice.kind == NOTICE_TEXT:
         return Text(clip(str(notice.arguments.get("text", "")), TELEGRAM_TEXT_LIMIT))
     # A kind this version does not know (queued by a newer one): say it plainly, never fail.
     return fill(
         words.gettext("A notice this version cannot show (%(kind)s)."), {"kind": notice.kind}
     )
+
+
+def _digest_started(minutes: int, words: Words) -> Text:
+    first = words.ngettext(
+        "Many alerts for this chat: from now on they come together, as a digest every "
+        "%(minutes)d minute.",
+        "Many alerts for this chat: from now on they come together, as a digest every "
+        "%(minutes)d minutes.",
+        minutes,
+    )
+    second = words.gettext(
+        "To get fewer, narrow your rules: name a region (%(region)s) or leave words out "
+        "(%(exclude)s). /rules lists yours."
+    )
+    examples = {"region": Code("region:kursk"), "exclude": Code("-учения")}
+    return as_list(fill(first, {"minutes": minutes}), fill(second, examples))
 
 
 def render_console(message: Alert | Notice | Edit, words: Words) -> str:

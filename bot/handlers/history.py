@@ -19,6 +19,7 @@ from alerts.history import EmptyQuery, count_history, export_rows, history, sear
 from alerts.preferences import chat_zone
 from bot.filters import NumberArgument, TextArgument
 from bot.handlers.common import code, on_command
+from bot.typing_action import SLOW
 from bot.wording import clip
 
 if TYPE_CHECKING:
@@ -49,9 +50,9 @@ def build_router() -> Router:
     router = Router(name="history")
     on_command(router, show_history, Command("history"), NumberArgument())
     on_command(router, show_history, Command("history"))
-    on_command(router, find, Command("search"), TextArgument())
+    on_command(router, find, Command("search"), TextArgument(), flags=SLOW)
     on_command(router, find_usage, Command("search"))
-    on_command(router, export, Command("export"))
+    on_command(router, export, Command("export"), flags=SLOW)
     router.callback_query.register(turn_page, HistoryPage.filter())
     return router
 

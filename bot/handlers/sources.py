@@ -23,6 +23,7 @@ from alerts.sources import (
 from bot.filters import IsAdmin, NumberArgument, TextArgument
 from bot.i18n import N_, Words
 from bot.problems import failure_text
+from bot.typing_action import SLOW
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -45,7 +46,7 @@ def build_router(admins: frozenset[int]) -> Router:
     # the refusal for everyone else are two sub-routers, tried in this order.
     admin = Router(name="sources_admin")
     admin.message.filter(IsAdmin(admins))
-    admin.message.register(add, Command("addsource"), TextArgument())
+    admin.message.register(add, Command("addsource"), TextArgument(), flags=SLOW)
     admin.message.register(delete, Command("delsource"), NumberArgument())
     admin.message.register(official, Command("official"), NumberArgument())
     for command in ADMIN_COMMANDS:

@@ -27,6 +27,7 @@ from bot.filters import NumberArgument, TextArgument
 from bot.handlers.common import code, managed_routers, on_command, only_managers
 from bot.i18n import Words, current_language
 from bot.problems import rule_problem
+from bot.typing_action import SLOW
 from rules.errors import RuleSyntaxError
 from rules.syntax import parse_rule
 
@@ -205,7 +206,7 @@ def build_router() -> Router:
     managers.callback_query.register(delete_pressed, RuleButton.filter(), CanManageChat())
     readers = Router(name="watching_readers")
     on_command(readers, rules, Command("rules"))
-    on_command(readers, test_rule, Command("test"), TextArgument())
+    on_command(readers, test_rule, Command("test"), TextArgument(), flags=SLOW)
     on_command(readers, test_usage, Command("test"))
     readers.callback_query.register(refuse_press, RuleButton.filter())
     router = Router(name="watching")

@@ -344,5 +344,6 @@ async def test_the_console_prints_alerts_and_digests_without_pacing(sessions) ->
     assert [line.startswith(f"[News] Drone {n}") for n, line in enumerate(lines[:6:2])] == [
         True
     ] * 3
-    assert "Digest: 2 alerts" in lines[6]
+    assert lines[6].startswith("[notice] Many alerts for this chat")
+    assert "Digest: 2 alerts" in lines[8]
     assert "• News: Drone 4" in out.getvalue()
