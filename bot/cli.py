@@ -171,8 +171,11 @@ async def _sources_async(args: argparse.Namespace, settings: Settings) -> int:
             except SourceRejected as exc:
                 print(f"lookout: cannot add {args.source}: {exc}", file=sys.stderr)
                 return EXIT_FAILURE
+        posts = "post" if added.baseline_posts == 1 else "posts"
         verb = (
-            "already there" if added.existed else f"added, {added.baseline_posts} posts as baseline"
+            "already there"
+            if added.existed
+            else f"added, {added.baseline_posts} {posts} as baseline"
         )
         print(f"{added.source.id}\t{display_name(added.source)}\t{verb}")
         return 0
