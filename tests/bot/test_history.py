@@ -99,3 +99,14 @@ async def test_export_sends_every_alert_as_csv(conversation, fake_telegram, sess
     assert len(rows) == 1 + len(HEADLINES)
     assert rows[1][2] == "Над Суджей сбит беспилотник"
     assert document.filename == "alerts.csv"
+
+
+async def test_search_echoes_a_long_query_shortened_and_as_typed(conversation, sessions):
+    await sent_alerts(sessions)
+    query = "<b>ракета</b> " + "очень длинный запрос " * 20
+    reply = await conversation.say(MINE, f"/search {query}")
+    # Sent with entities: the user's "<b>" is shown as typed, not taken as markup.
+    assert "<b>ракета</b> очень" in reply
+    echoed = reply.split("<b>ракета</b>", 1)[1]
+    assert "…" in echoed
+    assert len(reply) < 120
