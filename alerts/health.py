@@ -8,6 +8,12 @@ Contract:
 - failure: the error is kept, checks back off exponentially up to an hour, and after
   `PAUSE_AFTER` of nothing but failures the source is paused and the admins and the
   chats whose rules name it are told, once (the pause itself is the "once").
+
+Failures are kept as a key with arguments (`alerts.failures`) beside the English detail;
+the pause notice is queued as the kind `source_paused` with the arguments `source_id`,
+`name` and `failure` (a `Failure` as JSON), worded when it is sent, in the language the
+chat has then. `Source.paused_reason` is the key `PAUSED_FAILING`. Notices written
+before migration 0005 are of the kind `NOTICE_TEXT`.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import TYPE_CHECKING
 import structlog
 from sqlalchemy import func, select
 
-from alerts.models import Chat, OutboxEntry, Post, SourceState
+from alerts.failures import failure_of
+from alerts.models import Chat, Post, SourceState
+from alerts.outbox import queue_notice
 from alerts.schedule import next_failure_check, next_success_check
 from alerts.sources import display_name
 from monitors.errors import Throttled
@@ -41,6 +49,10 @@ MIN_INTERVAL = 1.0
 # A source posting about once an hour is polled at the configured interval.
 REFERENCE_POSTS_PER_DAY = 24.0
 FASTEST_FACTOR = 0.25
+SOURCE_PAUSED = "source_paused"
+# Notices queued before they had kinds keep their English sentence: {"text": …}.
+NOTICE_TEXT = "text"
+PAUSED_FAILING = "failing_for_a_day"
 
 
 def adaptive_interval(base: float, posts_per_day: float) -> float:
@@ -82,6 +94,7 @@ async def record_failure(
 ) -> None:
     source.error_count += 1
     source.last_error = str(error)
+    source.last_failure = failure_of(error).as_json()
     source.last_error_at = now
     source.failing_since = source.failing_since or now
     retry_after = error.retry_after if isinstance(error, Throttled) else None
@@ -102,16 +115,15 @@ async def _pause(
     session: AsyncSession, source: Source, now: datetime, recipients: set[int]
 ) -> None:
     source.state = SourceState.PAUSED
-    source.paused_reason = f"no successful poll for a day: {source.last_error}"
-    text = (
-        f"Source #{source.id} {display_name(source)} is paused: it has failed for a day "
-        f"({source.last_error}). An admin can add it again once it works."
-    )
+    source.paused_reason = PAUSED_FAILING
+    arguments = {
+        "source_id": source.id,
+        "name": display_name(source),
+        "failure": source.last_failure,
+    }
     known = set(await session.scalars(select(Chat.id).where(Chat.id.in_(recipients))))
-    session.add_all(
-        OutboxEntry(chat_id=chat_id, notice=text, created_at=now, next_attempt_at=now)
-        for chat_id in sorted(known)
-    )
+    for chat_id in sorted(known):
+        await queue_notice(session, chat_id, SOURCE_PAUSED, arguments, now)
     log.warning("source_paused", source=source.id, told=len(known))
 
 

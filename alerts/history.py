@@ -1,20 +1,21 @@
 """A chat's alert history: what it was sent, newest first; searched; exported.
 
 Only the chat's own alerts are ever read here: every query is scoped by chat id.
-Search is full-text over the alerted posts' titles and texts — SQLite's FTS5 index
-`posts_fts`, PostgreSQL's `to_tsvector('simple', …)` with a GIN index — both kept by
-migration 0003. Words are matched whole (prefixes with `*` on SQLite only), all of
-them required.
+Search is full-text over the alerted posts' lemmas (`alerts.lemmas`): every word of
+the query is required, in any inflected form (`беспилотник` finds «Беспилотники
+атаковали…», `рыльск` finds «в Рыльске»), newest first — SQLite's FTS5 index
+`posts_lemmas_fts`, PostgreSQL's `to_tsvector('simple', lemmas)` with a GIN index,
+both kept by migration 0005.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, literal_column, select, text
 
+from alerts.lemmas import lemma_query
 from alerts.models import OutboxEntry, OutboxState, Post, Source
 from alerts.sources import display_name
 
@@ -25,9 +26,9 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.ext.asyncio import AsyncSession
 
-MAX_QUERY_WORDS = 10
-SEARCH_DOCUMENT = "to_tsvector('simple', coalesce(posts.title, '') || ' ' || posts.text)"
-_WORD = re.compile(r"\w+", re.UNICODE)
+    from rules.morphology import Morphology
+
+SEARCH_DOCUMENT = "to_tsvector('simple', coalesce(posts.lemmas, ''))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,22 +75,27 @@ async def history(
 
 
 async def search(
-    session: AsyncSession, chat_id: int, query: str, *, limit: int = 10
+    session: AsyncSession, chat_id: int, query: str, morphology: Morphology, *, limit: int = 10
 ) -> list[HistoryItem]:
-    words = _WORD.findall(query.casefold())[:MAX_QUERY_WORDS]
+    words = lemma_query(query, morphology)
     if not words:
         raise EmptyQuery("search for at least one word")
     statement = _sent_alerts(chat_id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        # Spelled as migration 0003 indexes it, so PostgreSQL can use the GIN index.
+        # Spelled as migration 0005 indexes it, so PostgreSQL can use the GIN index.
         document: ColumnElement[Any] = literal_column(SEARCH_DOCUMENT)
-        tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(words))
+        wanted = " & ".join("(" + " | ".join(forms) + ")" for forms in words)
+        tsquery = func.to_tsquery(literal_column("'simple'"), wanted)
         statement = statement.where(document.op("@@")(tsquery))
     else:
-        # Each word quoted: what people type is never read as FTS5 query syntax.
-        match = " ".join(f'"{word}"' for word in words)
+        # Each form quoted: nothing typed is ever read as FTS5 query syntax.
+        match = " AND ".join(
+            "(" + " OR ".join(f'"{form}"' for form in forms) + ")" for forms in words
+        )
         statement = statement.where(
-            Post.id.in_(text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :match")),
+            Post.id.in_(
+                text("SELECT rowid FROM posts_lemmas_fts WHERE posts_lemmas_fts MATCH :match")
+            ),
         ).params(match=match)
     rows = await session.execute(statement)
     return [_item(entry, post, source) for entry, post, source in rows]

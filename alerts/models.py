@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -116,6 +117,8 @@ class Source(Base):
     posts_per_day: Mapped[float] = mapped_column(default=0.0)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The same failure as a key and arguments (`alerts.failures`), for the bot to word.
+    last_failure: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     # When the current run of failures began; None while the source answers.
@@ -145,6 +148,9 @@ class Post(Base):
     forwarded_url: Mapped[str | None] = mapped_column(String(2048))
     # A story is named by its first post's id: a post that starts one has story_id == id.
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The lemmas of title and text (`alerts.lemmas`), what /search matches; set once the
+    # post causes an alert, since only alerted posts are ever searched.
+    lemmas: Mapped[str | None] = mapped_column(Text)
 
 
 class Chat(Base):
@@ -189,13 +195,14 @@ class OutboxEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     # An alert names the post that caused it and its story; a notice (a source paused,
-    # say) has text instead.
+    # say) has a kind and arguments instead, worded in the chat's language when sent.
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     story_id: Mapped[int | None] = mapped_column(Integer)
     # Bumped when the story gains a source; a sent message behind its revision is edited.
     revision: Mapped[int] = mapped_column(Integer, default=0)
     sent_revision: Mapped[int] = mapped_column(Integer, default=0)
-    notice: Mapped[str | None] = mapped_column(Text)
+    notice_kind: Mapped[str | None] = mapped_column(String(32))
+    notice_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("watch_rules.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     state: Mapped[OutboxState] = mapped_column(

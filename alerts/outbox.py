@@ -21,8 +21,8 @@ GROUP BY, never from "the oldest N rows", which one busy chat could fill.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, case, func, select, update
 
@@ -39,12 +39,12 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingAlert:
-    """An outbox entry with everything needed to render and send it.
+class Alert:
+    """An outbox entry about a post, with everything needed to render and send it.
 
-    A notice (say, a source was paused) has `notice` text and no post: its post fields
-    are empty. `silent` is set during the chat's quiet hours unless the rule that
-    caused the alert is urgent: Telegram then delivers it without sound.
+    `silent` is set during the chat's quiet hours unless the rule that caused the alert
+    is urgent: Telegram then delivers it without sound. `language` and `timezone` are
+    the chat's, for the words and times of the message.
     """
 
     id: int
@@ -59,7 +59,6 @@ class PendingAlert:
     terms: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
-    notice: str | None = None
     silent: bool = False
     post_id: int | None = None
     story_id: int | None = None
@@ -68,11 +67,49 @@ class PendingAlert:
     official: bool = False
     # The story's other sources, and whether an official one is among them.
     also: tuple[StorySource, ...] = ()
-    # Set on an edit: the message to rewrite, and the revision it brings it to.
-    edit_of: int | None = None
     revision: int = 0
     # When the entry was written, in the transaction that first saw its post.
     queued_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An outbox entry that tells a chat something (a source paused): a kind and arguments.
+
+    The kinds and their arguments are defined where they are queued (`alerts.health`);
+    the bot words them in `language` when sending.
+    """
+
+    id: int
+    chat_id: int
+    attempts: int
+    kind: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    silent: bool = False
+    timezone: str = "UTC"
+    language: str | None = None
+    # When the entry was written: delivery latency is measured from it.
+    queued_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A sent alert whose story grew: `message_id` is rewritten to show `alert` as it is now."""
+
+    alert: Alert
+    message_id: int
+
+    @property
+    def id(self) -> int:
+        return self.alert.id
+
+    @property
+    def chat_id(self) -> int:
+        return self.alert.chat_id
+
+    @property
+    def revision(self) -> int:
+        return self.alert.revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,37 +187,41 @@ async def backlog(session: AsyncSession, now: datetime) -> Backlog:
 
 async def load_alerts(
     session: AsyncSession, entry_ids: Collection[int], now: datetime
-) -> list[PendingAlert]:
+) -> list[Alert | Notice]:
     """These entries, if still pending, oldest first; quiet hours judged at `now`."""
-    return await _load(session, entry_ids, OutboxState.PENDING, now)
-
-
-async def load_sent(
-    session: AsyncSession, entry_ids: Collection[int], now: datetime
-) -> list[PendingAlert]:
-    """These sent entries as edits of their messages, at their current revision."""
-    return await _load(session, entry_ids, OutboxState.SENT, now)
-
-
-async def _load(
-    session: AsyncSession, entry_ids: Collection[int], state: OutboxState, now: datetime
-) -> list[PendingAlert]:
     if not entry_ids:
         return []
-    query = _alert_query().where(OutboxEntry.id.in_(entry_ids), OutboxEntry.state == state)
+    query = _alert_query().where(
+        OutboxEntry.id.in_(entry_ids), OutboxEntry.state == OutboxState.PENDING
+    )
     rows = await session.execute(query)
-    alerts = []
+    return [
+        _pending(entry, post, source, chat, urgent, now=now)
+        for entry, post, source, chat, urgent in rows
+    ]
+
+
+async def load_sent(session: AsyncSession, entry_ids: Collection[int], now: datetime) -> list[Edit]:
+    """These sent alerts as edits of their messages, at their current revision."""
+    if not entry_ids:
+        return []
+    query = _alert_query().where(
+        OutboxEntry.id.in_(entry_ids),
+        OutboxEntry.state == OutboxState.SENT,
+        OutboxEntry.message_id.is_not(None),
+    )
+    rows = await session.execute(query)
+    edits = []
     for entry, post, source, chat, urgent in rows:
         alert = _pending(entry, post, source, chat, urgent, now=now)
-        if state is OutboxState.SENT:
-            alert = replace(alert, edit_of=entry.message_id)
-        alerts.append(alert)
-    return alerts
+        if isinstance(alert, Alert) and entry.message_id is not None:
+            edits.append(Edit(alert, entry.message_id))
+    return edits
 
 
 async def chat_backlog(
     session: AsyncSession, chat_id: int, now: datetime, limit: int
-) -> list[PendingAlert]:
+) -> list[Alert]:
     """A chat's due alerts (not notices), oldest first: what a digest lists."""
     query = (
         _alert_query()
@@ -193,9 +234,10 @@ async def chat_backlog(
         .limit(limit)
     )
     rows = await session.execute(query)
-    return [
+    found = (
         _pending(e, post, source, chat, urgent, now=now) for e, post, source, chat, urgent in rows
-    ]
+    )
+    return [alert for alert in found if isinstance(alert, Alert)]
 
 
 async def recent_load(
@@ -237,19 +279,22 @@ def _pending(
     urgent: bool | None,
     *,
     now: datetime,
-) -> PendingAlert:
+) -> Alert | Notice:
     silent = not urgent and is_quiet(chat.quiet_start, chat.quiet_end, chat.timezone, now)
     if post is None or source is None:
-        return PendingAlert(
+        return Notice(
             entry.id,
             entry.chat_id,
             entry.attempts,
-            notice=entry.notice or "",
+            kind=entry.notice_kind or "",
+            arguments=dict(entry.notice_args or {}),
             silent=silent,
+            timezone=chat.timezone,
+            language=chat.language,
             queued_at=entry.created_at,
         )
     highlights = entry.highlights or {}
-    return PendingAlert(
+    return Alert(
         id=entry.id,
         chat_id=entry.chat_id,
         attempts=entry.attempts,
@@ -271,6 +316,39 @@ def _pending(
         revision=entry.revision,
         queued_at=entry.created_at,
     )
+
+
+# A chat just passed the digest threshold: {"minutes": the digest interval}.
+DIGEST_STARTED = "digest_started"
+
+
+async def queue_notice(
+    session: AsyncSession, chat_id: int, kind: str, arguments: dict[str, Any], now: datetime
+) -> None:
+    """Tell a chat something; `kind` and `arguments` are worded when it is sent."""
+    session.add(
+        OutboxEntry(
+            chat_id=chat_id,
+            notice_kind=kind,
+            notice_args=arguments,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def noticed_since(session: AsyncSession, chat_id: int, kind: str, since: datetime) -> bool:
+    """Whether the chat was given (or is still due) a notice of `kind` since `since`."""
+    found = await session.scalar(
+        select(OutboxEntry.id)
+        .where(
+            OutboxEntry.chat_id == chat_id,
+            OutboxEntry.notice_kind == kind,
+            OutboxEntry.created_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def mark_sent(

@@ -8,7 +8,8 @@ Order per new post: skip posts already stored (same source and external id) → 
 the post → find its story → if the story gained a source, every alert of the story is
 due for an edit (its revision goes up) → if the post is fresh (inside the alert
 window), match it → one outbox row per chat that a rule hit and that has not yet been
-alerted to this story.
+alerted to this story. A post that alerts anyone gets its lemmas stored for /search
+(`alerts.lemmas`); an edit of such a post renews them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import structlog
 from sqlalchemy import select, update
 
 from alerts.health import record_failure, record_success
+from alerts.lemmas import lemma_document
 from alerts.models import OutboxEntry, Post, Source
 from alerts.sources import source_names
 
@@ -142,6 +144,8 @@ class _Recorder:
         row.title = edit.title
         row.text = edit.text
         row.edited_at = self.now
+        if row.lemmas is not None:
+            row.lemmas = lemma_document(edit.full_text, self.rulebook.morphology)
         return await self._alert(row, edit)
 
     async def _alert(self, row: Post, post: FetchedPost) -> int:
@@ -160,6 +164,8 @@ class _Recorder:
             )
         )
         fresh_hits = [hit for hit in hits if hit.chat_id not in already]
+        if fresh_hits and row.lemmas is None:
+            row.lemmas = lemma_document(text, self.rulebook.morphology)
         self.session.add_all(_outbox_rows(row, text, fresh_hits, self.now))
         return len(fresh_hits)
 

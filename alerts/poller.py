@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from alerts.failures import Failure
 from alerts.leases import claim_due_sources, lease_for
 from alerts.models import utcnow
 from alerts.pipeline import PipelineConfig, record_poll
@@ -113,6 +114,7 @@ class Poller:
             merged = await session.merge(source)
             merged.error_count += 1
             merged.last_error = "internal error while recording posts"
+            merged.last_failure = Failure("internal").as_json()
             merged.last_error_at = now
             merged.next_check_at = next_failure_check(now, interval, merged.error_count)
 

@@ -3,18 +3,28 @@
 Quiet hours are kept as minutes after local midnight in the chat's zone; a window may
 wrap midnight (23:00–07:00). Parsing of what people type lives here too, so every
 front end (bot, CLI) reads `23:00-07:00` and `Europe/Kyiv` the same way.
+
+What was typed wrong is a `BadPreference` with a `key` and `arguments`, never a
+sentence: the bot words it in the chat's language. Keys: `quiet_format` (not
+HH:MM-HH:MM), `quiet_range` (an hour past 23 or a minute past 59), `quiet_same` (start
+equals end), `unknown_zone` (arguments: `zone` as typed, `suggestions`, the closest
+IANA names, best first, possibly none).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from alerts.models import Chat
 from alerts.watch import ensure_chat
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -23,8 +33,18 @@ MINUTES_PER_DAY = 24 * 60
 OFF_WORDS = frozenset({"off", "none", "нет", "выкл", "ні", "вимк"})
 
 
+MAX_ZONE_SUGGESTIONS = 3
+# How alike a typed name and a zone name must be to suggest it (difflib's ratio).
+ZONE_CUTOFF = 0.75
+
+
 class BadPreference(ValueError):
-    """What was typed is not a valid setting; the message says what is expected."""
+    """What was typed is not a valid setting: a message key and its arguments."""
+
+    def __init__(self, key: str, **arguments: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.arguments = arguments
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +67,13 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
         return None
     found = _WINDOW.match(text)
     if found is None:
-        raise BadPreference("write quiet hours as HH:MM-HH:MM, for example 23:00-07:00, or off")
+        raise BadPreference("quiet_format")
     hours_a, minutes_a, hours_b, minutes_b = (int(part) for part in found.groups())
     if hours_a > 23 or hours_b > 23 or minutes_a > 59 or minutes_b > 59:
-        raise BadPreference("hours run 00–23 and minutes 00–59")
+        raise BadPreference("quiet_range")
     start, end = hours_a * 60 + minutes_a, hours_b * 60 + minutes_b
     if start == end:
-        raise BadPreference("the start and the end of quiet hours are the same")
+        raise BadPreference("quiet_same")
     return QuietHours(start, end)
 
 
@@ -70,8 +90,39 @@ def parse_timezone(text: str) -> str:
     if wanted.lower() in by_lower:
         return by_lower[wanted.lower()]
     raise BadPreference(
-        f"unknown time zone {wanted!r}: use a name like Europe/Kyiv, Europe/Moscow or UTC"
+        "unknown_zone", zone=wanted, suggestions=closest_zones(wanted, by_lower.values())
     )
+
+
+def closest_zones(typed: str, zones: Iterable[str]) -> tuple[str, ...]:
+    """The zone names closest to `typed`: by the city part first (Kyiv → Europe/Kyiv)."""
+    wanted = typed.strip().lower().replace(" ", "_")
+    if not wanted:
+        return ()
+    by_city: dict[str, list[str]] = {}
+    by_name: dict[str, str] = {}
+    for zone in sorted(zones):
+        by_city.setdefault(zone.rsplit("/", 1)[-1].lower(), []).append(zone)
+        by_name[zone.lower()] = zone
+    found: list[str] = []
+    for city in difflib.get_close_matches(
+        wanted, by_city, n=MAX_ZONE_SUGGESTIONS, cutoff=ZONE_CUTOFF
+    ):
+        found.extend(by_city[city])
+    for name in difflib.get_close_matches(
+        wanted, by_name, n=MAX_ZONE_SUGGESTIONS, cutoff=ZONE_CUTOFF
+    ):
+        found.append(by_name[name])
+    return tuple(dict.fromkeys(found))[:MAX_ZONE_SUGGESTIONS]
+
+
+async def chat_zone(session: AsyncSession, chat_id: int) -> ZoneInfo:
+    """The zone a chat reads times in: its own, or UTC for a chat not seen yet."""
+    chat = await session.get(Chat, chat_id)
+    try:
+        return ZoneInfo(chat.timezone if chat else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):  # a zone dropped from the system's tzdata
+        return ZoneInfo("UTC")
 
 
 async def set_paused(session: AsyncSession, chat_id: int, chat_type: str, paused: bool) -> None:

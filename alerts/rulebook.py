@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from rules.lexicon import Lexicon
     from rules.matcher import RuleHit
+    from rules.morphology import Morphology
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +59,11 @@ class RuleBook:
 
     def __len__(self) -> int:
         return len(self._owners)
+
+    @property
+    def morphology(self) -> Morphology:
+        """The lemmatizer the rules match with, which /search's index uses too."""
+        return self._lexicon.morphology
 
     async def sync(self, session: AsyncSession) -> None:
         rows = (

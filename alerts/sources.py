@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from alerts.failures import Failure, failure_of
 from alerts.models import Post, Source, SourceKind, SourceState, utcnow
 from alerts.schedule import next_success_check
 from monitors.locator import SourceRef, parse_source
@@ -48,7 +49,11 @@ class SourceAdded:
 
 
 class SourceRejected(Exception):
-    """The source cannot be added; the message says why, for the person who asked."""
+    """The source cannot be added: `failure` says why, for the bot to word."""
+
+    def __init__(self, failure: Failure, detail: str) -> None:
+        super().__init__(detail)
+        self.failure = failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +97,7 @@ async def add_source(
     try:
         ref = parse_source(text)
     except ValueError as exc:
-        raise SourceRejected(str(exc)) from exc
+        raise SourceRejected(Failure("bad_address", {"address": text}), str(exc)) from exc
     async with sessions.begin() as session:
         existing = await session.scalar(select(Source).where(Source.locator == ref.locator))
         if existing is not None:
@@ -102,7 +107,7 @@ async def add_source(
             return SourceAdded(existing, 0, existed=True, resumed=paused)
     result = await poll(fetcher, ref, Validators(), telegram_web_url=telegram_web_url)
     if result.error is not None:
-        raise SourceRejected(str(result.error))
+        raise SourceRejected(failure_of(result.error), str(result.error))
     try:
         async with sessions.begin() as session:
             source = _new_source(ref, result, utcnow(), poll_interval)

@@ -15,23 +15,23 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 
 from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source
-from alerts.outbox import StorySource, load_sent
+from alerts.outbox import Alert, Edit, Notice, StorySource, load_sent
 from alerts.sources import display_name
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from alerts.outbox import PendingAlert
 
-
-async def with_stories(session: AsyncSession, alerts: list[PendingAlert]) -> list[PendingAlert]:
+async def with_stories(
+    session: AsyncSession, messages: Sequence[Alert | Notice]
+) -> list[Alert | Notice]:
     """The alerts with their stories' other sources filled in (notices as they are)."""
-    stories = {alert.story_id for alert in alerts if alert.story_id is not None}
+    stories = {m.story_id for m in messages if isinstance(m, Alert) and m.story_id is not None}
     if not stories:
-        return alerts
+        return list(messages)
     rows = await session.execute(
         select(Post.story_id, Post.id, Post.url, Source)
         .join(Source, Source.id == Post.source_id)
@@ -42,10 +42,13 @@ async def with_stories(session: AsyncSession, alerts: list[PendingAlert]) -> lis
     for story_id, post_id, url, source in rows:
         if story_id is not None:
             members.setdefault(story_id, []).append((post_id, url, source))
-    return [_with_story(alert, members.get(alert.story_id or -1, [])) for alert in alerts]
+    return [
+        _with_story(m, members.get(m.story_id or -1, [])) if isinstance(m, Alert) else m
+        for m in messages
+    ]
 
 
-def _with_story(alert: PendingAlert, members: list[tuple[int, str | None, Source]]) -> PendingAlert:
+def _with_story(alert: Alert, members: list[tuple[int, str | None, Source]]) -> Alert:
     seen = {alert.source_locator}
     also = []
     for post_id, url, source in members:
@@ -58,7 +61,7 @@ def _with_story(alert: PendingAlert, members: list[tuple[int, str | None, Source
 
 async def due_edits(
     session: AsyncSession, now: datetime, skip: Collection[int], limit: int
-) -> list[PendingAlert]:
+) -> list[Edit]:
     """Sent alerts behind their story, one per chat not in `skip`, as edits to send."""
     heads = (
         select(func.min(OutboxEntry.id))
@@ -75,8 +78,13 @@ async def due_edits(
         .limit(limit)
     )
     ids = list(await session.scalars(heads))
-    alerts = await load_sent(session, ids, now)
-    return await with_stories(session, alerts)
+    edits = await load_sent(session, ids, now)
+    grown = await with_stories(session, [edit.alert for edit in edits])
+    return [
+        replace(edit, alert=alert)
+        for edit, alert in zip(edits, grown, strict=True)
+        if isinstance(alert, Alert)
+    ]
 
 
 async def mark_edited(session: AsyncSession, entry_id: int, revision: int) -> None:

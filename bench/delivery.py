@@ -45,6 +45,7 @@ from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKi
 from alerts.outbox import chat_backlog
 from bot.delivery import DeliveryWorker
 from bot.digest import build_digest
+from bot.i18n import Words, build_i18n
 from bot.senders import TelegramSender
 from tests.fakes.telegram import FakeTelegram
 
@@ -124,7 +125,7 @@ async def broadcast(
     fake: FakeTelegram, bot: Bot, sessions: async_sessionmaker[AsyncSession], chats: int
 ) -> None:
     count = await queue(sessions, list(range(PRIVATE_FIRST, PRIVATE_FIRST + chats)), 1)
-    worker = DeliveryWorker(sessions, TelegramSender(bot))
+    worker = DeliveryWorker(sessions, TelegramSender(bot, build_i18n()))
     started = time.monotonic()
     await run_worker(worker, started + 600, sessions)
     sent = [m.sent_at for m in fake.sent if m.chat_id > 0]
@@ -146,7 +147,7 @@ async def group(
     seconds: float,
 ) -> None:
     await queue(sessions, [GROUP], alerts)
-    worker = DeliveryWorker(sessions, TelegramSender(bot))
+    worker = DeliveryWorker(sessions, TelegramSender(bot, build_i18n()))
     started = time.monotonic()
     await run_worker(worker, started + seconds, sessions)
     sent = sorted(m.sent_at for m in fake.messages_to(GROUP))
@@ -168,7 +169,7 @@ async def digest_outlook(sessions: async_sessionmaker[AsyncSession], sent: int) 
         backlog = await chat_backlog(session, GROUP, datetime.now(UTC), 1000)
     individually = max(0, DIGEST_AFTER - sent)
     rest = backlog[individually:]
-    parts = build_digest(GROUP, rest)
+    parts = build_digest(GROUP, rest, Words(build_i18n(), "en"))
     done = (DIGEST_AFTER - 1) // 20
     left = len(backlog)
     print(f"  one by one, the {left} still pending would take {left / 20:.0f} min more.")

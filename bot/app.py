@@ -202,9 +202,11 @@ def _poll_loop(service: Service) -> Part:
 
 async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
     from bot.delivery import DeliveryWorker  # noqa: PLC0415
+    from bot.i18n import build_i18n  # noqa: PLC0415
     from bot.senders import ConsoleSender, Sender  # noqa: PLC0415
 
-    sender: Sender = ConsoleSender(service.out)
+    i18n = build_i18n()
+    sender: Sender = ConsoleSender(service.out, i18n)
     if service.settings.bot_token is not None:
         from bot.dispatch import build_bot  # noqa: PLC0415
         from bot.senders import TelegramSender  # noqa: PLC0415
@@ -213,7 +215,7 @@ async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
         courier = build_bot(service.settings, for_replies=False)
         if courier is not None:
             stack.push_async_callback(courier.session.close)
-            sender = TelegramSender(courier, LexiconTagNames(service.lexicon))
+            sender = TelegramSender(courier, i18n, LexiconTagNames(service.lexicon))
     delivery = DeliveryWorker(
         service.sessions,
         sender,
@@ -240,13 +242,14 @@ async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
     if service.settings.bot_token is None:
         return None
     from bot.dispatch import build_bot, build_dispatcher  # noqa: PLC0415
+    from bot.i18n import build_i18n  # noqa: PLC0415
 
     bot = build_bot(service.settings, for_replies=True)
     if bot is None:
         return None
     stack.push_async_callback(bot.session.close)
     dispatcher = build_dispatcher(
-        service.settings, service.sessions, service.lexicon, service.fetcher
+        service.settings, service.sessions, service.lexicon, service.fetcher, build_i18n()
     )
     lock = service.singleton("updates")
 

@@ -11,10 +11,12 @@ Contract:
   chat, 20 a minute per group or channel. Sends overlap (a slow answer does not hold
   up other chats), but a chat never has two messages in flight.
 - Paused chats are skipped, their entries stay pending. During quiet hours messages
-  go silently unless an urgent rule caused them (`PendingAlert.silent`).
+  go silently unless an urgent rule caused them (`Alert.silent`).
 - Digest: a chat that was sent `digest_after` alerts or more in the last hour gets
   the rest as a digest every `digest_interval` (`bot.digest`); its entries are marked
-  sent with the id of the message that listed them. Notices never go in a digest.
+  sent with the id of the message that listed them. Notices never go in a digest. The
+  first time in an hour a chat turns to digests it gets a notice saying so
+  (`DIGEST_STARTED`), before the digest's wait is over.
 - Errors (`bot.senders`), each ending with the entry sent, cancelled with a reason,
   or pending:
   429: the chat waits `retry_after`, then the same message goes again. The whole bot
@@ -54,18 +56,24 @@ import structlog
 from alerts.chats import migrate_chat
 from alerts.models import utcnow
 from alerts.outbox import (
-    PendingAlert,
+    DIGEST_STARTED,
+    Alert,
+    Edit,
+    Notice,
     cancel_entries,
     chat_backlog,
     deactivate_chat,
     load_alerts,
     mark_sent,
+    noticed_since,
+    queue_notice,
     ready_heads,
     recent_load,
     retry_later,
 )
 from alerts.story_view import due_edits, mark_edited, with_stories
 from bot.digest import DigestPart, DigestSchedule, build_digest
+from bot.i18n import Words
 from bot.pacing import TELEGRAM_PACING, Pacer, Pacing
 from bot.senders import (
     ChatMigrated,
@@ -94,8 +102,9 @@ DIGEST_LIMIT = 1000
 # Two chats refused within this many seconds: the bot's limit, not theirs.
 GLOBAL_429_SPAN = 1.0
 
-# One message to send: an alert or notice, or one part of a digest.
-Message = PendingAlert | DigestPart
+# One message to send: an alert, a notice, one part of a digest, or an edit of a sent alert.
+Send = Alert | Notice | DigestPart
+Message = Send | Edit
 
 
 class DeliveryWorker:
@@ -217,17 +226,34 @@ class DeliveryWorker:
                 messages[chat] = part
             elif head.starts_with_notice or load is None or not self._digests.applies(load):
                 singles.append(head.first_id)
+            elif head.notice_id is not None:
+                # Notices go before a digest starts: "digests from now on" must come first.
+                singles.append(head.notice_id)
+            elif await self._announce_digest(chat, now):
+                self._digests.wait(chat, 0)  # the notice goes at the chat's next turn
             elif (wait := self._digests.due_in(load, now)) <= 0:
                 backlog = await chat_backlog(session, chat, now, DIGEST_LIMIT)
-                if part := self._digests.start(build_digest(chat, backlog)):
+                words = Words.for_chat(self._sender.i18n, backlog[0].language if backlog else None)
+                if part := self._digests.start(build_digest(chat, backlog, words)):
                     messages[chat] = part
-            elif head.notice_id is not None:
-                singles.append(head.notice_id)
             else:
                 self._digests.wait(chat, wait)
         for alert in await with_stories(session, await load_alerts(session, singles, now)):
             messages[alert.chat_id] = alert
         return [messages[head.chat_id] for head in chosen if head.chat_id in messages]
+
+    async def _announce_digest(self, chat_id: int, now: datetime) -> bool:
+        """The first time in an hour a chat's alerts turn into a digest, it is told so.
+
+        Returns whether the notice was queued now; it goes before the digest.
+        """
+        async with self._sessions.begin() as session:
+            if await noticed_since(session, chat_id, DIGEST_STARTED, now - DIGEST_WINDOW):
+                return False
+            minutes = max(1, round(self._digests.interval.total_seconds() / 60))
+            await queue_notice(session, chat_id, DIGEST_STARTED, {"minutes": minutes}, now)
+        log.info("digest_announced", chat=chat_id)
+        return True
 
     async def _edits(self, session: AsyncSession, now: datetime, room: int) -> list[Message]:
         """Sent alerts to rewrite, for chats that are free and may receive now."""
@@ -262,7 +288,7 @@ class DeliveryWorker:
 
     async def _deliver(self, message: Message) -> None:
         self._pacer.record(message.chat_id)
-        if isinstance(message, PendingAlert) and message.edit_of is not None:
+        if isinstance(message, Edit):
             await self._edit(message)
             return
         try:
@@ -273,17 +299,17 @@ class DeliveryWorker:
         except DeliveryError as exc:
             await self._failed(message, exc)
             return
-        revision = message.revision if isinstance(message, PendingAlert) else None
+        revision = message.revision if isinstance(message, Alert) else None
         now = utcnow()
         async with self._sessions.begin() as session:
             await mark_sent(session, _entry_ids(message), message_id, now, revision=revision)
         if self._metrics is not None:
-            queued_at = message.queued_at if isinstance(message, PendingAlert) else None
+            queued_at = message.queued_at if isinstance(message, Alert | Notice) else None
             self._metrics.sent(len(_entry_ids(message)), queued_at, now)
-        event = "digest_sent" if isinstance(message, DigestPart) else "alert_sent"
+        event = {DigestPart: "digest_sent", Notice: "notice_sent"}.get(type(message), "alert_sent")
         log.info(event, outbox=_entry_ids(message), chat=message.chat_id, message=message_id)
 
-    async def _edit(self, edit: PendingAlert) -> None:
+    async def _edit(self, edit: Edit) -> None:
         try:
             await self._sender.edit(edit)
         except RetryAfter as exc:
@@ -304,7 +330,7 @@ class DeliveryWorker:
             await mark_edited(session, edit.id, edit.revision)
         log.info("alert_edited", outbox=edit.id, chat=edit.chat_id, revision=edit.revision)
 
-    async def _failed(self, message: Message, exc: DeliveryError) -> None:
+    async def _failed(self, message: Send, exc: DeliveryError) -> None:
         chat, ids = message.chat_id, _entry_ids(message)
         if isinstance(exc, RetryAfter):
             await self._flood_wait(message, exc)
@@ -328,7 +354,7 @@ class DeliveryWorker:
         else:
             raise TypeError(f"unexpected delivery error {exc!r}") from exc
 
-    async def _flood_wait(self, message: Message, exc: RetryAfter) -> None:
+    async def _flood_wait(self, message: Send, exc: RetryAfter) -> None:
         self._count_flood_wait()
         chat, now = message.chat_id, time.monotonic()
         last, self._last_429 = self._last_429, (chat, now)
@@ -368,7 +394,7 @@ class DeliveryWorker:
         self._wake.set()
 
     async def _retry(
-        self, message: Message, seconds: float, error: str, *, count_attempt: bool
+        self, message: Send, seconds: float, error: str, *, count_attempt: bool
     ) -> None:
         at = utcnow() + timedelta(seconds=seconds)
         ids = _entry_ids(message)

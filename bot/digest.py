@@ -6,27 +6,31 @@ alert went. All its due alerts go in it, in as many messages as needed, sent one
 after another at the chat's pace (`DigestSchedule`, which `bot.delivery` consults).
 Notices never go in a digest.
 
-How it reads: alerts oldest first, one item each: source, the post's first line, its
-link, all HTML-escaped. Each message stays within Telegram's 4096 characters as
-Telegram counts them (UTF-16 code units of the text after entity parsing); an item
-never splits across messages, and a long digest becomes several messages numbered
-"(1/3)". A message is silent only if every alert in it is.
+How it reads: a header in the chat's language ("Digest: 7 alerts"), then the alerts
+oldest first, one item each: source in bold, the post's first line, its link. Built
+with aiogram's `utils.formatting`, so nothing in a post is read as markup. Each message
+stays within Telegram's 4096 UTF-16 units; an item never splits across messages, and a
+long digest becomes several messages numbered "(1/3)". A message is silent only if
+every alert in it is.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING
 
-from bot.render import ELLIPSIS, TELEGRAM_TEXT_LIMIT
+from aiogram.utils.formatting import Bold, Text, Url, as_line, as_list
+
+from bot.render import TELEGRAM_TEXT_LIMIT
+from bot.wording import clip, fill
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
     from datetime import datetime, timedelta
 
-    from alerts.outbox import PendingAlert, RecentLoad
+    from alerts.outbox import Alert, RecentLoad
+    from bot.i18n import Words
 
 # Room for the header line ("Digest: 1000 alerts (12/12)") and the blank line after it.
 HEADER_ROOM = 64
@@ -38,12 +42,11 @@ SEPARATOR = "\n\n"
 
 @dataclass(frozen=True, slots=True)
 class DigestPart:
-    """One digest message: its text both ways and the outbox entries it delivers."""
+    """One digest message: its text and the outbox entries it delivers."""
 
     chat_id: int
     entry_ids: tuple[int, ...]
-    html: str
-    plain: str
+    text: Text
     silent: bool
     attempts: int = 0
     """The most failed attempts of any entry in it, for the retry backoff."""
@@ -52,8 +55,8 @@ class DigestPart:
 @dataclass(frozen=True, slots=True)
 class _Item:
     entry_id: int
-    html: str
-    plain: str
+    text: Text
+    size: int
     silent: bool
     attempts: int
 
@@ -124,21 +127,27 @@ class DigestSchedule:
 
 
 def build_digest(
-    chat_id: int, alerts: Sequence[PendingAlert], *, limit: int = TELEGRAM_TEXT_LIMIT
+    chat_id: int, alerts: Sequence[Alert], words: Words, *, limit: int = TELEGRAM_TEXT_LIMIT
 ) -> list[DigestPart]:
-    """The messages that list `alerts`, each within `limit` characters after entities."""
+    """The messages that list `alerts`, each within `limit` UTF-16 units."""
     groups = _pack([_item(alert) for alert in alerts], limit - HEADER_ROOM)
+    count = len(alerts)
+    title = fill(
+        words.ngettext("Digest: %(count)d alert", "Digest: %(count)d alerts", count),
+        {"count": count},
+    )
     parts = []
     for number, group in enumerate(groups, 1):
-        header = f"Digest: {len(alerts)} alerts"
-        if len(groups) > 1:
-            header += f" ({number}/{len(groups)})"
+        header = (
+            as_line(title, f"({number}/{len(groups)})", sep=" ", end="")
+            if len(groups) > 1
+            else title
+        )
         parts.append(
             DigestPart(
                 chat_id=chat_id,
                 entry_ids=tuple(item.entry_id for item in group),
-                html=SEPARATOR.join([f"<b>{header}</b>", *(item.html for item in group)]),
-                plain=SEPARATOR.join([header, *(item.plain for item in group)]),
+                text=as_list(Bold(header), *(item.text for item in group), sep=SEPARATOR),
                 silent=all(item.silent for item in group),
                 attempts=max(item.attempts for item in group),
             )
@@ -150,7 +159,7 @@ def _pack(items: list[_Item], budget: int) -> list[list[_Item]]:
     groups: list[list[_Item]] = []
     used = budget  # forces a new group for the first item
     for item in items:
-        size = utf16_len(item.plain) + len(SEPARATOR)
+        size = item.size + len(SEPARATOR)
         if used + size > budget:
             groups.append([])
             used = 0
@@ -159,26 +168,11 @@ def _pack(items: list[_Item], budget: int) -> list[list[_Item]]:
     return groups
 
 
-def _item(alert: PendingAlert) -> _Item:
-    source = _trim(alert.source_name, SOURCE_LIMIT)
+def _item(alert: Alert) -> _Item:
+    source = clip(alert.source_name, SOURCE_LIMIT)
     first_line = (alert.title.strip() or alert.text.strip()).partition("\n")[0].strip()
-    headline = _trim(first_line, HEADLINE_LIMIT)
-    plain = f"• {source}: {headline}" if headline else f"• {source}"
-    html = f"• <b>{escape(source)}</b>"
-    if headline:
-        html += f": {escape(headline)}"
-    if alert.url:
-        # Cut only to keep the message within Telegram's limit; real links are far shorter.
-        url = _trim(alert.url, URL_LIMIT)
-        plain += f"\n{url}"
-        html += f"\n{escape(url)}"
-    return _Item(alert.id, html, plain, alert.silent, alert.attempts)
-
-
-def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+    headline = clip(first_line, HEADLINE_LIMIT)
+    line = Text("• ", Bold(source), f": {headline}") if headline else Text("• ", Bold(source))
+    # A link too long for a message is left out rather than cut: a cut link leads nowhere.
+    text = as_list(line, Url(alert.url)) if alert.url and len(alert.url) <= URL_LIMIT else line
+    return _Item(alert.id, text, len(text), alert.silent, alert.attempts)

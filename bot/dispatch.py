@@ -13,12 +13,14 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.activity import ChatTracker
-from bot.handlers import chat_settings, history, regions, sources, start, watching
-from bot.i18n import ChatLanguage, build_i18n
+from bot.handlers import chat_settings, fallback, history, regions, sources, start, watching
+from bot.i18n import ChatLanguage
 from bot.menu import publish_commands
 from bot.replies import WaitOutFloodControl
+from bot.typing_action import ShowTyping
 
 if TYPE_CHECKING:
+    from aiogram.utils.i18n import I18n
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.settings import Settings
@@ -45,8 +47,8 @@ def build_dispatcher(
     sessions: async_sessionmaker[AsyncSession],
     lexicon: Lexicon,
     fetcher: Fetcher,
+    i18n: I18n,
 ) -> Dispatcher:
-    i18n = build_i18n()
     dispatcher = Dispatcher(
         sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
     )
@@ -54,6 +56,9 @@ def build_dispatcher(
     dispatcher.message.outer_middleware(tracker)
     dispatcher.channel_post.outer_middleware(tracker)
     ChatLanguage(i18n, sessions).setup(dispatcher)
+    typing = ShowTyping()
+    dispatcher.message.middleware(typing)
+    dispatcher.channel_post.middleware(typing)
     dispatcher.startup.register(publish_commands)
     dispatcher.include_routers(
         start.build_router(),
@@ -62,5 +67,7 @@ def build_dispatcher(
         history.build_router(),
         sources.build_router(settings.admins),
         regions.build_router(),
+        # Last: it answers what no router above took.
+        fallback.build_router(),
     )
     return dispatcher

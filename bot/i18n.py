@@ -9,13 +9,18 @@ each with its `.mo` compiled beside it and committed (aiogram's `I18n` reads onl
 senders whose client reports none, from the chat's stored language. A language without
 a catalog (`de`, `pt-br`) gets English. Handlers then call aiogram's `gettext` and
 `ngettext`, which read that locale from a context variable; code that runs outside an
-update (the command menu) passes `locale=` itself.
+update (the command menu, delivery) holds a `Words` for the chat's language instead.
+Code that words messages for both (`bot.render`, `bot.failures`) takes a `Words`:
+`Words.current()` inside an update.
+
+Messages defined below the bot (the rule parser's, `rules.errors.MESSAGES`) are marked
+with `N_` where they are defined and extracted from there too.
 
 Translatable text holds no HTML: markup, commands' example arguments and every value
 come in through named `%(name)s` placeholders, so a translation cannot break a message.
 
 Changing a message:
-    pybabel extract -c Translators: --no-location -o /tmp/lookout.pot bot
+    pybabel extract -c Translators: --no-location -o /tmp/lookout.pot bot rules/errors.py
     pybabel update -i /tmp/lookout.pot -d bot/locales -D lookout -w 100 --ignore-obsolete
     (translate the new entries in both .po files and clear their fuzzy flags)
     pybabel compile -d bot/locales -D lookout
@@ -26,6 +31,7 @@ translation whose placeholders, markup or /commands differ from the English.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,3 +96,28 @@ class ChatLanguage(I18nMiddleware):
         async with self._sessions() as session:
             row = await session.get(Chat, chat.id)
         return row.language if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The catalogs in one language, for wording a message outside or inside an update."""
+
+    i18n: I18n
+    language: str
+
+    @classmethod
+    def current(cls) -> Words:
+        """The language of the update being handled."""
+        i18n = get_i18n()
+        return cls(i18n, i18n.current_locale)
+
+    @classmethod
+    def for_chat(cls, i18n: I18n, code: str | None) -> Words:
+        """A chat's stored Telegram language code (`uk-UA`), or English."""
+        return cls(i18n, pick_language(code, i18n.available_locales) or i18n.default_locale)
+
+    def gettext(self, message: str) -> str:
+        return self.i18n.gettext(message, locale=self.language)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self.i18n.gettext(singular, plural, count, locale=self.language)

@@ -1,33 +1,45 @@
-"""Alert messages as Telegram HTML, as plain text, and for the terminal.
+"""Outgoing messages, built with aiogram's `utils.formatting`, in the chat's language.
 
-Contract:
-- every piece of source or user text is escaped (`<`, `>`, `&`); the only markup is
-  ours: the source in bold, matched words in bold, links;
-- an alert reads: source and time (in the chat's zone); the headline; the post text,
-  trimmed; a line of the regions and topics hit; the link; then, once other sources
-  report the same story, "Also:" with links to them (at most `ALSO_SHOWN`, then
-  "+N more") and "✅ confirmed by …" when one of them is official;
-- the message never exceeds Telegram's 4096 characters as Telegram counts them (UTF-16
-  code units of the visible text): the post text gives way first, then the headline.
+One function per kind of message: `render_alert` (a new alert), `render_edit` (a sent
+alert rewritten because its story grew), `render_notice` (something the chat is told,
+such as a paused source, or that alerts now come as a digest) — digests themselves
+are `bot.digest`'s. Each returns a formatting
+`Text`: user and source text is never parsed as markup, and sizes are counted in
+UTF-16 units as Telegram counts them. `render_console` is the terminal's one line.
+
+Contract of an alert: source and time (in the chat's zone) in bold; the headline; the
+post text, trimmed; a line of the regions and topics hit, named in the chat's
+language; the link; then, once other sources report the same story, "Also:" with
+links to them (at most `ALSO_SHOWN`, then how many more) and a line saying an official
+source confirms it. Matched words are bold. The message never exceeds Telegram's 4096
+units: the post text gives way first, then the headline.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aiogram.utils.formatting import Bold, Code, Text, TextLink, Url, as_line, as_list
+
+from alerts.failures import Failure
+from alerts.health import NOTICE_TEXT, SOURCE_PAUSED
+from alerts.outbox import DIGEST_STARTED, Edit, Notice
+from bot.problems import failure_text
+from bot.wording import clip, fill
+
 if TYPE_CHECKING:
-    from alerts.outbox import PendingAlert, StorySource
+    from aiogram.utils.formatting import NodeType
+
+    from alerts.outbox import Alert, StorySource
+    from bot.i18n import Words
 
 TELEGRAM_TEXT_LIMIT = 4096
 HEADLINE_LIMIT = 300
 SOURCE_LIMIT = 100
 LINK_LIMIT = 1024
 ALSO_SHOWN = 5
-ELLIPSIS = "…"
 # What separates a repeated title from the rest: punctuation, spaces, em and en dashes.
 TITLE_TRAILERS = " .:;,-\n\u2014\u2013"
 
@@ -40,56 +52,88 @@ class TagNames(Protocol):
     def topic(self, key: str, language: str) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Piece:
-    """A part of a message: its HTML and the length Telegram counts for it."""
-
-    html: str
-    length: int
-
-
-def render_alert(alert: PendingAlert, names: TagNames | None = None) -> str:
-    if alert.notice is not None:
-        return escape(_trim_units(alert.notice, TELEGRAM_TEXT_LIMIT))
-    headline, body = _headline_and_body(alert)
-    head = _piece(_header(alert), bold=True)
-    tail = [_tags(alert, names), _link(alert.url), *_story(alert)]
-    fixed = head.length + sum(piece.length for piece in tail if piece.length) + 8
-    headline = _trim_units(headline, min(HEADLINE_LIMIT, TELEGRAM_TEXT_LIMIT - fixed))
-    room = TELEGRAM_TEXT_LIMIT - fixed - _units(headline) - 2
-    body = _trim_units(body, room) if room > 0 else ""
-    parts = [head.html, _emphasize(headline, alert.terms), _emphasize(body, alert.terms)]
-    parts += [piece.html for piece in tail]
-    return "\n".join(part for part in parts if part)
+def render_alert(alert: Alert, words: Words, names: TagNames | None = None) -> Text:
+    headline, body = headline_and_body(alert)
+    tail = [
+        piece
+        for piece in (_tags(alert, words, names), _link(alert.url), *_story(alert, words))
+        if piece is not None
+    ]
+    head = Bold(header(alert))
+    # Newlines between the parts, and one spare unit per part for the trims' rounding.
+    fixed = len(head) + sum(len(piece) for piece in tail) + 2 * (len(tail) + 3)
+    headline = clip(headline, min(HEADLINE_LIMIT, TELEGRAM_TEXT_LIMIT - fixed))
+    room = TELEGRAM_TEXT_LIMIT - fixed - len(Text(headline))
+    body = clip(body, room) if room > 0 else ""
+    parts: list[NodeType] = [head, emphasize(headline, alert.terms)]
+    if body:
+        parts.append(emphasize(body, alert.terms))
+    return as_list(*parts, *tail)
 
 
-def render_alert_plain(alert: PendingAlert) -> str:
-    """The same alert without markup, for when Telegram refuses our HTML."""
-    if alert.notice is not None:
-        return _trim_units(alert.notice, TELEGRAM_TEXT_LIMIT)
-    headline, body = _headline_and_body(alert)
-    also = ", ".join(source.name for source in alert.also)
-    parts = [_header(alert), headline, body, alert.url or "", f"Also: {also}" if also else ""]
-    return _trim_units("\n".join(part for part in parts if part), TELEGRAM_TEXT_LIMIT)
+def render_edit(edit: Edit, words: Words, names: TagNames | None = None) -> Text:
+    """The sent alert as its story stands now: the same message, with the new sources."""
+    return render_alert(edit.alert, words, names)
 
 
-def render_console(alert: PendingAlert, *, update: bool = False) -> str:
-    if alert.notice is not None:
-        return f"[notice] {alert.notice}"
-    headline, _body = _headline_and_body(alert)
+def render_notice(notice: Notice, words: Words) -> Text:
+    if notice.kind == SOURCE_PAUSED:
+        arguments = notice.arguments
+        failure = Failure.from_json(arguments.get("failure"))
+        template = words.gettext(
+            "Source #%(id)s %(name)s is paused: it has failed for a day (%(reason)s). "
+            "An admin can add it again once it works."
+        )
+        name = clip(str(arguments.get("name", "")), SOURCE_LIMIT)
+        values = {"id": arguments.get("source_id", "?"), "name": Bold(name)}
+        return fill(template, values | {"reason": failure_text(failure, words)})
+    if notice.kind == DIGEST_STARTED:
+        return _digest_started(int(notice.arguments.get("minutes", 10)), words)
+    if notice.kind == NOTICE_TEXT:
+        return Text(clip(str(notice.arguments.get("text", "")), TELEGRAM_TEXT_LIMIT))
+    # A kind this version does not know (queued by a newer one): say it plainly, never fail.
+    return fill(
+        words.gettext("A notice this version cannot show (%(kind)s)."), {"kind": notice.kind}
+    )
+
+
+def _digest_started(minutes: int, words: Words) -> Text:
+    first = words.ngettext(
+        "Many alerts for this chat: from now on they come together, as a digest every "
+        "%(minutes)d minute.",
+        "Many alerts for this chat: from now on they come together, as a digest every "
+        "%(minutes)d minutes.",
+        minutes,
+    )
+    second = words.gettext(
+        "To get fewer, narrow your rules: name a region (%(region)s) or leave words out "
+        "(%(exclude)s). /rules lists yours."
+    )
+    examples = {"region": Code("region:kursk"), "exclude": Code("-учения")}
+    return as_list(fill(first, {"minutes": minutes}), fill(second, examples))
+
+
+def render_console(message: Alert | Notice | Edit, words: Words) -> str:
+    """One line (and its link) for the terminal."""
+    if isinstance(message, Notice):
+        return "[notice] " + render_notice(message, words).render()[0]
+    alert = message.alert if isinstance(message, Edit) else message
+    headline, _body = headline_and_body(alert)
     tags = ", ".join([*alert.regions, *alert.topics])
     suffix = f" [{tags}]" if tags else ""
     also = ", ".join(source.name for source in alert.also)
+    update = "[update] " if isinstance(message, Edit) else ""
     lines = [
-        f"{'[update] ' if update else ''}[{alert.source_name}] {headline}{suffix}",
+        f"{update}[{alert.source_name}] {headline}{suffix}",
         f"    {alert.url or ''}",
         f"    also: {also}" if also else "",
     ]
     return "\n".join(line.rstrip() for line in lines if line.strip())
 
 
-def _header(alert: PendingAlert) -> str:
-    name = _trim_units(alert.source_name, SOURCE_LIMIT)
+def header(alert: Alert) -> str:
+    """The source's name and the post's time in the chat's zone."""
+    name = clip(alert.source_name, SOURCE_LIMIT)
     if alert.published_at is None:
         return name
     try:
@@ -99,54 +143,49 @@ def _header(alert: PendingAlert) -> str:
     return f"{name} · {alert.published_at.astimezone(zone):%H:%M}"
 
 
-def _tags(alert: PendingAlert, names: TagNames | None) -> _Piece:
-    language = alert.language or "en"
+def _tags(alert: Alert, words: Words, names: TagNames | None) -> Text | None:
+    language = words.language
     regions = [names.region(key, language) if names else key for key in alert.regions]
     topics = [names.topic(key, language) if names else key for key in alert.topics]
     text = ", ".join([*regions, *topics])
-    return _piece(f"📍 {text}") if text else _Piece("", 0)
+    return Text(f"📍 {text}") if text else None
 
 
-def _link(url: str | None) -> _Piece:
+def _link(url: str | None) -> Text | None:
     if not url or len(url) > LINK_LIMIT:
-        return _Piece("", 0)
-    return _piece(url)
+        return None
+    return Url(url)
 
 
-def _story(alert: PendingAlert) -> list[_Piece]:
-    if not alert.also:
-        return [_piece("✅ official source")] if alert.official else []
-    pieces = [_also(alert.also)]
+def _story(alert: Alert, words: Words) -> list[Text]:
+    pieces = [_also(alert.also, words)] if alert.also else []
     official = next((source for source in alert.also if source.official), None)
     if alert.official:
-        pieces.append(_piece("✅ official source"))
+        pieces.append(Text("✅ ", words.gettext("official source")))
     elif official is not None:
-        pieces.append(_piece(f"✅ confirmed by {_trim_units(official.name, SOURCE_LIMIT)}"))
+        name = clip(official.name, SOURCE_LIMIT)
+        pieces.append(Text("✅ ", fill(words.gettext("confirmed by %(source)s"), {"source": name})))
     return pieces
 
 
-def _also(sources: tuple[StorySource, ...]) -> _Piece:
+def _also(sources: tuple[StorySource, ...], words: Words) -> Text:
     shown = sources[:ALSO_SHOWN]
-    links, visible = [], []
-    for source in shown:
-        name = _trim_units(source.name, SOURCE_LIMIT)
-        visible.append(name)
-        if source.url and len(source.url) <= LINK_LIMIT:
-            links.append(f'<a href="{escape(source.url, quote=True)}">{escape(name)}</a>')
-        else:
-            links.append(escape(name))
+    links: list[NodeType] = []
+    for number, source in enumerate(shown):
+        if number:
+            links.append(", ")
+        name = clip(source.name, SOURCE_LIMIT)
+        usable = source.url and len(source.url) <= LINK_LIMIT
+        links.append(TextLink(name, url=source.url) if usable and source.url else name)
+    line = fill(words.gettext("Also: %(sources)s"), {"sources": Text(*links)})
     more = len(sources) - len(shown)
-    extra = f" +{more} more" if more > 0 else ""
-    text = "Also: " + ", ".join(visible) + extra
-    return _Piece("Also: " + ", ".join(links) + extra, _units(text))
+    if more > 0:
+        extra = words.ngettext("and %(count)d more", "and %(count)d more", more)
+        line = as_line(line, fill(extra, {"count": more}), sep=" ", end="")
+    return line
 
 
-def _piece(text: str, *, bold: bool = False) -> _Piece:
-    html = f"<b>{escape(text)}</b>" if bold else escape(text)
-    return _Piece(html, _units(text))
-
-
-def _headline_and_body(alert: PendingAlert) -> tuple[str, str]:
+def headline_and_body(alert: Alert) -> tuple[str, str]:
     title = alert.title.strip()
     text = alert.text.strip()
     if title:
@@ -157,38 +196,18 @@ def _headline_and_body(alert: PendingAlert) -> tuple[str, str]:
     return first.strip(), rest.strip()
 
 
-def _units(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _trim_units(text: str, limit: int) -> str:
-    """At most `limit` UTF-16 units, cut at a space where one is near, with an ellipsis."""
-    if _units(text) <= limit:
-        return text
-    if limit <= 1:
-        return ""
-    cut = text[: limit - 1]
-    while _units(cut) > limit - 1:
-        cut = cut[:-1]
-    space = cut.rfind(" ")
-    if space > len(cut) // 2:
-        cut = cut[:space]
-    return cut + ELLIPSIS
-
-
-def _emphasize(text: str, terms: tuple[str, ...]) -> str:
-    """Escape `text`, setting each whole-word occurrence of a matched term in bold."""
+def emphasize(text: str, terms: tuple[str, ...]) -> Text:
+    """`text` with each whole-word occurrence of a matched term in bold."""
     words = sorted({term for term in terms if term.strip()}, key=len, reverse=True)
     if not words or not text:
-        return escape(text)
+        return Text(text)
     alternatives = "|".join(re.escape(word) for word in words)
     pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-    out: list[str] = []
+    parts: list[NodeType] = []
     last = 0
     for found in pattern.finditer(text):
-        out.append(escape(text[last : found.start()]))
-        out.append(f"<b>{escape(found.group())}</b>")
+        parts.append(text[last : found.start()])
+        parts.append(Bold(found.group()))
         last = found.end()
-    out.append(escape(text[last:]))
-    return "".join(out)
+    parts.append(text[last:])
+    return Text(*(part for part in parts if part != ""))

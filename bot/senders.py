@@ -1,6 +1,8 @@
 """Where alerts go: a Telegram chat through aiogram, or the terminal.
 
-A sender sends one message per call: an alert, or one part of a digest. Error tree,
+A sender sends one message per call: an alert, a notice, one part of a digest, or an
+edit of a sent alert, each worded in its chat's language (`bot.render`,
+`bot.digest`) and sent as text with entities (no parse mode). Error tree,
 translated here from aiogram's exceptions so the delivery worker knows only ours:
 
     DeliveryError
@@ -14,8 +16,8 @@ translated here from aiogram's exceptions so the delivery worker knows only ours
 `RetryAfter.whole_bot` is set when the refused request named no chat: Telegram's
 429 description is the same for a chat's limit and the bot's, so a request to a
 chat reports a chat limit and the worker decides whether it was global (see
-`bot.delivery`). HTML that Telegram cannot parse is sent again as plain text and
-logged, not refused: the alert matters more than its bold type.
+`bot.delivery`). Entities that Telegram refuses are dropped and the text sent again
+plain, logged, not refused: the alert matters more than its bold type.
 """
 
 from __future__ import annotations
@@ -33,14 +35,18 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import LinkPreviewOptions
+from aiogram.types import LinkPreviewOptions, MessageEntity
 
-from bot.render import render_alert, render_alert_plain, render_console
+from alerts.outbox import Alert, Notice
+from bot.i18n import Words
+from bot.render import render_alert, render_console, render_edit, render_notice
 
 if TYPE_CHECKING:
     from aiogram import Bot
+    from aiogram.utils.formatting import Text
+    from aiogram.utils.i18n import I18n
 
-    from alerts.outbox import PendingAlert
+    from alerts.outbox import Edit
     from bot.digest import DigestPart
     from bot.render import TagNames
 
@@ -84,14 +90,18 @@ class Sender(Protocol):
     def paced(self) -> bool:
         """Whether Telegram's rate limits apply to this sender's messages."""
 
-    async def send(self, alert: PendingAlert) -> int | None:
-        """Deliver one alert; returns the message id, or None where there is none."""
+    @property
+    def i18n(self) -> I18n:
+        """The catalogs messages are worded from."""
+
+    async def send(self, message: Alert | Notice) -> int | None:
+        """Deliver one alert or notice; returns the message id, or None where there is none."""
 
     async def send_digest(self, part: DigestPart) -> int | None:
         """Deliver one digest message; returns its id, or None where there is none."""
 
-    async def edit(self, alert: PendingAlert) -> None:
-        """Rewrite the sent message `alert.edit_of` to show the story as it is now."""
+    async def edit(self, edit: Edit) -> None:
+        """Rewrite the sent message `edit.message_id` to show the story as it is now."""
 
 
 class ConsoleSender:
@@ -104,47 +114,53 @@ class ConsoleSender:
 
     paced = False
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, i18n: I18n) -> None:
         self._out = out
+        self.i18n = i18n
         self._printed = itertools.count(1)
 
-    async def send(self, alert: PendingAlert) -> int | None:
-        print(render_console(alert), file=self._out, flush=True)
+    async def send(self, message: Alert | Notice) -> int | None:
+        words = Words.for_chat(self.i18n, message.language)
+        print(render_console(message, words), file=self._out, flush=True)
         return next(self._printed)
 
     async def send_digest(self, part: DigestPart) -> int | None:
-        print(part.plain, file=self._out, flush=True)
+        print(part.text.render()[0], file=self._out, flush=True)
         return next(self._printed)
 
-    async def edit(self, alert: PendingAlert) -> None:
-        print(render_console(alert, update=True), file=self._out, flush=True)
+    async def edit(self, edit: Edit) -> None:
+        words = Words.for_chat(self.i18n, edit.alert.language)
+        print(render_console(edit, words), file=self._out, flush=True)
 
 
 class TelegramSender:
     paced = True
 
-    def __init__(self, bot: Bot, names: TagNames | None = None) -> None:
+    def __init__(self, bot: Bot, i18n: I18n, names: TagNames | None = None) -> None:
         self._bot = bot
+        self.i18n = i18n
         self._names = names
 
-    async def send(self, alert: PendingAlert) -> int | None:
-        html, plain = render_alert(alert, self._names), render_alert_plain(alert)
-        return await self._send(alert.chat_id, html, plain, silent=alert.silent, outbox=alert.id)
+    async def send(self, message: Alert | Notice) -> int | None:
+        words = Words.for_chat(self.i18n, message.language)
+        if isinstance(message, Alert):
+            text = render_alert(message, words, self._names)
+        else:
+            text = render_notice(message, words)
+        return await self._send(message.chat_id, text, silent=message.silent, outbox=message.id)
 
     async def send_digest(self, part: DigestPart) -> int | None:
         return await self._send(
-            part.chat_id, part.html, part.plain, silent=part.silent, outbox=part.entry_ids[0]
+            part.chat_id, part.text, silent=part.silent, outbox=part.entry_ids[0]
         )
 
-    async def edit(self, alert: PendingAlert) -> None:
-        if alert.edit_of is None:
-            raise ValueError("an edit needs the message it rewrites")
+    async def edit(self, edit: Edit) -> None:
+        words = Words.for_chat(self.i18n, edit.alert.language)
         try:
             await self._bot.edit_message_text(
-                render_alert(alert, self._names),
-                chat_id=alert.chat_id,
-                message_id=alert.edit_of,
-                parse_mode="HTML",
+                **render_edit(edit, words, self._names).as_kwargs(),
+                chat_id=edit.chat_id,
+                message_id=edit.message_id,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramBadRequest as exc:
@@ -156,26 +172,30 @@ class TelegramSender:
         except ClientDecodeError as exc:
             raise TemporaryFailure(f"undecodable answer: {exc.message}") from exc
 
-    async def _send(self, chat_id: int, html: str, plain: str, *, silent: bool, outbox: int) -> int:
+    async def _send(self, chat_id: int, text: Text, *, silent: bool, outbox: int) -> int:
+        plain, entities = text.render()
         try:
-            return await self._post(chat_id, html, "HTML", silent=silent)
+            return await self._post(chat_id, plain, entities, silent=silent)
         except TelegramBadRequest as exc:
-            if "can't parse entities" not in exc.message:
+            if "entit" not in exc.message:
                 raise _translate(exc) from exc
-            log.error("alert_html_refused", outbox=outbox, chat=chat_id, error=exc.message)
+            log.error("alert_entities_refused", outbox=outbox, chat=chat_id, error=exc.message)
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
         try:
-            return await self._post(chat_id, plain, None, silent=silent)
+            return await self._post(chat_id, plain, [], silent=silent)
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
 
-    async def _post(self, chat_id: int, text: str, parse_mode: str | None, *, silent: bool) -> int:
+    async def _post(
+        self, chat_id: int, text: str, entities: list[MessageEntity], *, silent: bool
+    ) -> int:
         try:
             message = await self._bot.send_message(
                 chat_id,
                 text,
-                parse_mode=parse_mode,
+                entities=entities,
+                parse_mode=None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 disable_notification=silent,
             )

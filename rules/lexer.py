@@ -54,9 +54,7 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
     while end < len(text) and text[end] not in QUOTES:
         end += 1
     if end >= len(text):
-        raise RuleSyntaxError(
-            f'unclosed quote at {start + 1} — close the phrase with another "', start
-        )
+        raise RuleSyntaxError("unclosed_quote", start, at=start + 1)
     return text[start + 1 : end], end + 1
 
 
@@ -68,10 +66,9 @@ def _field(text: str, name: str, value: str, start: int) -> tuple[Lexeme, int]:
     if not value and end < len(text) and text[end] in QUOTES:
         value, end = _quoted(text, end)
     if not value.strip():
+        example = {"region": "kursk", "topic": "drones", "source": "@channel"}[field]
         raise RuleSyntaxError(
-            f"{field}: needs a value right after the colon, e.g. {field}:"
-            + {"region": "kursk", "topic": "drones", "source": "@channel"}[field],
-            start,
+            "field_without_value", start, field=field, example=f"{field}:{example}"
         )
     return Lexeme("FIELD", start, value.strip(), field), end
 
@@ -89,20 +86,14 @@ def _chunk(text: str, start: int) -> tuple[Lexeme, int]:
             return _field(text, field.group(1), field.group(2), start)
         close = [known for known in FIELDS if _edit_distance(name, known) <= 2]
         if close and len(name) >= 4:
-            raise RuleSyntaxError(
-                f"unknown field '{name}:' at {start + 1} — did you mean '{close[0]}:'?", start
-            )
+            raise RuleSyntaxError("unknown_field", start, name=name, at=start + 1, field=close[0])
     return Lexeme("WORD", start, word), end
 
 
 def _dash(text: str, position: int) -> Lexeme:
     following = position + 1
     if following >= len(text) or text[following].isspace():
-        raise RuleSyntaxError(
-            f"'{text[position]}' at {position + 1} needs a term right after it, "
-            "without a space: -учения excludes posts with учения",
-            position,
-        )
+        raise RuleSyntaxError("dash_without_term", position, sign=text[position], at=position + 1)
     return Lexeme("NOT", position)
 
 

@@ -60,18 +60,16 @@ class _Parser:
     def _operand_after(self, operator: Lexeme, name: str) -> None:
         if self._peek().kind not in _STARTS_PRIMARY:
             raise RuleSyntaxError(
-                f"{name} at {operator.position + 1} needs something after it", operator.position
+                "needs_operand_after", operator.position, operator=name, at=operator.position + 1
             )
 
     def rule(self) -> Node:
         if self._peek().kind == "END":
-            raise RuleSyntaxError("empty rule — write a word to look for, e.g. дрон", 0)
+            raise RuleSyntaxError("empty_rule", 0)
         node = self._and()
         end = self._peek()
         if end.kind == ")":
-            raise RuleSyntaxError(
-                f"')' at {end.position + 1} has no matching '(' — remove it", end.position
-            )
+            raise RuleSyntaxError("unmatched_close", end.position, at=end.position + 1)
         return node
 
     def _and(self) -> Node:
@@ -108,43 +106,31 @@ class _Parser:
             self._terms += 1
             if self._terms > MAX_TERMS:
                 raise RuleSyntaxError(
-                    f"too many terms: at most {MAX_TERMS}, the one at {lexeme.position + 1} "
-                    "is one too many — split the rule in two",
-                    lexeme.position,
+                    "too_many_terms", lexeme.position, limit=MAX_TERMS, at=lexeme.position + 1
                 )
             return self._term(lexeme)
         if lexeme.kind in ("OR", "AND"):
             raise RuleSyntaxError(
-                f"{lexeme.kind} at {lexeme.position + 1} needs something before it",
+                "needs_operand_before",
                 lexeme.position,
+                operator=lexeme.kind,
+                at=lexeme.position + 1,
             )
         if lexeme.kind == ")":
-            raise RuleSyntaxError(
-                f"')' at {lexeme.position + 1} has nothing inside or no matching '('",
-                lexeme.position,
-            )
-        raise RuleSyntaxError(
-            f"the rule ends too early at {lexeme.position + 1} — a term or ')' is missing",
-            lexeme.position,
-        )
+            raise RuleSyntaxError("empty_close", lexeme.position, at=lexeme.position + 1)
+        raise RuleSyntaxError("ends_early", lexeme.position, at=lexeme.position + 1)
 
     def _group(self, opening: Lexeme) -> Node:
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise RuleSyntaxError(
-                f"too many nested parentheses at {opening.position + 1} (at most {MAX_DEPTH})",
-                opening.position,
+                "too_deep", opening.position, at=opening.position + 1, limit=MAX_DEPTH
             )
         if self._peek().kind == ")":
-            raise RuleSyntaxError(
-                f"empty parentheses at {opening.position + 1} — put terms inside or remove them",
-                opening.position,
-            )
+            raise RuleSyntaxError("empty_group", opening.position, at=opening.position + 1)
         node = self._and()
         if self._next().kind != ")":
-            raise RuleSyntaxError(
-                f"unclosed '(' at {opening.position + 1} — add ')'", opening.position
-            )
+            raise RuleSyntaxError("unclosed_group", opening.position, at=opening.position + 1)
         self._depth -= 1
         return node
 
@@ -158,9 +144,7 @@ class _Parser:
         key = source_key(lexeme.text)
         if key is None:
             raise RuleSyntaxError(
-                f"source '{lexeme.text}' at {lexeme.position + 1} is neither a channel nor a "
-                "feed address — write source:@channel or source:example.com",
-                lexeme.position,
+                "bad_source", lexeme.position, value=lexeme.text, at=lexeme.position + 1
             )
         return Source(key)
 
@@ -169,31 +153,28 @@ class _Parser:
         key = gazetteer.resolve(lexeme.text)
         if key is not None:
             return key
+        place: dict[str, str | int] = {"value": lexeme.text, "at": lexeme.position + 1}
         suggestion = gazetteer.suggest(lexeme.text)
-        hint = (
-            f"did you mean '{suggestion}'?"
-            if suggestion
-            else "the closest keys are "
-            + ", ".join(gazetteer.closest(lexeme.text))
-            + " (/regions or lookout regions lists them with their names)"
-        )
-        raise RuleSyntaxError(
-            f"unknown region '{lexeme.text}' at {lexeme.position + 1} — {hint}", lexeme.position
-        )
+        if suggestion:
+            raise RuleSyntaxError(
+                "unknown_region_close", lexeme.position, suggestion=suggestion, **place
+            )
+        closest = ", ".join(gazetteer.closest(lexeme.text))
+        raise RuleSyntaxError("unknown_region", lexeme.position, closest=closest, **place)
 
     def _topic(self, lexeme: Lexeme) -> str:
         topics = self._lexicon.topics
         key = topics.resolve(lexeme.text)
         if key is not None:
             return key
+        place: dict[str, str | int] = {"value": lexeme.text, "at": lexeme.position + 1}
         suggestion = topics.suggest(lexeme.text)
-        hint = (
-            f"did you mean '{suggestion}'?"
-            if suggestion
-            else "known topics: " + ", ".join(topics.keys())
-        )
+        if suggestion:
+            raise RuleSyntaxError(
+                "unknown_topic_close", lexeme.position, suggestion=suggestion, **place
+            )
         raise RuleSyntaxError(
-            f"unknown topic '{lexeme.text}' at {lexeme.position + 1} — {hint}", lexeme.position
+            "unknown_topic", lexeme.position, known=", ".join(topics.keys()), **place
         )
 
 
@@ -209,15 +190,9 @@ def _flat(kind: type[And] | type[Or], operands: list[Node]) -> Node:
 def parse_rule(text: str, lexicon: Lexicon) -> Rule:
     """Parse one rule (see the module contract)."""
     if len(text) > MAX_LENGTH:
-        raise RuleSyntaxError(
-            f"the rule is too long: {len(text)} characters, at most {MAX_LENGTH}", MAX_LENGTH
-        )
+        raise RuleSyntaxError("too_long", MAX_LENGTH, length=len(text), limit=MAX_LENGTH)
     root = _Parser(text, lexicon).rule()
     if evaluate(root, lambda _term: False):
         first_negated = next(term for term, negated in iter_terms(root) if negated)
-        raise RuleSyntaxError(
-            "a rule of only exclusions would match almost every post — add something to look "
-            f"for, e.g. дрон -учения (excluded here: {Rule(first_negated).canonical})",
-            0,
-        )
+        raise RuleSyntaxError("only_exclusions", 0, excluded=Rule(first_negated).canonical)
     return Rule(root)

@@ -23,15 +23,11 @@ _PIECE_RE = re.compile(r"\S+")
 def _piece(piece: str, position: int) -> list[Word | Prefix]:
     star = piece.find("*")
     if star != -1 and star != len(piece) - 1 and piece[star:].strip("*"):
-        raise RuleSyntaxError(
-            f"'*' at {position + star + 1} can only end a word, as in дрон*", position + star
-        )
+        raise RuleSyntaxError("star_inside_word", position + star, at=position + star + 1)
     stem = piece.rstrip("*")
     words = [word for raw in raw_words(stem) for word in normalize_word(raw)]
     if not words:
-        raise RuleSyntaxError(
-            f"'{piece}' at {position + 1} has no letters or digits to look for", position
-        )
+        raise RuleSyntaxError("no_letters", position, piece=piece, at=position + 1)
     parts: list[Word | Prefix] = [Word(word) for word in words]
     if stem != piece:
         parts[-1] = Prefix(words[-1])
@@ -43,17 +39,12 @@ def parse_words(text: str, position: int) -> Word | Prefix | Phrase:
     for piece in _PIECE_RE.finditer(text):
         parts.extend(_piece(piece.group(), position + piece.start()))
     if not parts:
-        raise RuleSyntaxError(
-            f'empty quotes at {position} — put words between them, e.g. "мост через Сейм"',
-            max(position - 1, 0),
-        )
+        raise RuleSyntaxError("empty_quotes", max(position - 1, 0), at=position)
     if len(parts) > 1:
         return Phrase(tuple(parts))
     if isinstance(parts[0], Prefix) and len(parts[0].text) < MIN_PREFIX:
         # Inside a phrase the other words anchor a short prefix; alone it matches too much.
         raise RuleSyntaxError(
-            f"prefix '{parts[0].text}*' at {position + 1} is too short — write at least "
-            f"{MIN_PREFIX} letters before '*'",
-            position,
+            "prefix_too_short", position, prefix=parts[0].text, at=position + 1, limit=MIN_PREFIX
         )
     return parts[0]

@@ -19,12 +19,17 @@ from alerts.preferences import (
 )
 from bot.filters import TextArgument
 from bot.handlers.common import code, managed_routers, on_command
+from bot.i18n import Words
+from bot.problems import preference_problem
+from bot.wording import clip
 
 if TYPE_CHECKING:
     from aiogram.types import Message
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 MANAGED = ("pause", "resume", "quiet", "tz")
+# How much of an unknown zone name is echoed back; real names are under 40 characters.
+ZONE_ECHO = 64
 
 
 def build_router() -> Router:
@@ -58,8 +63,8 @@ async def quiet(
     try:
         window = parse_quiet_hours(argument)
     except BadPreference as exc:
-        # What exactly is wrong is explained in English by alerts.preferences for now.
-        await message.answer(_("Not changed: %(reason)s.") % {"reason": escape(str(exc))})
+        reason = preference_problem(exc, Words.current())
+        await message.answer(_("Not changed: %(reason)s.") % {"reason": escape(reason)})
         return
     async with sessions.begin() as session:
         await set_quiet_hours(session, message.chat.id, message.chat.type, window)
@@ -84,19 +89,26 @@ async def timezone(
 ) -> None:
     try:
         zone = parse_timezone(argument)
-    except BadPreference:
+    except BadPreference as exc:
         # An unknown name is the one thing parse_timezone refuses.
-        await message.answer(
-            _(
-                "Not changed: unknown time zone %(zone)s. "
-                "Use a name like Europe/Kyiv, Europe/Moscow or UTC."
-            )
-            % {"zone": code(argument)}
-        )
+        await message.answer(unknown_zone(argument, exc.arguments.get("suggestions", ())))
         return
     async with sessions.begin() as session:
         await set_timezone(session, message.chat.id, message.chat.type, zone)
     await message.answer(_("Time zone: %(zone)s.") % {"zone": escape(zone)})
+
+
+def unknown_zone(typed: str, suggestions: object) -> str:
+    names = [str(name) for name in suggestions] if isinstance(suggestions, tuple) else []
+    if names:
+        return _("Not changed: unknown time zone %(zone)s. Did you mean %(names)s?") % {
+            "zone": code(clip(typed, ZONE_ECHO)),
+            "names": ", ".join(code(f"/tz {name}") for name in names),
+        }
+    return _(
+        "Not changed: unknown time zone %(zone)s. "
+        "Use a name like Europe/Kyiv, Europe/Moscow or UTC."
+    ) % {"zone": code(clip(typed, ZONE_ECHO))}
 
 
 async def timezone_usage(message: Message) -> None:

@@ -24,9 +24,11 @@ if TYPE_CHECKING:
     from aiogram.types import Message
 
 
-def on_command(router: Router, handler: Callable[..., Any], *filters: Any) -> None:
-    router.message.register(handler, *filters)
-    router.channel_post.register(handler, *filters)
+def on_command(
+    router: Router, handler: Callable[..., Any], *filters: Any, flags: dict[str, Any] | None = None
+) -> None:
+    router.message.register(handler, *filters, flags=flags)
+    router.channel_post.register(handler, *filters, flags=flags)
 
 
 def code(text: str) -> str:

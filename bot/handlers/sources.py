@@ -10,7 +10,9 @@ from aiogram.filters import Command
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from alerts.failures import Failure
 from alerts.models import Source, SourceKind, SourceState
+from alerts.preferences import chat_zone
 from alerts.sources import (
     SourceRejected,
     add_source,
@@ -19,10 +21,13 @@ from alerts.sources import (
     remove_source,
 )
 from bot.filters import IsAdmin, NumberArgument, TextArgument
-from bot.i18n import N_
+from bot.i18n import N_, Words
+from bot.problems import failure_text
+from bot.typing_action import SLOW
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from zoneinfo import ZoneInfo
 
     from aiogram.types import Message
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,7 +46,7 @@ def build_router(admins: frozenset[int]) -> Router:
     # the refusal for everyone else are two sub-routers, tried in this order.
     admin = Router(name="sources_admin")
     admin.message.filter(IsAdmin(admins))
-    admin.message.register(add, Command("addsource"), TextArgument())
+    admin.message.register(add, Command("addsource"), TextArgument(), flags=SLOW)
     admin.message.register(delete, Command("delsource"), NumberArgument())
     admin.message.register(official, Command("official"), NumberArgument())
     for command in ADMIN_COMMANDS:
@@ -57,20 +62,23 @@ def build_router(admins: frozenset[int]) -> Router:
 async def sources(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as session:
         rows = await list_sources(session)
+        zone = await chat_zone(session, message.chat.id)
     if not rows:
         await message.answer(_("No sources yet. An admin adds them with /addsource."))
         return
-    await message.answer("\n\n".join(describe_source(source) for source in rows))
+    await message.answer("\n\n".join(describe_source(source, zone) for source in rows))
 
 
-def describe_source(source: Source) -> str:
+def describe_source(source: Source, zone: ZoneInfo) -> str:
+    """A source's kind, name and health, its times in the chat's zone."""
+    words = Words.current()
     official = " ✅ " + _("official") if source.official else ""
     per_day = round(source.posts_per_day)
     rate = ngettext("%(count)d post/day", "%(count)d posts/day", per_day) % {"count": per_day}
     health = _("state: %(state)s, %(rate)s, last success: %(when)s") % {
         "state": _(STATES[source.state]),
         "rate": rate,
-        "when": _when(source.last_success_at),
+        "when": _when(source.last_success_at, zone),
     }
     name = escape(display_name(source))
     lines = [f"#{source.id} {_(KINDS[source.kind])} <b>{name}</b>{official}", health]
@@ -83,18 +91,17 @@ def describe_source(source: Source) -> str:
             )
             % {
                 "count": source.error_count,
-                "when": _when(source.last_error_at),
-                "error": escape(source.last_error or ""),
+                "when": _when(source.last_error_at, zone),
+                "error": escape(failure_text(Failure.from_json(source.last_failure), words)),
             }
         )
-    if source.paused_reason:
-        # Why a source was paused is recorded by alerts, in English for now.
-        lines.append(_("paused: %(reason)s") % {"reason": escape(source.paused_reason)})
+    if source.state is SourceState.PAUSED:
+        lines.append(_("paused after a day of failures: /addsource with its address resumes it"))
     return "\n".join(lines)
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else _("never")
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else _("never")
 
 
 async def add(
@@ -113,8 +120,8 @@ async def add(
             poll_interval=settings.poll_interval,
         )
     except SourceRejected as exc:
-        # The fetcher explains the refusal in English for now.
-        await message.answer(_("Cannot add that source: %(reason)s") % {"reason": escape(str(exc))})
+        reason = failure_text(exc.failure, Words.current())
+        await message.answer(_("Cannot add that source: %(reason)s") % {"reason": escape(reason)})
         return
     values = {
         "id": added.source.id,

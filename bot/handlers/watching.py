@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.utils.formatting import Bold, Code, Text, Url, as_list
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -25,7 +26,10 @@ from alerts.watch import (
 from bot.access import CanManageChat
 from bot.filters import NumberArgument, TextArgument
 from bot.handlers.common import code, managed_routers, on_command, only_managers
-from bot.i18n import current_language
+from bot.i18n import Words, current_language
+from bot.problems import rule_problem
+from bot.typing_action import SLOW
+from bot.wording import clip, fill
 from rules.errors import RuleSyntaxError
 from rules.syntax import parse_rule
 
@@ -35,6 +39,12 @@ if TYPE_CHECKING:
 
     from rules.lexicon import Lexicon
     from rules.rule import Rule
+
+
+# What /test shows of each example post; a whole message of ten stays far under 4096 units.
+EXAMPLE_SOURCE = 60
+EXAMPLE_TITLE = 200
+EXAMPLE_LINK = 300
 
 
 async def watch(
@@ -74,8 +84,8 @@ async def watch(
 
 
 def unreadable(exc: RuleSyntaxError) -> str:
-    # The parser's own explanation is English for now; only the frame is translated.
-    return _("I could not read that rule: %(reason)s") % {"reason": escape(str(exc))}
+    reason = rule_problem(exc, Words.current())
+    return _("I could not read that rule: %(reason)s") % {"reason": escape(reason)}
 
 
 def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> str:
@@ -107,21 +117,21 @@ async def test_rule(
     days = {"days": TRIAL_DAYS}
     period = ngettext("in the last %(days)d day", "in the last %(days)d days", TRIAL_DAYS) % days
     # Two numbers in one sentence: the noun agrees with the total, the period comes whole.
-    summary = ngettext(
+    template = ngettext(
         "%(rule)s would have matched %(matched)d of %(total)d post %(period)s.",
         "%(rule)s would have matched %(matched)d of %(total)d posts %(period)s.",
         result.posts,
-    ) % {
-        "rule": code(rule.canonical),
-        "matched": result.matched,
-        "total": result.posts,
-        "period": period,
-    }
-    lines = [summary]
+    )
+    values = {"rule": Code(rule.canonical), "matched": result.matched, "total": result.posts}
+    lines: list[Text] = [fill(template, values | {"period": period})]
     for example in result.examples:
-        link = f"\n{escape(example.url)}" if example.url else ""
-        lines.append(f"• <b>{escape(example.source)}</b>: {escape(example.title[:200])}{link}")
-    await message.answer("\n".join(lines))
+        source = Bold(clip(example.source, EXAMPLE_SOURCE))
+        line = Text("• ", source, ": ", clip(example.title, EXAMPLE_TITLE))
+        # A link too long to show whole is left out: a cut link leads nowhere.
+        if example.url and len(example.url) <= EXAMPLE_LINK:
+            line = as_list(line, Url(example.url))
+        lines.append(line)
+    await message.answer(**as_list(*lines).as_kwargs())
 
 
 async def test_usage(message: Message) -> None:
@@ -204,7 +214,7 @@ def build_router() -> Router:
     managers.callback_query.register(delete_pressed, RuleButton.filter(), CanManageChat())
     readers = Router(name="watching_readers")
     on_command(readers, rules, Command("rules"))
-    on_command(readers, test_rule, Command("test"), TextArgument())
+    on_command(readers, test_rule, Command("test"), TextArgument(), flags=SLOW)
     on_command(readers, test_usage, Command("test"))
     readers.callback_query.register(refuse_press, RuleButton.filter())
     router = Router(name="watching")

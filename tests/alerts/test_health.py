@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from alerts.health import adaptive_interval
+from alerts.health import PAUSED_FAILING, SOURCE_PAUSED, adaptive_interval
 from alerts.models import Chat, OutboxEntry, Post, Source, SourceState
 from alerts.rulebook import RuleBook
 from alerts.watch import add_rule, ensure_chat
@@ -38,9 +38,17 @@ async def test_a_source_failing_for_a_day_is_paused_and_its_watchers_told_once(
         paused = await session.get_one(Source, source.id)
         notices = list(await session.scalars(select(OutboxEntry).order_by(OutboxEntry.chat_id)))
     assert paused.state is SourceState.PAUSED
-    assert "500" in (paused.paused_reason or "")
+    assert paused.paused_reason == PAUSED_FAILING
+    assert paused.last_failure == {"key": "http_status", "status": 500}
     assert [n.chat_id for n in notices] == [50, ADMIN]
-    assert all("paused" in (n.notice or "") and n.post_id is None for n in notices)
+    # A kind and its arguments, worded in each chat's language only when sent.
+    for notice in notices:
+        assert (notice.notice_kind, notice.post_id) == (SOURCE_PAUSED, None)
+        assert notice.notice_args == {
+            "source_id": source.id,
+            "name": "news.example",
+            "failure": {"key": "http_status", "status": 500},
+        }
 
 
 async def test_success_ends_the_failure_run(sessions, lexicon) -> None:

@@ -7,13 +7,13 @@ from alembic.migration import MigrationContext
 
 from alerts.models import Base
 
-# Created by migration 0003 outside the models: full-text search's own tables.
+# Created by migration 0005 outside the models: full-text search's own tables.
 SEARCH_TABLES = {
-    "posts_fts",
-    "posts_fts_config",
-    "posts_fts_data",
-    "posts_fts_docsize",
-    "posts_fts_idx",
+    "posts_lemmas_fts",
+    "posts_lemmas_fts_config",
+    "posts_lemmas_fts_data",
+    "posts_lemmas_fts_docsize",
+    "posts_lemmas_fts_idx",
 }
 
 
@@ -23,7 +23,7 @@ def _differences(connection):
         change
         for change in compare_metadata(context, Base.metadata)
         if not (change[0] == "remove_table" and change[1].name in SEARCH_TABLES)
-        and not (change[0] == "remove_index" and change[1].name == "ix_posts_fts")
+        and not (change[0] == "remove_index" and change[1].name == "ix_posts_lemmas")
     ]
 
 

@@ -14,6 +14,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from pydantic import SecretStr
 
 from bot.dispatch import build_dispatcher
+from bot.i18n import build_i18n
 from bot.replies import WaitOutFloodControl
 from bot.settings import Settings
 from monitors.fetcher import Fetcher
@@ -76,7 +77,7 @@ async def conversation(
         _env_file=None,
     )
     async with Fetcher(allow_private_networks=True) as fetcher:
-        dispatcher = build_dispatcher(settings, sessions, lexicon, fetcher)
+        dispatcher = build_dispatcher(settings, sessions, lexicon, fetcher, build_i18n())
         polling = asyncio.create_task(
             dispatcher.start_polling(
                 reply_bot, handle_signals=False, close_bot_session=False, polling_timeout=1

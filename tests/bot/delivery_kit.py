@@ -17,6 +17,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 
+from alerts.failures import Failure
+from alerts.health import SOURCE_PAUSED
 from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
 from bot.pacing import Pacing
 from tests.fakes.telegram import Limits
@@ -106,9 +108,20 @@ async def queue(
     return ids
 
 
-async def queue_notice(sessions: async_sessionmaker[AsyncSession], chat_id: int, text: str) -> int:
+async def queue_notice(
+    sessions: async_sessionmaker[AsyncSession], chat_id: int, name: str, source_id: int = 7
+) -> int:
+    """A notice that source `source_id`, called `name`, was paused after HTTP 500s."""
     async with sessions.begin() as session:
-        entry = OutboxEntry(chat_id=chat_id, notice=text)
+        if await session.get(Chat, chat_id) is None:
+            session.add(Chat(id=chat_id, type="private" if chat_id > 0 else "group"))
+            await session.flush()
+        failure = Failure("http_status", {"status": 500}).as_json()
+        entry = OutboxEntry(
+            chat_id=chat_id,
+            notice_kind=SOURCE_PAUSED,
+            notice_args={"source_id": source_id, "name": name, "failure": failure},
+        )
         session.add(entry)
         await session.flush()
         return entry.id

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 import structlog
+from aiogram.utils.formatting import Bold, Text, TextLink
 from sqlalchemy import select
 
 from alerts.chats import migrate_chat
 from alerts.models import Chat, OutboxEntry, OutboxState, WatchRule
 from bot.delivery import DeliveryWorker
 from bot.digest import DigestPart
+from bot.i18n import build_i18n
 from bot.senders import ConsoleSender, TelegramSender
 from tests.bot.delivery_kit import (
     FAST_LIMITS,
@@ -43,10 +45,10 @@ if TYPE_CHECKING:
 @pytest.fixture
 async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
     async with courier(fake_telegram) as bot:
-        yield TelegramSender(bot)
+        yield TelegramSender(bot, build_i18n())
 
 
-async def test_pending_alerts_are_sent_escaped_and_marked_sent(
+async def test_pending_alerts_are_sent_as_written_and_marked_sent(
     sessions, sender, fake_telegram
 ) -> None:
     ids = await queue(sessions, 501, "Drone <b>hit</b> R&D lab", text="a < b & c > d")
@@ -54,7 +56,12 @@ async def test_pending_alerts_are_sent_escaped_and_marked_sent(
     await settle(worker, sessions)
     assert await states(sessions) == {ids[0]: OutboxState.SENT}
     (message,) = fake_telegram.messages_to(501)
-    assert "&lt;b&gt;hit&lt;/b&gt; R&amp;D" in message.text
+    # Sent with entities: the post's own "<b>" is text, and only our header is bold.
+    assert "Drone <b>hit</b> R&D lab\na < b & c > d" in message.visible_text
+    assert message.parse_mode is None
+    header = message.entities[0]
+    assert header["type"] == "bold"
+    assert message.text[: header["length"]].startswith("News · ")
     assert not message.disable_notification
     assert fake_telegram.refusals == []
     entry = (await entries(sessions))[ids[0]]
@@ -176,7 +183,9 @@ async def test_timeouts_and_connection_errors_are_retried_after_a_restart_too(
         silent_server(accept=accept) as url,
         courier(fake_telegram, api_url=url, request_timeout=0.3) as broken,
     ):
-        await DeliveryWorker(sessions, TelegramSender(broken), backoff=0.2).drain_once()
+        await DeliveryWorker(
+            sessions, TelegramSender(broken, build_i18n()), backoff=0.2
+        ).drain_once()
     entry = (await entries(sessions))[ids[0]]
     assert (entry.state, entry.attempts) == (OutboxState.PENDING, 1)
     assert entry.last_error
@@ -198,20 +207,18 @@ async def test_a_message_telegram_refuses_for_good_is_cancelled_with_the_reason(
     assert result[ids[1]].state is OutboxState.SENT
 
 
-async def test_html_telegram_cannot_parse_goes_again_as_plain_text(
+async def test_entities_telegram_refuses_go_again_as_plain_text(
     sessions, sender, fake_telegram
 ) -> None:
-    part = DigestPart(821, (1,), html="<b>Drone & co", plain="Drone & co", silent=True)
+    # A feed's link Telegram will not take as a link (not http, https or tg).
+    text = Text(Bold("Drone"), " & ", TextLink("co", url="javascript:alert(1)"))
+    part = DigestPart(821, (1,), text=text, silent=True)
     with structlog.testing.capture_logs() as logs:
         message_id = await sender.send_digest(part)
     (message,) = fake_telegram.messages_to(821)
-    assert (message.message_id, message.text, message.parse_mode) == (
-        message_id,
-        "Drone & co",
-        None,
-    )
+    assert (message.message_id, message.text, message.entities) == (message_id, "Drone & co", ())
     assert message.disable_notification
-    assert [log["event"] for log in logs] == ["alert_html_refused"]
+    assert [log["event"] for log in logs] == ["alert_entities_refused"]
 
 
 async def test_an_upgraded_group_moves_to_its_supergroup_and_gets_the_message_there(
@@ -328,11 +335,15 @@ async def test_the_console_prints_alerts_and_digests_without_pacing(sessions) ->
     out = io.StringIO()
     await queue(sessions, 0, *(f"Drone {n}" for n in range(5)))
     await settle(
-        DeliveryWorker(sessions, ConsoleSender(out), digest_after=3, digest_interval=0), sessions
+        DeliveryWorker(
+            sessions, ConsoleSender(out, build_i18n()), digest_after=3, digest_interval=0
+        ),
+        sessions,
     )
     lines = out.getvalue().splitlines()
     assert [line.startswith(f"[News] Drone {n}") for n, line in enumerate(lines[:6:2])] == [
         True
     ] * 3
-    assert "Digest: 2 alerts" in lines[6]
+    assert lines[6].startswith("[notice] Many alerts for this chat")
+    assert "Digest: 2 alerts" in lines[8]
     assert "• News: Drone 4" in out.getvalue()

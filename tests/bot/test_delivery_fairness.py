@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from alerts.models import OutboxEntry, OutboxState, Post
 from bot.delivery import DeliveryWorker
+from bot.i18n import build_i18n
 from bot.pacing import Pacing
 from bot.senders import TelegramSender
 from tests.bot.delivery_kit import FAST_LIMITS, FAST_PACING, courier, queue, settle, states
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
     async with courier(fake_telegram) as bot:
-        yield TelegramSender(bot)
+        yield TelegramSender(bot, build_i18n())
 
 
 async def flood(sessions: async_sessionmaker[AsyncSession], chat_id: int, count: int) -> None:

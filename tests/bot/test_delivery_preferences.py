@@ -11,6 +11,7 @@ import pytest
 from alerts.chats import is_quiet
 from alerts.models import Chat, OutboxState
 from bot.delivery import DeliveryWorker
+from bot.i18n import build_i18n
 from bot.senders import TelegramSender
 from tests.bot.delivery_kit import (
     FAST_LIMITS,
@@ -65,7 +66,7 @@ def test_quiet_hours(start, end, zone, now, quiet) -> None:
 async def sender(fake_telegram: FakeTelegram) -> AsyncIterator[TelegramSender]:
     fake_telegram.limits = FAST_LIMITS
     async with courier(fake_telegram) as bot:
-        yield TelegramSender(bot)
+        yield TelegramSender(bot, build_i18n())
 
 
 def quiet_now(zone: str) -> tuple[int, int]:

@@ -6,7 +6,9 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from alerts.lemmas import lemma_document
 from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind
+from rules.morphology import Morphology
 
 MINE = 71
 THEIRS = 72
@@ -16,6 +18,8 @@ HEADLINES = [f"Новость номер {number}" for number in range(1, 13)] +
 
 
 async def sent_alerts(sessions) -> None:
+    """Alerts as the pipeline leaves them: sent, their posts indexed for /search."""
+    morphology = Morphology.load()
     start = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     async with sessions.begin() as session:
         source = Source(kind=SourceKind.CHANNEL, locator="kursk_gov", title="Губернатор")
@@ -28,6 +32,7 @@ async def sent_alerts(sessions) -> None:
                 url=f"https://t.me/kursk_gov/{number}",
                 title="",
                 text=f"{headline}\nподробности",
+                lemmas=lemma_document(f"{headline}\nподробности", morphology),
                 published_at=start,
                 first_seen_at=start,
             )
@@ -43,6 +48,7 @@ async def sent_alerts(sessions) -> None:
             url="https://t.me/kursk_gov/99",
             title="",
             text="Чужой беспилотник",
+            lemmas=lemma_document("Чужой беспилотник", morphology),
             first_seen_at=start,
         )
         session.add(other)
@@ -76,7 +82,7 @@ async def test_history_with_a_count_and_when_empty(conversation, sessions):
 
 async def test_search_finds_words_in_own_alerts_only(conversation, sessions):
     await sent_alerts(sessions)
-    found = await conversation.say(MINE, "/search беспилотник")
+    found = await conversation.say(MINE, "/search беспилотники")
     assert "Суджей" in found
     assert "Чужой" not in found
     assert "No alert of yours" in await conversation.say(MINE, "/search ракета")
@@ -93,3 +99,14 @@ async def test_export_sends_every_alert_as_csv(conversation, fake_telegram, sess
     assert len(rows) == 1 + len(HEADLINES)
     assert rows[1][2] == "Над Суджей сбит беспилотник"
     assert document.filename == "alerts.csv"
+
+
+async def test_search_echoes_a_long_query_shortened_and_as_typed(conversation, sessions):
+    await sent_alerts(sessions)
+    query = "<b>ракета</b> " + "очень длинный запрос " * 20
+    reply = await conversation.say(MINE, f"/search {query}")
+    # Sent with entities: the user's "<b>" is shown as typed, not taken as markup.
+    assert "<b>ракета</b> очень" in reply
+    echoed = reply.split("<b>ракета</b>", 1)[1]
+    assert "…" in echoed
+    assert len(reply) < 120

@@ -1,9 +1,10 @@
 """Replies in the asker's language, and catalogs that stay complete, compiled and safe.
 
 The catalog checks read the code the way a translator's tools do (Babel's extractor
-over bot/), so a new message without a Russian and a Ukrainian translation, a `.po`
-edited without recompiling its `.mo`, or a translation that drops a placeholder, a tag
-or a /command fails here rather than in someone's chat.
+over bot/ and the rule parser's messages in rules/errors.py), so a new message without
+a Russian and a Ukrainian translation, a `.po` edited without recompiling its `.mo`, or
+a translation that drops a placeholder, a tag or a /command fails here rather than in
+someone's chat.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -28,6 +29,7 @@ from tests.fakes.telegram import CommandsKey
 
 LANGUAGES = ("ru", "uk")
 BOT = Path(__file__).parents[2] / "bot"
+RULE_ERRORS = Path(__file__).parents[2] / "rules" / "errors.py"
 # What a translation must carry over unchanged: %-placeholders (and any other %),
 # HTML tags, entities and stray <, >, &, and /commands.
 KEPT = re.compile(r"%\(\w+\)[a-z]|%|</?\w+[^>]*>|&\w+;|[<>&]|(?<![\w/@.-])/[a-z_]+")
@@ -44,9 +46,16 @@ def catalog(language: str):
 
 
 def messages_in_code() -> dict[str, str | None]:
-    """msgid → msgid_plural (None for a plain message), as Babel extracts them from bot/."""
+    """msgid → msgid_plural (None for a plain message), as Babel extracts them."""
     found: dict[str, str | None] = {}
-    for _file, _line, message, _comments, _context in extract_from_dir(BOT):
+    extracted = [
+        (message, context) for _file, _line, message, _comments, context in extract_from_dir(BOT)
+    ]
+    extracted += [
+        (message, context)
+        for _line, message, _comments, context in extract_from_file("python", RULE_ERRORS)
+    ]
+    for message, _context in extracted:
         if isinstance(message, tuple):
             found[message[0]] = message[1]
         else:

@@ -1,15 +1,23 @@
-"""Alert messages as subscribers read them, within Telegram's limits, with HTML escaped."""
+"""Alert, edit and notice messages as subscribers read them: their language, Telegram's limits."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alerts.outbox import PendingAlert, StorySource
-from bot.render import ALSO_SHOWN, TELEGRAM_TEXT_LIMIT, render_alert, render_alert_plain
-from tests.fakes.telegram import parse_html, utf16_len
+import pytest
+
+from alerts.failures import Failure
+from alerts.health import SOURCE_PAUSED
+from alerts.outbox import Alert, Edit, Notice, StorySource
+from bot.i18n import Words, build_i18n
+from bot.render import ALSO_SHOWN, TELEGRAM_TEXT_LIMIT, render_alert, render_edit, render_notice
+from tests.fakes.telegram import utf16_len
+
+I18N = build_i18n()
+ENGLISH = Words(I18N, "en")
 
 
-def alert(**fields: object) -> PendingAlert:
+def alert(**fields: object) -> Alert:
     base: dict[str, object] = {
         "id": 1,
         "chat_id": 5,
@@ -22,26 +30,23 @@ def alert(**fields: object) -> PendingAlert:
         "terms": ("беспилотник",),
         "timezone": "Europe/Moscow",
     }
-    return PendingAlert(**(base | fields))  # type: ignore[arg-type]
-
-
-def visible(html: str) -> str:
-    text, _entities = parse_html(html)
-    return text
+    return Alert(**(base | fields))  # type: ignore[arg-type]
 
 
 def test_alert_names_source_local_time_and_bolds_matched_words() -> None:
-    html = render_alert(alert())
-    assert html.startswith("<b>Губернатор · 00:30</b>")
-    assert "сбит <b>беспилотник</b>" in html
-    assert html.endswith("https://t.me/kursk_gov/2")
+    text, entities = render_alert(alert(), ENGLISH).render()
+    assert text.startswith("Губернатор · 00:30\n")
+    assert text.endswith("https://t.me/kursk_gov/2")
+    bold = [text[e.offset : e.offset + e.length] for e in entities if e.type == "bold"]
+    assert bold == ["Губернатор · 00:30", "беспилотник"]
 
 
-def test_source_text_is_escaped() -> None:
-    html = render_alert(alert(source_name="A&B <news>", text="x < y & z > w"))
-    assert "A&amp;B &lt;news&gt;" in html
-    assert "x &lt; y &amp; z &gt; w" in html
-    visible(html)  # parses as Telegram would, or raises
+def test_source_text_is_never_markup() -> None:
+    message = render_alert(alert(source_name="A&B <news>", text="x < y & z > w"), ENGLISH)
+    text, _entities = message.render()
+    assert "A&B <news>" in text
+    assert "x < y & z > w" in text
+    assert "A&amp;B &lt;news&gt;" in message.as_html()
 
 
 def test_huge_fields_still_fit_telegram_limit() -> None:
@@ -52,27 +57,66 @@ def test_huge_fields_still_fit_telegram_limit() -> None:
         url="https://example.org/" + "p" * 2000,
         also=tuple(StorySource(f"Source {n}", f"https://x.example/{n}", False) for n in range(20)),
     )
-    assert utf16_len(visible(render_alert(huge))) <= TELEGRAM_TEXT_LIMIT
-    assert utf16_len(render_alert_plain(huge)) <= TELEGRAM_TEXT_LIMIT
+    for language in ("en", "ru", "uk"):
+        text, entities = render_alert(huge, Words(I18N, language)).render()
+        assert utf16_len(text) <= TELEGRAM_TEXT_LIMIT
+        assert all(e.offset + e.length <= utf16_len(text) for e in entities)
 
 
 def test_other_sources_are_listed_then_counted_and_official_confirms() -> None:
     others = tuple(
         StorySource(f"Канал {n}", f"https://t.me/c{n}/1", official=(n == 7)) for n in range(8)
     )
-    html = render_alert(alert(also=others))
-    assert html.count("<a href=") == ALSO_SHOWN
-    assert f"+{len(others) - ALSO_SHOWN} more" in html
-    assert "✅ confirmed by Канал 7" in html
+    text, entities = render_alert(alert(also=others), ENGLISH).render()
+    assert [e.type for e in entities].count("text_link") == ALSO_SHOWN
+    assert f"and {len(others) - ALSO_SHOWN} more" in text
+    assert "✅ confirmed by Канал 7" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "also", "more", "confirmed", "official"),
+    [
+        ("ru", "Также:", "и ещё 3", "✅ подтверждает Канал 7", "✅ официальный источник"),
+        ("uk", "Також:", "і ще 3", "✅ підтверджує Канал 7", "✅ офіційне джерело"),
+    ],
+)
+def test_story_lines_are_in_the_chats_language(language, also, more, confirmed, official) -> None:
+    words = Words(I18N, language)
+    others = tuple(
+        StorySource(f"Канал {n}", f"https://t.me/c{n}/1", official=(n == 7)) for n in range(8)
+    )
+    text, _ = render_edit(Edit(alert(also=others), message_id=9), words).render()
+    assert also in text
+    assert more in text
+    assert confirmed in text
+    assert official in render_alert(alert(official=True), words).render()[0]
 
 
 def test_an_official_source_says_so_itself() -> None:
-    assert "✅ official source" in render_alert(alert(official=True))
+    assert "✅ official source" in render_alert(alert(official=True), ENGLISH).render()[0]
 
 
-def test_plain_fallback_has_no_markup() -> None:
-    plain = render_alert_plain(
-        alert(source_name="<b>", also=(StorySource("Монитор", None, False),))
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Source #4 Border <News> is paused: it has failed for a day "),
+        ("ru", "Источник #4 Border <News> приостановлен"),
+        ("uk", "Джерело #4 Border <News> призупинено"),
+    ],
+)
+def test_a_paused_source_notice_is_worded_when_sent(language, expected) -> None:
+    notice = Notice(
+        1,
+        5,
+        0,
+        kind=SOURCE_PAUSED,
+        arguments={
+            "source_id": 4,
+            "name": "Border <News>",
+            "failure": Failure("http_status", {"status": 503}).as_json(),
+        },
     )
-    assert plain.startswith("<b> · 00:30")
-    assert "Also: Монитор" in plain
+    text, entities = render_notice(notice, Words(I18N, language)).render()
+    assert text.startswith(expected)
+    assert "503" in text
+    assert [text[e.offset : e.offset + e.length] for e in entities] == ["Border <News>"]

@@ -81,7 +81,9 @@ async def test_new_item_reaches_subscriber_once(
         alerts = [m for m in fake_telegram.messages_to(USER) if "news.example" in m.text]
         assert [m.text.count(link) for m in alerts] == [1]
         assert "Border News" in alerts[0].text
-        assert "<b>Drones</b> attacked a substation" in alerts[0].text
+        assert "Drones attacked a substation" in alerts[0].text
+        bold = {alerts[0].text[e["offset"] : e["offset"] + e["length"]] for e in alerts[0].entities}
+        assert "Drones" in bold
         everyone = [m for m in fake_telegram.sent if "new-2" in m.text or "old-" in m.text]
         assert everyone == []
         assert not [m for m in fake_telegram.messages_to(ADMIN) if "news.example" in m.text]

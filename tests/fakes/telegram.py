@@ -17,6 +17,10 @@ What it enforces, as Telegram does:
   span class="tg-spoiler", tg-spoiler, a href, tg-emoji, code, pre, blockquote
   [expandable]), tags closed and properly nested, entities limited to &lt; &gt; &amp;
   &quot; and numeric ones; errors are 400 "Bad Request: can't parse entities: ...";
+- the `entities` parameter (used instead of a parse mode): a list of objects of
+  Telegram's entity types, each with offset >= 0 and length > 0 inside the text in
+  UTF-16 code units, `text_link` with an http(s) or tg `url`, `custom_emoji` with its
+  id; anything else is 400 "Bad Request: can't parse entities: ...";
 - text length counted after entity parsing, in UTF-16 code units: 4096 for messages,
   1024 for captions; an empty or blank text is refused;
 - editMessageText: unknown message, a message not sent by the bot, and an edit that
@@ -32,8 +36,8 @@ Deliberately stricter than Telegram: a bare `&` or an unknown named entity (`&nb
 is refused, although Telegram shows it literally. The Bot API docs require escaping
 it, and a bare `&` followed by e.g. `lt;` silently changes the text.
 
-Not emulated: Markdown and MarkdownV2 (text taken as is), the `entities` parameter
-(accepted, not validated), webhooks, inline mode, media other than documents, file
+Not emulated: Markdown and MarkdownV2 (text taken as is), overlapping entities of
+the same type, webhooks, inline mode, media other than documents, file
 downloads, message threads and replies, group privacy mode, 48-hour edit windows,
 link previews, and which tags may nest inside which. Chats need not be introduced
 first: a positive id is a private chat, a negative one a group (a supergroup below
@@ -134,6 +138,8 @@ class SentMessage:
     reply_markup: dict[str, Any] | None
     sent_at: float
     """The fake's clock (time.monotonic unless injected)."""
+    entities: tuple[dict[str, Any], ...] = ()
+    """The entities as shown: parsed from HTML, or as sent."""
 
 
 @dataclass(frozen=True)
@@ -1105,7 +1111,7 @@ class FakeTelegram:
         chat = self._target(p, sending=True)
         text = p.text("text") or ""
         parse_mode = p.text("parse_mode")
-        visible, entities = _format(text, parse_mode, MAX_TEXT, "message text")
+        visible, entities = _format(text, parse_mode, MAX_TEXT, "message text", p.obj("entities"))
         reply_markup = p.obj("reply_markup")
         self._admit(chat)
         message = _Message(chat.next_message_id(), _now(), self._bot_user(), True, visible)
@@ -1124,6 +1130,7 @@ class FakeTelegram:
                 link_preview_options=p.obj("link_preview_options"),
                 reply_markup=reply_markup,
                 sent_at=self.clock(),
+                entities=tuple(entities),
             )
         )
         return self._message_json(chat, message)
@@ -1144,7 +1151,7 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: there is no text in the message to edit")
         text = p.text("text") or ""
         parse_mode = p.text("parse_mode")
-        visible, entities = _format(text, parse_mode, MAX_TEXT, "message text")
+        visible, entities = _format(text, parse_mode, MAX_TEXT, "message text", p.obj("entities"))
         reply_markup = p.obj("reply_markup")
         # Telegram drops the keyboard of an edit that does not repeat it.
         keyboard = _inline_keyboard(reply_markup)
@@ -1181,7 +1188,9 @@ class FakeTelegram:
         visible: str | None = None
         entities: list[dict[str, Any]] = []
         if caption:
-            visible, entities = _format(caption, parse_mode, MAX_CAPTION, "message caption")
+            visible, entities = _format(
+                caption, parse_mode, MAX_CAPTION, "message caption", p.obj("caption_entities")
+            )
         self._admit(chat)
         file_id = f"BQACAgIAAx{secrets.token_urlsafe(24)}"
         self._files[file_id] = upload
@@ -1435,14 +1444,17 @@ def _now() -> int:
 
 
 def _format(
-    text: str, parse_mode: str | None, limit: int, what: str
+    text: str, parse_mode: str | None, limit: int, what: str, given: Any = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """Visible text and entities, or the 400 Telegram gives for this text."""
     mode = (parse_mode or "").lower()
     if mode not in {"", "html", "markdown", "markdownv2"}:
         raise _ApiError(400, "Bad Request: unsupported parse_mode")
     visible, entities = text, list[dict[str, Any]]()
-    if mode == "html":
+    if given:
+        # Entities replace the parse mode: Telegram reads the text as it is.
+        entities = _checked_entities(text, given)
+    elif mode == "html":
         try:
             visible, entities = parse_html(text)
         except HtmlError as exc:
@@ -1452,6 +1464,55 @@ def _format(
     if utf16_len(visible) > limit:
         raise _ApiError(400, f"Bad Request: {what.replace(' text', '')} is too long")
     return visible, entities
+
+
+_ENTITY_TYPES = frozenset(
+    {
+        *_TAG_ENTITY.values(),
+        "expandable_blockquote",
+        "mention",
+        "hashtag",
+        "cashtag",
+        "bot_command",
+        "url",
+        "email",
+        "phone_number",
+        "text_mention",
+        "date_time",
+    }
+)
+
+
+def _checked_entities(text: str, given: Any) -> list[dict[str, Any]]:
+    """The `entities` parameter as Telegram checks it, or its 400."""
+
+    def refuse(problem: str) -> _ApiError:
+        return _ApiError(400, f"Bad Request: can't parse entities: {problem}")
+
+    if not isinstance(given, list):
+        raise refuse("entities must be an array")
+    size = utf16_len(text)
+    checked = []
+    for entity in given:
+        if not isinstance(entity, dict) or entity.get("type") not in _ENTITY_TYPES:
+            raise refuse(f"unsupported entity {entity!r}")
+        offset, length = entity.get("offset"), entity.get("length")
+        if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length < 1:
+            raise refuse(f"bad offset or length in {entity!r}")
+        if offset + length > size:
+            raise refuse(
+                f"entity beginning at UTF-16 offset {offset} ends after the end of the text "
+                f"at UTF-16 offset {size}"
+            )
+        url = entity.get("url")
+        if entity["type"] == "text_link" and not (
+            isinstance(url, str) and re.match(r"(https?|tg)://\S+$", url)
+        ):
+            raise refuse(f"wrong HTTP URL {url!r}")
+        if entity["type"] == "custom_emoji" and not entity.get("custom_emoji_id"):
+            raise refuse("custom emoji identifier is not specified")
+        checked.append({key: value for key, value in entity.items() if value is not None})
+    return sorted(checked, key=lambda e: (e["offset"], -e["length"]))
 
 
 def _inline_keyboard(markup: Any) -> dict[str, Any] | None:
