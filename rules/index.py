@@ -16,8 +16,11 @@ Terms and atoms are shared between rules and reference-counted, so ``add``/``rem
 one term costs its own patterns only. ``occurrences(text)`` tokenizes a post once and
 returns, for every term present, the character spans (in the original text) of its
 occurrences: the cost grows with the post and the terms it contains, not with the number
-of terms indexed. Two caches make repeated words cheap: raw word → normalized words and
-their lemma keys (kept), and raw word → matching atoms (cleared when the atoms change);
+of terms indexed. A post word is lemmatized only when its first letters are those of
+some form of some rule word (``Morphology.heads``): most new words in a post — names,
+numbers, rare words — are not, and cost a dictionary lookup less. Two caches make
+repeated words cheap: raw word → normalized words and their lemma keys (kept), and raw
+word → matching atoms (cleared when the atoms change);
 with them warm, a post is split and looked up in C, and Python touches only its words
 that some rule mentions.
 """
@@ -28,6 +31,7 @@ from collections import Counter
 from itertools import accumulate
 from typing import TYPE_CHECKING, cast
 
+from rules.morphology import head
 from rules.patterns import AtomKey, Blockers, PatternCompiler
 from rules.rule import Region, Term
 from rules.text import is_acronym, iter_raw_words, normalize_word, raw_words, split_raw_words
@@ -42,6 +46,7 @@ _Cached = int | frozenset[int] | tuple[frozenset[int], ...]
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
+_NO_KEYS: frozenset[str] = frozenset()
 _SENTENCE_END = frozenset(".!?…\n")
 # How much text after a guarded form its guard may read: a list of ten region adjectives.
 _FOLLOWING = 300
@@ -61,6 +66,10 @@ class TermIndex:
         self._atom_keys: dict[int, AtomKey] = {}
         self._atom_refs: Counter[int] = Counter()
         self._atom_lookup_keys: dict[int, tuple[str, ...]] = {}
+        # Heads (first letters) of every form of every rule word: a post word with
+        # another head matches no "w" atom, so it is never lemmatized (see _analyze).
+        self._heads: Counter[str] = Counter()
+        self._atom_heads: dict[int, frozenset[str]] = {}
         self._by_key: dict[str, set[int]] = {}
         self._prefix_lengths: Counter[int] = Counter()
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
@@ -130,6 +139,9 @@ class TermIndex:
                 self._by_key.setdefault(lookup_key, set()).add(atom)
             if key[0] == "p":
                 self._prefix_lengths[len(key[1])] += 1
+            if key[0] == "w":
+                heads = self._atom_heads[atom] = self._lexicon.morphology.heads(key[1])
+                self._heads.update(heads)
             self._atoms.clear()
         self._atom_refs[atom] += 1
         return atom
@@ -150,6 +162,10 @@ class TermIndex:
             self._prefix_lengths[len(key[1])] -= 1
             if not self._prefix_lengths[len(key[1])]:
                 del self._prefix_lengths[len(key[1])]
+        for gone in self._atom_heads.pop(atom, ()):
+            self._heads[gone] -= 1
+            if not self._heads[gone]:
+                del self._heads[gone]
         self._atoms.clear()
 
     def _lookup_keys(self, key: AtomKey) -> tuple[str, ...]:
@@ -162,15 +178,23 @@ class TermIndex:
     # -- matching -------------------------------------------------------------------------
 
     def _analyze(self, raw: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Each normalized word of ``raw`` with its lookup keys (surface and lemmas).
+
+        A word whose head no rule word's forms have gets no keys without lemmatizing:
+        it can only match surface and prefix atoms, which ``_word_atoms`` checks anyway.
+        """
         analysis = self._words.get(raw)
         if analysis is None:
+            normalized = normalize_word(raw)
+            if not any(head(word) in self._heads for word in normalized):
+                return tuple((word, _NO_KEYS) for word in normalized)
             if len(self._words) >= _CACHE_LIMIT:
                 self._words.clear()
             acronym = is_acronym(raw)
             lemmas = self._lexicon.morphology.lemmas
             analysis = self._words[raw] = tuple(
                 (word, frozenset({f"={word}", *(f"~{x}" for x in lemmas(word, acronym=acronym))}))
-                for word in normalize_word(raw)
+                for word in normalized
             )
         return analysis
 

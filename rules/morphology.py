@@ -43,6 +43,18 @@ if TYPE_CHECKING:
 _CACHE_LIMIT = 500_000
 # Marks a stem among the lemmas: no normalized word starts with it.
 STEM_MARK = "^"
+# How many first letters a head keeps. Cyrillic: every form is listed, so a long head
+# only makes the index lemmatize fewer post words. Latin: forms are not listed, and the
+# English stem keeps at least the first three letters of a word ("droning" → "drone").
+HEAD = 5
+_LATIN_HEAD = 3
+
+
+def head(word: str) -> str:
+    """The first letters of a normalized word, as ``Morphology.heads`` keeps them."""
+    return word[:HEAD] if _has_cyrillic(word) else word[:_LATIN_HEAD]
+
+
 _GUESS_MIN_SCORE = 0.1
 
 
@@ -53,6 +65,22 @@ def _has_cyrillic(word: str) -> bool:
 def _fold(lemma: str) -> str:
     # Dictionaries spell some lemmas with "ё"; normalized text never has it.
     return lemma.replace("ё", "е")
+
+
+def _paradigm_heads(dictionary: Any, parse: Any) -> set[str]:
+    """Heads of every form of the dictionary lexeme of ``parse`` (pymorphy3 stores a
+    paradigm as suffix ids, tag ids and prefix ids, n of each)."""
+    _analyzer, word, paradigm_id, index = parse.methods_stack[0]
+    paradigm = dictionary.paradigms[paradigm_id]
+    size = len(paradigm) // 3
+    suffixes, prefixes = dictionary.suffixes, dictionary.paradigm_prefixes
+    own_prefix = prefixes[paradigm[2 * size + index]]
+    own_suffix = suffixes[paradigm[index]]
+    stem = word[len(own_prefix) : len(word) - len(own_suffix)]
+    return {
+        head(_fold(prefixes[paradigm[2 * size + i]] + stem + suffixes[paradigm[i]]))
+        for i in range(size)
+    }
 
 
 def _is_dictionary_parse(parse: Any) -> bool:
@@ -67,8 +95,9 @@ class Morphology:
     def __init__(self, analyzers: Iterable[Any], stemmer: Any = None) -> None:
         self._analyzers = tuple(analyzers)
         self._stemmer = stemmer  # snowballstemmer's Russian stemmer, or None for no stems
-        # The cache belongs to this instance, which the composition root builds once.
+        # The caches belong to this instance, which the composition root builds once.
         self._cache: dict[tuple[str, bool], frozenset[str]] = {}
+        self._heads: dict[str, frozenset[str]] = {}  # rule words only: a small vocabulary
 
     @classmethod
     def load(cls, *, stem_unknown: bool = True) -> Morphology:
@@ -86,6 +115,26 @@ class Morphology:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()  # a crude bound; the working vocabulary refills it fast
             cached = self._cache[key] = self._compute(word, acronym=acronym)
+        return cached
+
+    def heads(self, word: str) -> frozenset[str]:
+        """The ``head`` of every word that can share a lemma with ``word``.
+
+        That is: of the word, of its lemmas and stems, and of every form of every
+        dictionary lexeme it belongs to (``человек`` → {челов, люди, людей, людям…}).
+        A post word whose head is in no rule word's heads cannot match any of them in
+        any form, so the index need not lemmatize it. Forms are read from the paradigm
+        tables directly (prefix + stem + suffix), a fraction of building the lexeme.
+        """
+        cached = self._heads.get(word)
+        if cached is None:
+            found = {head(word), *(head(lemma.lstrip(STEM_MARK)) for lemma in self.lemmas(word))}
+            if _has_cyrillic(word):
+                for analyzer in self._analyzers:
+                    for parse in analyzer.parse(word):
+                        if _is_dictionary_parse(parse):
+                            found |= _paradigm_heads(analyzer.dictionary, parse)
+            cached = self._heads[word] = frozenset(found)
         return cached
 
     def _compute(self, word: str, *, acronym: bool) -> frozenset[str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.cli import main
 from bot.handlers.regions import MAX_LINES
+from tests.e2e.process import LookoutProcess, run_command
 
 if TYPE_CHECKING:
-    import pytest
+    from pathlib import Path
 
 
 async def test_regions_finds_the_key_by_a_russian_adjective(conversation) -> None:
@@ -39,10 +39,13 @@ async def test_regions_without_a_query_says_how(conversation) -> None:
     assert "Напишіть" in answer
 
 
-def test_lookout_regions_prints_keys_with_names(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["regions", "--lang", "ru", "kursk oblast"]) == 0
-    assert capsys.readouterr().out == "kursk\tКурская область\n"
-    assert main(["regions"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+async def test_lookout_regions_prints_keys_with_names(tmp_path: Path) -> None:
+    # The real process: main() configures logging for the whole interpreter.
+    env = LookoutProcess.environment(tmp_path)
+    code, out, _err = await run_command(tmp_path, env, "regions", "--lang", "ru", "kursk oblast")
+    assert (code, out) == (0, "kursk\tКурская область\n")
+    code, out, _err = await run_command(tmp_path, env, "regions")
+    lines = out.splitlines()
+    assert code == 0
     assert len(lines) == 117
     assert "kharkiv\tKharkiv Oblast" in lines

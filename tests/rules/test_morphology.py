@@ -129,3 +129,23 @@ def test_the_stem_fallback_joins_no_other_word(lexicon: Lexicon, rule: str, text
 def test_without_the_fallback_an_unknown_word_keeps_its_surface() -> None:
     plain = stand_in_lexicon(Morphology.load(stem_unknown=False))
     assert not matches(plain, "химарс", "ВСУ получили новые Химарсы")
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("человек", "Эвакуированы сто людей"),  # another stem in the same lexeme
+        ("хороший", "Стало лучше"),
+        ("drone", "The droning noise"),  # Latin forms are not listed: a shorter head
+        ("химарс", "Подбит химарсами"),  # unknown words: heads of the stem
+    ],
+)
+def test_words_the_index_does_not_lemmatize_still_reach_every_form(
+    lexicon: Lexicon, rule: str, text: str
+) -> None:
+    assert matches(lexicon, rule, text)
+
+
+def test_heads_cover_every_form_of_a_lexeme() -> None:
+    heads = Morphology.load().heads("человек")
+    assert {"челов", "люди", "людей"} <= heads
