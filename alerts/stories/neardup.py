@@ -9,11 +9,15 @@ Contract:
   1. a shared canonical URL (`references`): the item's own URL, the original it
      forwards or reposts, or the link it credits is a known item's own URL or another
      item's original — an original counts whether it arrives before or after its
-     forwards;
+     forwards; or a reply: the item replies to a known post of its own source;
   2. near-duplicate text: known items whose estimated Jaccard similarity and clues
-     pass `Policy` (see `alerts.stories.sameness`); when they belong to several
-     stories, the story with most such items wins, then the one with the clearest
-     match, then the oldest. Candidates are the LSH candidates (MinHash bands) within the
+     pass `Policy` (see `alerts.stories.sameness`). One source's items are separate
+     events unless the later announces an update: a story that already holds an item
+     of the new item's source is never joined otherwise, and of each source only its
+     latest passing item vouches for a story (a repost of the second air-raid warning
+     joins the second, not the first). When the vouched stories are several, the story
+     with most passing items wins, then the one with the clearest match, then the
+     oldest. Candidates are the LSH candidates (MinHash bands) within the
      window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve,
      plus the items within `Policy.retell_close` whose word sketches share enough bits
      (retellings: their Jaccard is below every bar).
@@ -36,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alerts.stories.bands import BandIndex
+from alerts.stories.canonical import canonical_url
 from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
@@ -68,6 +73,8 @@ class StoryItem:
     """Timezone-aware UTC."""
     forwarded_url: str | None = None
     """``https://t.me/name/123`` of the original, for forwards and reposts."""
+    reply_to_url: str | None = None
+    """``https://t.me/name/120`` of the post this one replies to in its own channel."""
 
     def __post_init__(self) -> None:
         if self.published_at.utcoffset() != timedelta(0):
@@ -119,6 +126,8 @@ class StoryWindow:
         self._entries: dict[int, _Entry] = {}
         self._slot_by_key: dict[str, int] = {}
         self._url_story: dict[str, tuple[str, int]] = {}
+        # (story, source) -> how many of the window's items that source has in the story.
+        self._story_sources: dict[tuple[str, str], int] = {}
         self._expiry: list[tuple[datetime, int]] = []
         self._next_slot = 0
 
@@ -133,6 +142,8 @@ class StoryWindow:
         fingerprint = self._fingerprint(item.text)
         story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
         if story is None:
+            story = self._replied_story(item)
+        if story is None:
             story = self._story_by_text(item, fingerprint)
         if story is None:
             story = item.key
@@ -145,6 +156,14 @@ class StoryWindow:
             _, slot = heapq.heappop(self._expiry)
             self._forget(slot)
 
+    def _replied_story(self, item: StoryItem) -> str | None:
+        """A source replying to its own post says the reply is about the same event."""
+        replied = canonical_url(item.reply_to_url) if item.reply_to_url else None
+        known = self._url_story.get(replied) if replied else None
+        if known is None or self._entries[known[1]].source != item.source:
+            return None
+        return known[0]
+
     def _story_by_text(self, item: StoryItem, fingerprint: Fingerprint) -> str | None:
         signature = fingerprint.signature
         if signature is None:
@@ -153,6 +172,8 @@ class StoryWindow:
         # for beats one near item of a splinter: an update that reads most like a one-line
         # summary still belongs with the governor's post and its reposts.
         passing: dict[str, tuple[int, float]] = {}
+        updated: set[str] = set()
+        latest: dict[str, _Entry] = {}
         for slot, jaccard in self._candidates(item, fingerprint, signature):
             entry = self._entries[slot]
             apart = abs(entry.published_at - item.published_at)
@@ -169,11 +190,28 @@ class StoryWindow:
                 same_source=entry.source == item.source,
             )
             margin = self.policy.margin(evidence)
-            if margin is not None and margin >= 0:
-                count, best = passing.get(entry.story, (0, margin))
-                passing[entry.story] = (count + 1, max(best, margin))
+            if margin is None or margin < 0:
+                continue
+            if evidence.same_source:
+                updated.add(entry.story)
+            known = latest.get(entry.source)
+            if known is None or entry.published_at >= known.published_at:
+                latest[entry.source] = entry
+            count, best = passing.get(entry.story, (0, margin))
+            passing[entry.story] = (count + 1, max(best, margin))
+        # A source that posted alike texts twice made two events; what others wrote alike
+        # follows its latest (a repost of the 08:20 warning is not the 08:00 one).
+        vouched = {entry.story for entry in latest.values()}
+        # A story the item's source already reported is another event, unless the item
+        # updates that report.
+        own = item.source
+        stories = [
+            story
+            for story in passing
+            if story in vouched and (story in updated or (story, own) not in self._story_sources)
+        ]
         # Candidates come in slot order, so on a tie the story seen first (the oldest) wins.
-        return max(passing, key=passing.__getitem__, default=None)
+        return max(stories, key=passing.__getitem__, default=None)
 
     def _candidates(
         self, item: StoryItem, fingerprint: Fingerprint, signature: Signature
@@ -241,6 +279,8 @@ class StoryWindow:
             urls=urls,
         )
         self._slot_by_key[item.key] = slot
+        pair = (story, item.source)
+        self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
         for url in urls:
             # The newest holder keeps a URL alive for the whole window after it.
             self._url_story[url] = (story, slot)
@@ -258,6 +298,10 @@ class StoryWindow:
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)
         del self._slot_by_key[entry.key]
+        pair = (entry.story, entry.source)
+        left = self._story_sources.pop(pair) - 1
+        if left:
+            self._story_sources[pair] = left
         if entry.row is not None:
             self._bands.remove(slot)
             self._signatures.free(entry.row)

@@ -169,6 +169,11 @@ class Policy:
 
     def margin(self, evidence: Evidence) -> float | None:
         """How far the pair clears its bar (negative: it does not), None if it never can."""
+        if evidence.same_source:
+            # A source repeats its templates, not its news: only its own update joins.
+            if evidence.apart <= self.update_window and evidence.update:
+                return evidence.jaccard - self.update_floor
+            return None
         if evidence.jaccard >= self.template and evidence.names_conflict:
             return None
         margins = []
