@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import func, select
 
 from alerts.models import Post
+from alerts.stories.facts import FactReader
 from alerts.stories.neardup import StoryItem, StoryWindow
 
 if TYPE_CHECKING:
@@ -30,13 +31,15 @@ REBUILD_BATCH = 1000
 
 class StoryBook:
     def __init__(self, window: StoryWindow | None = None) -> None:
-        self._window = window if window is not None else StoryWindow()
+        self._window = window if window is not None else StoryWindow(facts=FactReader.load())
 
     def __len__(self) -> int:
         return len(self._window)
 
     async def rebuild(self, session: AsyncSession, now: datetime) -> None:
-        window = StoryWindow(self._window.window, policy=self._window.policy)
+        window = StoryWindow(
+            self._window.window, policy=self._window.policy, facts=self._window.facts
+        )
         published = func.coalesce(Post.published_at, Post.first_seen_at)
         stream = await session.stream_scalars(
             select(Post)

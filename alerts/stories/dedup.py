@@ -9,7 +9,8 @@ Contract:
   strings or null, are optional. Other keys are ignored.
 - For each post, in input order, it yields ``{"id": <the post's id>, "story": <the id of
   the first post of its story>}``. Posts are clustered by a `StoryWindow` over the
-  last 48 hours of publication time; input in publication order gives the intended
+  last 48 hours of publication time (reading facts with the packaged gazetteer and
+  topics unless a window is given); input in publication order gives the intended
   stories (a late post is still compared with everything within 48 hours of it).
 - Ids need not be unique (two channels may both have post 539): each input line is
   its own item, and ``story`` names the id of the first line of the story.
@@ -24,6 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from alerts.stories.facts import FactReader
 from alerts.stories.neardup import StoryItem, StoryWindow
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ def dedup(
     posts: Iterable[Mapping[str, Any]], *, window: StoryWindow | None = None
 ) -> Iterator[dict[str, Any]]:
     """``{"id", "story"}`` per post; see the module docstring."""
-    window = window if window is not None else StoryWindow()
+    window = window if window is not None else StoryWindow(facts=FactReader.load())
     # Story key -> (id of its first post, publication time of its latest post).
     stories: dict[str, tuple[Any, datetime]] = {}
     latest: datetime | None = None

@@ -14,7 +14,9 @@ Contract:
   posts never match by text. ``size`` is the exact number of distinct shingles, so
   containment can be estimated from the Jaccard estimate.
 - ``clues`` are read from the same stripped text before folding (`alerts.stories.clues`):
-  numbers, names, content words, whether it announces an update.
+  numbers, names, content words, whether it announces an update; ``facts`` too
+  (`alerts.stories.facts`: places, actors, numbers, topics), when the fingerprinter has
+  a `FactReader`, else none.
 - ``sketch`` is the set of content words (``clues.words``) as a `SKETCH_BITS`-bit map
   (``uint64`` lanes), a word setting the bit its CRC-32 names: sketches of many posts are
   ANDed and counted at once to find the posts that share words, then the sets confirm.
@@ -34,6 +36,7 @@ from datasketch import MinHash  # type: ignore[import-untyped]  # ships no type 
 
 from alerts.stories.boilerplate import strip_boilerplate
 from alerts.stories.clues import Clues, clues
+from alerts.stories.facts import NO_FACTS, FactReader, Facts
 from rules.text import fold_lookalikes
 
 SEED = 20_240_517
@@ -63,6 +66,7 @@ class Fingerprint:
     size: int
     clues: Clues
     sketch: Sketch
+    facts: Facts = NO_FACTS
 
 
 def normalize(text: str) -> str:
@@ -107,8 +111,16 @@ def _identity(value: int) -> int:
 class Fingerprinter:
     """Turns texts into `Fingerprint`s with one fixed set of MinHash permutations."""
 
-    def __init__(self, *, num_perm: int = 128, shingle: int = 5, minimum: int = 20) -> None:
+    def __init__(
+        self,
+        *,
+        num_perm: int = 128,
+        shingle: int = 5,
+        minimum: int = 20,
+        facts: FactReader | None = None,
+    ) -> None:
         self.num_perm = num_perm
+        self.facts = facts
         self.shingle = shingle
         self.minimum = minimum
         # Permutations are drawn once; copies share them, which is what keeps hashing cheap.
@@ -118,9 +130,10 @@ class Fingerprinter:
         stripped = strip_boilerplate(text)
         hashes = shingle_hashes(_fold(stripped), self.shingle)
         found = clues(stripped)
+        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words)
         if len(hashes) < self.minimum:
-            return Fingerprint(None, len(hashes), found, sketch(found.words))
+            return Fingerprint(None, len(hashes), found, sketch(found.words), facts)
         minhash = self._empty.copy()
         minhash.update_batch(hashes.tolist())
         signature: Signature = minhash.hashvalues
-        return Fingerprint(signature, len(hashes), found, sketch(found.words))
+        return Fingerprint(signature, len(hashes), found, sketch(found.words), facts)

@@ -41,13 +41,16 @@ from typing import TYPE_CHECKING
 
 from alerts.stories.bands import BandIndex
 from alerts.stories.canonical import canonical_url
+from alerts.stories.facts import NO_FACTS
 from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
+from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
 from alerts.stories.signatures import RecentSignatures, SignatureStore
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
+    from alerts.stories.facts import FactReader, Facts
     from alerts.stories.fingerprint import Signature
 
 WINDOW = timedelta(hours=48)
@@ -94,6 +97,8 @@ class _Entry:
     """Names and update markers matter only within `Policy.horizon`; later, numbers."""
     urls: tuple[str, ...]
     """Canonical URLs this item registered: its own, its original's, its credits."""
+    facts: Facts = NO_FACTS
+    """Read only within `Policy.fact_horizon`; dropped later, like names."""
 
 
 class StoryWindow:
@@ -111,6 +116,7 @@ class StoryWindow:
         threshold: float | None = None,
         num_perm: int = 128,
         policy: Policy | None = None,
+        facts: FactReader | None = None,
     ) -> None:
         if num_perm < RecentSignatures.PREFILTER:
             raise ValueError(f"num_perm must be {RecentSignatures.PREFILTER} or more")
@@ -119,7 +125,9 @@ class StoryWindow:
             policy = replace(policy, threshold=threshold)
         self.window = window
         self.policy = policy
-        self._fingerprint = Fingerprinter(num_perm=num_perm)
+        self.facts = facts
+        self._fingerprint = Fingerprinter(num_perm=num_perm, facts=facts)
+        self._places = PlaceIndex(policy.fact_horizon.total_seconds())
         self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
         self._signatures = SignatureStore(num_perm)
         self._recent = RecentSignatures(num_perm, SKETCH_BITS // 64)
@@ -188,6 +196,9 @@ class StoryWindow:
                 if earlier_first
                 else (fingerprint.clues, entry.clues),
                 same_source=entry.source == item.source,
+                facts=(entry.facts, fingerprint.facts)
+                if earlier_first
+                else (fingerprint.facts, entry.facts),
             )
             margin = self.policy.margin(evidence)
             if margin is None or margin < 0:
@@ -249,6 +260,14 @@ class StoryWindow:
             and (entry := self._entries.get(slot)) is not None
             and (row := entry.row) is not None
         ]
+        # Reports of the same facts in other words or languages share neither.
+        retold += [
+            (slot, row)
+            for slot in self._places.near(fingerprint.facts.places, at)
+            if slot not in found
+            and (entry := self._entries.get(slot)) is not None
+            and (row := entry.row) is not None
+        ]
         if retold:
             shares = self._signatures.similarity([row for _, row in retold], signature)
             found.update(
@@ -277,7 +296,9 @@ class StoryWindow:
             size=fingerprint.size,
             clues=fingerprint.clues,
             urls=urls,
+            facts=fingerprint.facts,
         )
+        self._places.add(fingerprint.facts.places, item.published_at.timestamp(), slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
         self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
@@ -289,11 +310,14 @@ class StoryWindow:
 
     def _age_recent(self, now: datetime) -> None:
         """Past the longest horizon only numbers are read: drop names to save memory."""
-        cutoff = now - self.policy.horizon(update=True)
+        cutoff = now - max(self.policy.horizon(update=True), self.policy.fact_horizon)
         for slot in self._recent.drop_before(cutoff.timestamp()):
             entry = self._entries.get(slot)
             if entry is not None:
-                self._entries[slot] = replace(entry, clues=entry.clues.numbers_only())
+                self._entries[slot] = replace(
+                    entry, clues=entry.clues.numbers_only(), facts=NO_FACTS
+                )
+        self._places.drop_before(now.timestamp())
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)

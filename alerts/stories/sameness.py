@@ -62,9 +62,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from alerts.stories.clues import shared_names
+from alerts.stories.facts import NO_FACTS
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
+    from alerts.stories.facts import Facts
 
 DEFAULT_THRESHOLD = 0.45
 
@@ -82,6 +84,8 @@ class Evidence:
     clues: tuple[Clues, Clues]
     """Clues of the earlier post, then of the later one."""
     same_source: bool = False
+    facts: tuple[Facts, Facts] = (NO_FACTS, NO_FACTS)
+    """Facts of the earlier post, then of the later one (none when not read)."""
 
     @property
     def containment(self) -> float:
@@ -119,7 +123,34 @@ class Evidence:
     @property
     def update(self) -> bool:
         """The later post announces an update and names what the earlier one names."""
-        return self.clues[1].update and self.shared_names > 0
+        if not self.clues[1].update:
+            return False
+        first, second = self.facts
+        return self.shared_names > 0 or bool(first.places & second.places)
+
+    @property
+    def fact_score(self) -> int | None:
+        """How many facts of one event the posts share (rule 8), None when they conflict.
+
+        A shared place counts 2 (a shared region alone 1), shared numbers 1 each up to
+        2, a shared topic 1, shared actors 1 each up to 2. Numbers that disagree, or no
+        place and fewer than two numbers in common, rule the pair out.
+        """
+        first, second = self.facts
+        numbers = len(first.numbers & second.numbers)
+        if first.numbers and second.numbers and not numbers:
+            return None
+        if first.places & second.places:
+            place = 2
+        elif first.regions & second.regions:
+            place = 1
+        elif numbers >= 2:
+            place = 0
+        else:
+            return None
+        topics = 1 if first.topics & second.topics else 0
+        actors = min(2, len(first.actors & second.actors))
+        return place + min(2, numbers) + topics + actors
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +178,29 @@ class Policy:
     retell_close: timedelta = timedelta(hours=1)
     """At most ``close`` and the update window: content words are kept that long."""
     retell_words: int = 4
+    fact_reach: tuple[timedelta, ...] = (
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=3),
+    )
+    """Rule 8: how far apart a pair sharing ``fact_least`` facts may be, then one more
+    fact, then more: the fewer facts agree, the closer in time they must be."""
+    fact_least: int = 3
+    fact_weight: float = 0.1
+
+    @property
+    def fact_horizon(self) -> timedelta:
+        return self.fact_reach[-1]
+
+    def _facts_agree(self, evidence: Evidence) -> float | None:
+        """The margin of rule 8, None when it does not apply."""
+        score = evidence.fact_score
+        if score is None or score < self.fact_least:
+            return None
+        reach = self.fact_reach[min(score - self.fact_least, len(self.fact_reach) - 1)]
+        # Shared facts are weaker evidence than shared wording: on a tie between two
+        # stories, the one whose text the post repeats wins.
+        return self.fact_weight * (1.0 - evidence.apart / reach)
 
     def horizon(self, update: bool) -> timedelta:
         """How far apart in time the low bars reach, for a post that is an update or not."""
@@ -177,6 +231,9 @@ class Policy:
         if evidence.jaccard >= self.template and evidence.names_conflict:
             return None
         margins = []
+        agreed = self._facts_agree(evidence)
+        if agreed is not None:
+            margins.append(agreed)
         if evidence.apart <= self.update_window and evidence.update:
             margins.append(evidence.jaccard - self.update_floor)
         short = min(evidence.sizes) < self.short

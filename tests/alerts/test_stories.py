@@ -76,7 +76,8 @@ async def test_a_repost_elsewhere_joins_the_story_and_edits_instead_of_alerting(
     assert await alerts(sessions) == [(80, stories["10"], 1)]
 
 
-async def test_the_same_source_again_does_not_call_for_an_edit(sessions, lexicon) -> None:
+async def test_the_same_source_saying_it_again_is_another_alert(sessions, lexicon) -> None:
+    # Regression: a governor's second warning of the morning joined the first, unsent.
     (governor,) = await sources(sessions, "kursk_gov")
     await subscribe(sessions, lexicon, 80, "беспилотник")
     rulebook, storybook = RuleBook(lexicon), StoryBook()
@@ -84,7 +85,10 @@ async def test_the_same_source_again_does_not_call_for_an_edit(sessions, lexicon
         sessions, rulebook, governor, result(post("10", GOVERNOR, minutes=3)), storybook=storybook
     )
     await record(sessions, rulebook, governor, result(post("11", LATER_NEWS)), storybook=storybook)
-    assert [revision for _, _, revision in await alerts(sessions)] == [0]
+    sent = await alerts(sessions)
+    assert len(sent) == 2
+    assert sent[0][1] != sent[1][1]
+    assert [revision for _, _, revision in sent] == [0, 0]
 
 
 async def test_a_later_report_alerts_a_chat_the_first_one_did_not_match(sessions, lexicon) -> None:
