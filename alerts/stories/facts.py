@@ -86,7 +86,6 @@ _COUNTRIES = frozenset({"rs", "rsn", "krn", "krnn", "krns"})
 """Skeletons of Russia, Ukraine and their adjectives (and too short to be actors
 anyway, or nearly): every report of this war names them."""
 _DIGITS = re.compile(r"\d{1,9}")
-_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 
 _NUMBER_WORDS = {
     2: "два две двое двух двум двумя двоих дві двоє двох двом двома two twice",
@@ -125,6 +124,17 @@ _NUMBER_STEMS = {
 }
 _BY_WORD = {word: value for value, words in _NUMBER_WORDS.items() for word in words.split()}
 _BY_STEM = {stem: value for value, stems in _NUMBER_STEMS.items() for stem in stems.split()}
+# One pass over the text finds them all: whole words, or a stem and an ending of 1 to 3.
+_NUMBER = re.compile(
+    r"(?<![\w'])(?:"
+    + "|".join(sorted(map(re.escape, _BY_WORD), key=len, reverse=True))
+    + "|(?:"
+    + "|".join(map(re.escape, _BY_STEM))
+    + r")\w{1,3})(?![\w'])"
+)
+CACHED_NAMES = 65_536
+"""Capitalized words whose reading is remembered: names recur, and looking one up in
+the gazetteer costs more than remembering it. Forgotten all at once when full."""
 
 
 def skeleton(word: str) -> str:
@@ -137,13 +147,11 @@ def skeleton(word: str) -> str:
 def number_words(text: str) -> set[int]:
     """Numbers written as words (2 to 30) in ``text``, already casefolded."""
     found = set()
-    for written in _WORD.findall(text):
-        word = written.replace("’", "'").replace("ʼ", "'")
-        value = _BY_WORD.get(word)
-        if value is None and len(word) >= len("двадцат"):
-            value = _BY_STEM.get(word[:-1]) or _BY_STEM.get(word[:-2]) or _BY_STEM.get(word[:-3])
-        if value is not None:
-            found.add(value)
+    for written in _NUMBER.findall(text.replace("’", "'").replace("ʼ", "'")):
+        value = _BY_WORD.get(written)
+        if value is None:
+            value = next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem))
+        found.add(value)
     return found
 
 
@@ -164,6 +172,7 @@ class FactReader:
 
     def __init__(self, region_of: Callable[[str], tuple[str, ...]], topics: Topics) -> None:
         self._region_of = region_of
+        self._readings: dict[str, tuple[tuple[str, ...], str | None]] = {}
         self._topic_stems: dict[str, set[str]] = {}
         self._topic_prefixes: dict[str, set[str]] = {}
         for key in topics.keys():  # noqa: SIM118 - Topics is no mapping: keys() is its API
@@ -206,25 +215,38 @@ class FactReader:
         actors: set[str] = set()
         for found in _CAPITALIZED.finditer(text):
             word = found.group()
-            if sum(letter.isupper() for letter in word) > 1:
-                continue  # an acronym (ВСУ, БпЛА) or a dateline, not a name
-            following = _NEXT_WORD.match(text, found.end())
-            keys: tuple[str, ...] = ()
-            if following is not None:
-                keys = self._region_of(f"{word} {following.group(1)}")
-            if not keys:
-                keys = self._region_of(word)
-            shape = skeleton(word)
+            reading = self._readings.get(word)
+            if reading is None:
+                reading = self._read(word)
+            keys, shape = reading
+            if not keys and shape is not None:
+                following = _NEXT_WORD.match(text, found.end())
+                if following is not None:
+                    keys = self._region_of(f"{word} {following.group(1)}")
+                    shape = skeleton(word) if keys else shape
             if keys:
                 regions.update(keys)
                 places.update(f"{key}:{shape}" for key in keys)
-            elif (
-                len(shape) >= ACTOR_MINIMUM
-                and shape not in _COUNTRIES
-                and not _opens_sentence(text, found.start())
-            ):
+            elif shape and not _opens_sentence(text, found.start()):
                 actors.add(shape)
         return places, regions, actors
+
+    def _read(self, word: str) -> tuple[tuple[str, ...], str | None]:
+        """The regions a capitalized word names alone, and its skeleton: None for an
+        acronym (ВСУ, БпЛА), empty when too short or generic to be an actor."""
+        reading: tuple[tuple[str, ...], str | None] = ((), None)
+        if sum(letter.isupper() for letter in word) == 1:
+            keys = self._region_of(word)
+            shape = skeleton(word)
+            if not keys and (len(shape) < ACTOR_MINIMUM or shape in _COUNTRIES):
+                # Still a word that may open a two-word place name («Новая Таволжанка»).
+                reading = ((), "")
+            else:
+                reading = (keys, shape)
+        if len(self._readings) >= CACHED_NAMES:
+            self._readings.clear()
+        self._readings[word] = reading
+        return reading
 
     def _topics(self, words: tuple[str, ...]) -> set[str]:
         found: set[str] = set()

@@ -9,7 +9,8 @@ Contract:
   overlapping ``shingle``-character substrings (5 by default: measured on planted
   near-copies it beat word shingles, SimHash and token-set ratios).
 - ``Fingerprint.signature`` is the datasketch ``MinHash`` (scheme ``affine32``, fixed
-  seed, ``num_perm`` values) of the set of shingles, as a compact ``uint32`` array, or
+  seed, ``num_perm`` values) of the set of shingles, as a compact ``uint32`` array
+  (computed here from datasketch's permutations, value for value the same), or
   None when the normalized text has fewer than ``minimum`` distinct shingles: such
   posts never match by text. ``size`` is the exact number of distinct shingles, so
   containment can be estimated from the Jaccard estimate.
@@ -53,6 +54,8 @@ SKETCH_BITS = 1024
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
+_FMIX_SHIFTS = (np.uint32(16), np.uint32(13))
+_FMIX_MULTIPLIERS = (np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35))
 _NON_WORD = re.compile(r"[\W_]+")
 # Words mixing Latin and Cyrillic letters: the only ones look-alike folding can change.
 _MIXED = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u052f])\w+")
@@ -103,6 +106,16 @@ def sketch(words: tuple[str, ...]) -> Sketch:
     return lanes
 
 
+def _fmix32(values: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """MurmurHash3's 32-bit finalizer, as datasketch's affine32 scheme pre-mixes inputs."""
+    values = values ^ (values >> _FMIX_SHIFTS[0])
+    values = values * _FMIX_MULTIPLIERS[0]
+    values = values ^ (values >> _FMIX_SHIFTS[1])
+    values = values * _FMIX_MULTIPLIERS[1]
+    mixed: npt.NDArray[np.uint32] = values ^ (values >> _FMIX_SHIFTS[0])
+    return mixed
+
+
 def _identity(value: int) -> int:
     # Shingles arrive already hashed to 32 bits; datasketch mixes them before permuting.
     return value
@@ -123,8 +136,12 @@ class Fingerprinter:
         self.facts = facts
         self.shingle = shingle
         self.minimum = minimum
-        # Permutations are drawn once; copies share them, which is what keeps hashing cheap.
-        self._empty = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity, scheme="affine32")
+        # datasketch draws the permutations (its seed, its scheme); applying them here, to
+        # the already hashed shingles as one array, skips its per-value Python call.
+        empty = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity, scheme="affine32")
+        first, second = empty.permutations
+        self._a: npt.NDArray[np.uint32] = np.asarray(first, dtype=np.uint32)
+        self._b: npt.NDArray[np.uint32] = np.asarray(second, dtype=np.uint32)
 
     def __call__(self, text: str) -> Fingerprint:
         stripped = strip_boilerplate(text)
@@ -133,7 +150,12 @@ class Fingerprinter:
         facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words)
         if len(hashes) < self.minimum:
             return Fingerprint(None, len(hashes), found, sketch(found.words), facts)
-        minhash = self._empty.copy()
-        minhash.update_batch(hashes.tolist())
-        signature: Signature = minhash.hashvalues
+        signature = self.signature(hashes)
         return Fingerprint(signature, len(hashes), found, sketch(found.words), facts)
+
+    def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
+        """The MinHash of shingle hashes: what datasketch's ``update_batch`` gives."""
+        mixed = _fmix32(hashes.astype(np.uint32))
+        # uint32 arithmetic wraps modulo 2**32, as the affine32 scheme intends.
+        signature: Signature = (mixed[:, None] * self._a + self._b).min(axis=0)
+        return signature

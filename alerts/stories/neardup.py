@@ -58,6 +58,10 @@ BAND_ROWS = 4
 """Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
 middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
 `Policy.close`)."""
+CANDIDATES = 32
+"""Known items weighed per post, of the alike texts (most alike first) and again of the
+retellings (latest first): a channel's template fills the window with dozens of items
+alike, and the ones that decide are the closest and the latest."""
 WORD_MARGIN = 0.05
 """Below `Policy.retell_floor` by this much in the word sketches still goes on to the word
 sets: two shared words colliding in one bit lose a shared bit."""
@@ -182,8 +186,11 @@ class StoryWindow:
         passing: dict[str, tuple[int, float]] = {}
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
+        own, update = item.source, fingerprint.clues.update
         for slot, jaccard in self._candidates(item, fingerprint, signature):
             entry = self._entries[slot]
+            if not update and (entry.source == own or (entry.story, own) in self._story_sources):
+                continue  # only an update joins a story its source already reported
             apart = abs(entry.published_at - item.published_at)
             if apart > self.window:
                 continue
@@ -215,7 +222,6 @@ class StoryWindow:
         vouched = {entry.story for entry in latest.values()}
         # A story the item's source already reported is another event, unless the item
         # updates that report.
-        own = item.source
         stories = [
             story
             for story in passing
@@ -247,6 +253,8 @@ class StoryWindow:
                 for (slot, _), share in zip(far, shares, strict=True)
                 if share >= floor
             )
+        if len(found) > CANDIDATES:
+            found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
         retold = [
             (slot, row)
@@ -269,6 +277,7 @@ class StoryWindow:
             and (row := entry.row) is not None
         ]
         if retold:
+            retold = heapq.nlargest(CANDIDATES, retold)
             shares = self._signatures.similarity([row for _, row in retold], signature)
             found.update(
                 (slot, float(share)) for (slot, _), share in zip(retold, shares, strict=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-PER_PLACE = 48
+PER_PLACE = 16
 
 
 class PlaceIndex:
