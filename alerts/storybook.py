@@ -9,6 +9,7 @@ of that span, oldest first, so a restart groups new posts as a running process w
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
@@ -54,10 +55,12 @@ class StoryBook:
         self._window = window
         log.info("stories_rebuilt", posts=len(window))
 
-    def assign(self, row: Post, now: datetime) -> int:
-        """The story id for a stored post (flushed, so it has an id)."""
+    def assign(self, row: Post, now: datetime, *, reply_to_url: str | None = None) -> int:
+        """The story id for a stored post (flushed, so it has an id); ``reply_to_url`` is
+        the link of the post of its own channel it replies to. (Replies are not stored:
+        after a restart, a reply already in its story stays there, in the database.)"""
         self._window.expire(now)
-        story = self._window.assign(_item(row))
+        story = self._window.assign(replace(_item(row), reply_to_url=reply_to_url))
         return int(story.removeprefix(KEY_PREFIX))
 
 

@@ -60,6 +60,15 @@ UPDATE_LABELS = (
 """Words a source puts first on a line of a post that updates its earlier one."""
 _LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
 _UPDATE = re.compile("|".join((*UPDATE_MARKERS, _LABEL)), re.IGNORECASE)
+_LABELLED = re.compile(_LABEL, re.IGNORECASE)
+
+
+def labelled_update(text: str) -> bool:
+    """A line of the raw text opens with an update label (boilerplate stripping takes
+    such labels off the start, so they are looked for before it)."""
+    return _LABELLED.search(text) is not None
+
+
 # Shared by every slimmed `Clues`: an empty frozenset is not a singleton since 3.10.
 _NOTHING: frozenset[str] = frozenset()
 # Nine digits at most: enough for any count or date, and int() never refuses it.

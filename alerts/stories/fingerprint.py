@@ -29,14 +29,14 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 from datasketch import MinHash  # type: ignore[import-untyped]  # ships no type hints
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import Clues, clues
+from alerts.stories.clues import Clues, clues, labelled_update
 from alerts.stories.facts import NO_FACTS, FactReader, Facts
 from rules.text import fold_lookalikes
 
@@ -147,6 +147,8 @@ class Fingerprinter:
         stripped = strip_boilerplate(text)
         hashes = shingle_hashes(_fold(stripped), self.shingle)
         found = clues(stripped)
+        if not found.update and labelled_update(text):
+            found = replace(found, update=True)
         facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words)
         if len(hashes) < self.minimum:
             return Fingerprint(None, len(hashes), found, sketch(found.words), facts)

@@ -135,3 +135,51 @@ async def test_stories_survive_a_restart(sessions, lexicon) -> None:
     assert len(restarted) == 1
     await record(sessions, rulebook, monitor, result(post("77", REPOST)), storybook=restarted)
     assert len(await alerts(sessions)) == 1
+
+
+async def entries(sessions) -> list[tuple[int, str, int]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxEntry.chat_id, Post.external_id, OutboxEntry.revision)
+            .join(Post, Post.id == OutboxEntry.post_id)
+            .order_by(OutboxEntry.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_feed_item_changed_under_its_guid_is_an_edit(sessions, lexicon) -> None:
+    # Regression: a feed's corrected headline was never seen, its alert never edited.
+    (feed,) = await sources(sessions, "news_feed")
+    await subscribe(sessions, lexicon, 83, "беспилотник")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    first = post("guid-1", "Беспилотник атаковал автомобиль в Рыльске, пострадали двое")
+    await record(sessions, rulebook, feed, result(first), storybook=storybook)
+    corrected = post("guid-1", "Беспилотник атаковал автомобиль в Рыльске, пострадали трое")
+    assert await record(sessions, rulebook, feed, result(corrected), storybook=storybook) == (0, 0)
+    assert await entries(sessions) == [(83, "guid-1", 1)]
+    async with sessions() as session:
+        stored = await session.scalar(select(Post).where(Post.external_id == "guid-1"))
+    assert stored is not None
+    assert stored.text.endswith("трое")
+    assert stored.edited_at is not None
+
+
+async def test_a_sources_update_is_shown_in_place_of_its_first_post(sessions, lexicon) -> None:
+    (governor,) = await sources(sessions, "kursk_gov")
+    await subscribe(sessions, lexicon, 84, "Рыльск")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    first = post(
+        "10",
+        "В Рыльске беспилотник ВСУ атаковал автомобиль, пострадали двое мирных жителей. "
+        "Оба доставлены в Рыльскую ЦРБ.",
+        url="https://t.me/kursk_gov/10",
+        minutes=30,
+    )
+    await record(sessions, rulebook, governor, result(first), storybook=storybook)
+    update = post(
+        "11",
+        "Уточнение: пострадавших в Рыльске трое. В больницу обратился ещё один мужчина.",
+        url="https://t.me/kursk_gov/11",
+    )
+    await record(sessions, rulebook, governor, result(update), storybook=storybook)
+    assert await entries(sessions) == [(84, "11", 1)]
