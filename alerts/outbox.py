@@ -71,6 +71,8 @@ class PendingAlert:
     # Set on an edit: the message to rewrite, and the revision it brings it to.
     edit_of: int | None = None
     revision: int = 0
+    # Set on an update with changed facts: the message (the first alert) it answers.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,7 @@ def _pending(
         language=chat.language,
         official=source.official,
         revision=entry.revision,
+        reply_to=entry.reply_to_message,
     )
 
 

@@ -15,7 +15,11 @@ source's update (a reply, an «Уточнение»: `alerts.stories`): the aler
 source's earlier post now show the update, and are due for an edit. An edited post —
 a channel's edit, or a feed item whose title or summary changed under the same guid
 (found here: feeds do not say) — is stored with its new text, the alerts showing it
-are due for an edit, and words the edit adds can alert chats not yet alerted.
+are due for an edit, and words the edit adds can alert chats not yet alerted. When an
+update or an edit states a number or a place the sent alert did not (a casualty count
+rose), each chat sent that alert also gets the update as a new alert, a reply to it
+(`OutboxEntry.reply_to_message`; such an entry has no story, so it is not the one
+alert per story a chat gets).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import structlog
 from sqlalchemy import select, update
 
 from alerts.health import record_failure, record_success
-from alerts.models import OutboxEntry, Post, Source
+from alerts.models import OutboxEntry, OutboxState, Post, Source
 from alerts.sources import source_names
 
 if TYPE_CHECKING:
@@ -133,9 +137,39 @@ class _Recorder:
         values: dict[str, Any] = {"revision": OutboxEntry.revision + 1}
         condition = OutboxEntry.story_id == row.story_id
         if await self.session.scalar(earlier.limit(1)) is not None:
+            await self._tell_changes(row, OutboxEntry.post_id.in_(earlier), condition)
             values["post_id"] = row.id
             condition = condition & OutboxEntry.post_id.in_(earlier)
         await self.session.execute(update(OutboxEntry).where(condition).values(**values))
+
+    async def _tell_changes(self, row: Post, *conditions: Any, before: str | None = None) -> None:
+        """Chats sent an alert whose facts `row` changes get `row` as a reply to it;
+        ``before`` is what the alert showed when it showed `row` itself, since edited."""
+        sent = await self.session.execute(
+            select(OutboxEntry, Post)
+            .join(Post, Post.id == OutboxEntry.post_id)
+            .where(
+                OutboxEntry.state == OutboxState.SENT,
+                OutboxEntry.message_id.is_not(None),
+                *conditions,
+            )
+        )
+        after = _story_text(row)
+        for entry, shown in sent:
+            shown_text = before if before is not None else _story_text(shown)
+            if not self.storybook.facts_changed(shown_text, after):
+                continue
+            self.session.add(
+                OutboxEntry(
+                    chat_id=entry.chat_id,
+                    post_id=row.id,
+                    rule_id=entry.rule_id,
+                    created_at=self.now,
+                    next_attempt_at=self.now,
+                    highlights=entry.highlights,
+                    reply_to_message=entry.message_id,
+                )
+            )
 
     async def edited_post(self, edit: FetchedPost) -> int:
         """An edited post keeps its identity; words added by the edit can still alert."""
@@ -146,9 +180,12 @@ class _Recorder:
         )
         if row is None:
             return 0
+        before = _story_text(row)
         row.title = edit.title
         row.text = edit.text
         row.edited_at = self.now
+        if self.storybook.facts_changed(before, _story_text(row)):
+            await self._tell_changes(row, OutboxEntry.post_id == row.id, before=before)
         # The messages showing this post are due for an edit to its new text.
         await self.session.execute(
             update(OutboxEntry)
@@ -221,6 +258,10 @@ def _post_row(source: Source, post: FetchedPost, now: datetime) -> Post:
         baseline=False,
         forwarded_url=post.forwarded_url,
     )
+
+
+def _story_text(post: Post) -> str:
+    return f"{post.title}\n\n{post.text}" if post.title else post.text
 
 
 def _reply_url(url: str | None, reply_to: str | None) -> str | None:

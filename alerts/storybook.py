@@ -9,6 +9,7 @@ of that span, oldest first, so a restart groups new posts as a running process w
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ import structlog
 from sqlalchemy import func, select
 
 from alerts.models import Post
+from alerts.stories.clues import clues
 from alerts.stories.facts import FactReader
 from alerts.stories.neardup import StoryItem, StoryWindow
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 KEY_PREFIX = "post:"
+_DIGITS = re.compile(r"\d+")
 REBUILD_BATCH = 1000
 
 
@@ -62,6 +65,14 @@ class StoryBook:
         self._window.expire(now)
         story = self._window.assign(replace(_item(row), reply_to_url=reply_to_url))
         return int(story.removeprefix(KEY_PREFIX))
+
+    def facts_changed(self, before: str, after: str) -> bool:
+        """``after`` states a number or a place that ``before`` does not: a changed count,
+        another place hit. (Without a fact reader, the digits alone are compared.)"""
+        if self._window.facts is None:
+            return not set(_DIGITS.findall(after)) <= set(_DIGITS.findall(before))
+        old, new = (self._window.facts(text, clues(text).words) for text in (before, after))
+        return not (new.numbers <= old.numbers and new.places <= old.places)
 
 
 def _fill(window: StoryWindow, items: list[StoryItem]) -> None:

@@ -32,7 +32,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import LinkPreviewOptions
+from aiogram.types import LinkPreviewOptions, ReplyParameters
 
 from bot.render import render_alert, render_alert_plain, render_console
 
@@ -122,7 +122,14 @@ class TelegramSender:
 
     async def send(self, alert: PendingAlert) -> int | None:
         html, plain = render_alert(alert, self._names), render_alert_plain(alert)
-        return await self._send(alert.chat_id, html, plain, silent=alert.silent, outbox=alert.id)
+        return await self._send(
+            alert.chat_id,
+            html,
+            plain,
+            silent=alert.silent,
+            outbox=alert.id,
+            reply_to=alert.reply_to,
+        )
 
     async def send_digest(self, part: DigestPart) -> int | None:
         return await self._send(
@@ -149,9 +156,18 @@ class TelegramSender:
         except ClientDecodeError as exc:
             raise TemporaryFailure(f"undecodable answer: {exc.message}") from exc
 
-    async def _send(self, chat_id: int, html: str, plain: str, *, silent: bool, outbox: int) -> int:
+    async def _send(
+        self,
+        chat_id: int,
+        html: str,
+        plain: str,
+        *,
+        silent: bool,
+        outbox: int,
+        reply_to: int | None = None,
+    ) -> int:
         try:
-            return await self._post(chat_id, html, "HTML", silent=silent)
+            return await self._post(chat_id, html, "HTML", silent=silent, reply_to=reply_to)
         except TelegramBadRequest as exc:
             if "can't parse entities" not in exc.message:
                 raise _translate(exc) from exc
@@ -159,11 +175,25 @@ class TelegramSender:
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
         try:
-            return await self._post(chat_id, plain, None, silent=silent)
+            return await self._post(chat_id, plain, None, silent=silent, reply_to=reply_to)
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
 
-    async def _post(self, chat_id: int, text: str, parse_mode: str | None, *, silent: bool) -> int:
+    async def _post(
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str | None,
+        *,
+        silent: bool,
+        reply_to: int | None = None,
+    ) -> int:
+        # A deleted first alert must not cost the update: it is then sent on its own.
+        thread = (
+            None
+            if reply_to is None
+            else ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+        )
         try:
             message = await self._bot.send_message(
                 chat_id,
@@ -171,6 +201,7 @@ class TelegramSender:
                 parse_mode=parse_mode,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 disable_notification=silent,
+                reply_parameters=thread,
             )
         except ClientDecodeError as exc:
             # An answer that is not Bot API JSON: a proxy's error page, a cut connection.
