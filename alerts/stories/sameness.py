@@ -144,14 +144,16 @@ class Evidence:
     def fact_score(self) -> int | None:
         """How many facts of one event the posts share (rule 8), None when they conflict.
 
-        A shared place counts 2 (a shared region alone 1), shared numbers 1 each up to
-        2, a shared topic 1, shared actors 1 each up to 2. Numbers that disagree, or no
+        Shared places count 2 (shared regions alone 1) when they are at least half the
+        places of the post naming fewer (a digest naming twenty towns shares one with
+        every report), shared numbers 1 each up to 2, a shared topic 1, shared actors 1
+        each up to 2. Numbers that disagree, or no
         place and fewer than two numbers in common, rule the pair out.
         """
         first, second = self.facts
-        if first.places & second.places:
+        if _most(first.places, second.places):
             place = 2
-        elif first.regions & second.regions:
+        elif _most(first.regions, second.regions):
             place = 1
         elif first.numbers and second.numbers:
             place = 0
@@ -293,3 +295,9 @@ class Policy:
     def same_event(self, evidence: Evidence) -> bool:
         margin = self.margin(evidence)
         return margin is not None and margin >= 0
+
+
+def _most(first: frozenset[str], second: frozenset[str]) -> bool:
+    """At least half of the smaller set is in the other."""
+    shared = len(first & second)
+    return shared > 0 and 2 * shared >= min(len(first), len(second))
