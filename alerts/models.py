@@ -212,6 +212,9 @@ class OutboxEntry(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # An update whose facts changed (a count, a place) answers the chat's first alert
+    # of its story: that message's id. Such an update has no story of its own.
+    reply_to_message: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(String(256))
     # What the rule hit, kept for rendering: {"terms": [...], "regions": [...], "topics": [...]}.

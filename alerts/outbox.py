@@ -70,6 +70,8 @@ class Alert:
     revision: int = 0
     # When the entry was written, in the transaction that first saw its post.
     queued_at: datetime | None = None
+    # Set on an update with changed facts: the message (the first alert) it answers.
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +317,7 @@ def _pending(
         official=source.official,
         revision=entry.revision,
         queued_at=entry.created_at,
+        reply_to=entry.reply_to_message,
     )
 
 

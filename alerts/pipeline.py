@@ -10,19 +10,30 @@ due for an edit (its revision goes up) → if the post is fresh (inside the aler
 window), match it → one outbox row per chat that a rule hit and that has not yet been
 alerted to this story. A post that alerts anyone gets its lemmas stored for /search
 (`alerts.lemmas`); an edit of such a post renews them.
+
+Updates are never silent. A post of a source already in its story joined it as that
+source's update (a reply, an «Уточнение»: `alerts.stories`): the alerts that show the
+source's earlier post now show the update, and are due for an edit. An edited post —
+a channel's edit, or a feed item whose title or summary changed under the same guid
+(found here: feeds do not say) — is stored with its new text, the alerts showing it
+are due for an edit, and words the edit adds can alert chats not yet alerted. When an
+update or an edit states a number or a place the sent alert did not (a casualty count
+rose), each chat sent that alert also gets the update as a new alert, a reply to it
+(`OutboxEntry.reply_to_message`; such an entry has no story, so it is not the one
+alert per story a chat gets).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import select, update
 
 from alerts.health import record_failure, record_success
 from alerts.lemmas import lemma_document
-from alerts.models import OutboxEntry, Post, Source
+from alerts.models import OutboxEntry, OutboxState, Post, Source
 from alerts.sources import source_names
 
 if TYPE_CHECKING:
@@ -74,20 +85,22 @@ async def record_poll(
         )
         return Recorded(0, 0)
     recorder = _Recorder(session, source, rulebook, storybook, config, now)
-    fresh = await _unseen(session, source, result.posts)
+    fresh, changed = await _unseen(session, source, result.posts)
+    reported = {edit.external_id for edit in result.edits}
+    edits = [*result.edits, *(post for post in changed if post.external_id not in reported)]
     alerts = 0
     for post in fresh:
         alerts += await recorder.new_post(post)
-    for edit in result.edits:
+    for edit in edits:
         alerts += await recorder.edited_post(edit)
     # After the posts, so the source's rate counts them.
     await record_success(session, source, result, config.poll_interval, now)
-    if fresh or result.edits:
+    if fresh or edits:
         log.info(
             "source_polled",
             source=source.id,
             new_posts=len(fresh),
-            edits=len(result.edits),
+            edits=len(edits),
             alerts=alerts,
         )
     return Recorded(len(fresh), alerts)
@@ -108,29 +121,57 @@ class _Recorder:
         row = _post_row(self.source, post, self.now)
         self.session.add(row)
         await self.session.flush()
-        row.story_id = self.storybook.assign(row, self.now)
+        row.story_id = self.storybook.assign(
+            row, self.now, reply_to_url=_reply_url(post.url, post.reply_to)
+        )
         if row.story_id != row.id:
             await self._story_grew(row)
         return await self._alert(row, post)
 
     async def _story_grew(self, row: Post) -> None:
-        """A source new to the story: sent alerts of it are edited to name that source."""
-        same_source = await self.session.scalar(
-            select(Post.id)
+        """Sent alerts of the story are edited: to name a new source, or to show the
+        update of a source already in it instead of its earlier post."""
+        earlier = select(Post.id).where(
+            Post.story_id == row.story_id,
+            Post.source_id == row.source_id,
+            Post.id != row.id,
+        )
+        values: dict[str, Any] = {"revision": OutboxEntry.revision + 1}
+        condition = OutboxEntry.story_id == row.story_id
+        if await self.session.scalar(earlier.limit(1)) is not None:
+            await self._tell_changes(row, OutboxEntry.post_id.in_(earlier), condition)
+            values["post_id"] = row.id
+            condition = condition & OutboxEntry.post_id.in_(earlier)
+        await self.session.execute(update(OutboxEntry).where(condition).values(**values))
+
+    async def _tell_changes(self, row: Post, *conditions: Any, before: str | None = None) -> None:
+        """Chats sent an alert whose facts `row` changes get `row` as a reply to it;
+        ``before`` is what the alert showed when it showed `row` itself, since edited."""
+        sent = await self.session.execute(
+            select(OutboxEntry, Post)
+            .join(Post, Post.id == OutboxEntry.post_id)
             .where(
-                Post.story_id == row.story_id,
-                Post.source_id == row.source_id,
-                Post.id != row.id,
+                OutboxEntry.state == OutboxState.SENT,
+                OutboxEntry.message_id.is_not(None),
+                *conditions,
             )
-            .limit(1)
         )
-        if same_source is not None:
-            return
-        await self.session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.story_id == row.story_id)
-            .values(revision=OutboxEntry.revision + 1)
-        )
+        after = _story_text(row)
+        for entry, shown in sent:
+            shown_text = before if before is not None else _story_text(shown)
+            if not self.storybook.facts_changed(shown_text, after):
+                continue
+            self.session.add(
+                OutboxEntry(
+                    chat_id=entry.chat_id,
+                    post_id=row.id,
+                    rule_id=entry.rule_id,
+                    created_at=self.now,
+                    next_attempt_at=self.now,
+                    highlights=entry.highlights,
+                    reply_to_message=entry.message_id,
+                )
+            )
 
     async def edited_post(self, edit: FetchedPost) -> int:
         """An edited post keeps its identity; words added by the edit can still alert."""
@@ -141,11 +182,20 @@ class _Recorder:
         )
         if row is None:
             return 0
+        before = _story_text(row)
         row.title = edit.title
         row.text = edit.text
         row.edited_at = self.now
         if row.lemmas is not None:
             row.lemmas = lemma_document(edit.full_text, self.rulebook.morphology)
+        if self.storybook.facts_changed(before, _story_text(row)):
+            await self._tell_changes(row, OutboxEntry.post_id == row.id, before=before)
+        # The messages showing this post are due for an edit to its new text.
+        await self.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.post_id == row.id)
+            .values(revision=OutboxEntry.revision + 1)
+        )
         return await self._alert(row, edit)
 
     async def _alert(self, row: Post, post: FetchedPost) -> int:
@@ -172,20 +222,30 @@ class _Recorder:
 
 async def _unseen(
     session: AsyncSession, source: Source, posts: Sequence[FetchedPost]
-) -> list[FetchedPost]:
+) -> tuple[list[FetchedPost], list[FetchedPost]]:
+    """Posts not stored yet, oldest first; and stored ones whose title or text changed."""
     ids = {post.external_id for post in posts}
-    known = set(
-        await session.scalars(
-            select(Post.external_id).where(Post.source_id == source.id, Post.external_id.in_(ids))
+    rows = await session.execute(
+        select(Post.external_id, Post.title, Post.text).where(
+            Post.source_id == source.id, Post.external_id.in_(ids)
         )
     )
+    known = {external_id: (title, text) for external_id, title, text in rows}
     unseen: dict[str, FetchedPost] = {}
+    changed: dict[str, FetchedPost] = {}
     for post in posts:
-        if post.external_id not in known:
+        stored = known.get(post.external_id)
+        if stored is None:
             unseen.setdefault(post.external_id, post)
+        elif stored != (post.title, post.text) and post.text + post.title:
+            changed.setdefault(post.external_id, replace(post, edited=True))
+    return _oldest_first(list(unseen.values())), list(changed.values())
+
+
+def _oldest_first(newest_first: list[FetchedPost]) -> list[FetchedPost]:
     # Oldest first, so alerts from one poll arrive in the order they were published.
     # Sources list newest first; undated posts keep that order, reversed.
-    ordered = list(unseen.values())[::-1]
+    ordered = newest_first[::-1]
     dated = [(post.published_at, post) for post in ordered if post.published_at is not None]
     if len(dated) == len(ordered):
         return [post for _, post in sorted(dated, key=lambda pair: pair[0])]
@@ -204,6 +264,17 @@ def _post_row(source: Source, post: FetchedPost, now: datetime) -> Post:
         baseline=False,
         forwarded_url=post.forwarded_url,
     )
+
+
+def _story_text(post: Post) -> str:
+    return f"{post.title}\n\n{post.text}" if post.title else post.text
+
+
+def _reply_url(url: str | None, reply_to: str | None) -> str | None:
+    """The link of the post a channel post replies to: its own link, another number."""
+    if url is None or reply_to is None or "/" not in url:
+        return None
+    return f"{url.rsplit('/', 1)[0]}/{reply_to}"
 
 
 def _inside_window(post: Post, now: datetime, window: timedelta) -> bool:

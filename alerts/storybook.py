@@ -9,12 +9,16 @@ of that span, oldest first, so a restart groups new posts as a running process w
 from __future__ import annotations
 
 import asyncio
+import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import func, select
 
 from alerts.models import Post
+from alerts.stories.clues import clues
+from alerts.stories.facts import FactReader
 from alerts.stories.neardup import StoryItem, StoryWindow
 
 if TYPE_CHECKING:
@@ -25,18 +29,21 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 KEY_PREFIX = "post:"
+_DIGITS = re.compile(r"\d+")
 REBUILD_BATCH = 1000
 
 
 class StoryBook:
     def __init__(self, window: StoryWindow | None = None) -> None:
-        self._window = window if window is not None else StoryWindow()
+        self._window = window if window is not None else StoryWindow(facts=FactReader.load())
 
     def __len__(self) -> int:
         return len(self._window)
 
     async def rebuild(self, session: AsyncSession, now: datetime) -> None:
-        window = StoryWindow(self._window.window, policy=self._window.policy)
+        window = StoryWindow(
+            self._window.window, policy=self._window.policy, facts=self._window.facts
+        )
         published = func.coalesce(Post.published_at, Post.first_seen_at)
         stream = await session.stream_scalars(
             select(Post)
@@ -51,11 +58,21 @@ class StoryBook:
         self._window = window
         log.info("stories_rebuilt", posts=len(window))
 
-    def assign(self, row: Post, now: datetime) -> int:
-        """The story id for a stored post (flushed, so it has an id)."""
+    def assign(self, row: Post, now: datetime, *, reply_to_url: str | None = None) -> int:
+        """The story id for a stored post (flushed, so it has an id); ``reply_to_url`` is
+        the link of the post of its own channel it replies to. (Replies are not stored:
+        after a restart, a reply already in its story stays there, in the database.)"""
         self._window.expire(now)
-        story = self._window.assign(_item(row))
+        story = self._window.assign(replace(_item(row), reply_to_url=reply_to_url))
         return int(story.removeprefix(KEY_PREFIX))
+
+    def facts_changed(self, before: str, after: str) -> bool:
+        """``after`` states a number or a place that ``before`` does not: a changed count,
+        another place hit. (Without a fact reader, the digits alone are compared.)"""
+        if self._window.facts is None:
+            return not set(_DIGITS.findall(after)) <= set(_DIGITS.findall(before))
+        old, new = (self._window.facts(text, clues(text).words) for text in (before, after))
+        return not (new.numbers <= old.numbers and new.places <= old.places)
 
 
 def _fill(window: StoryWindow, items: list[StoryItem]) -> None:

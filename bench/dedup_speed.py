@@ -6,7 +6,11 @@ the window's memory.
 Synthetic posts are generated deterministically (fixed seed): words drawn with their
 frequencies from the labelled set in tests/data/stories, 20 to 70 words a post, with
 numbers; a quarter are reposts of a recent post with an urgency prefix and a footer,
-a few are forwards. Posts arrive every 48 h / ``window_posts`` (3.5 s for 50,000), so
+a few are forwards; a tenth are rewrites of a recent post by another source (a fifth
+of its words dropped, neighbours swapped); a tenth are templates that alert channels
+fill in again and again (numbered air-raid alerts, drone counts over a region), and
+the window reads facts with the packaged gazetteer and topics, as the service does.
+Posts arrive every 48 h / ``window_posts`` (3.5 s for 50,000), so
 the window holds ``window_posts`` posts once filled.
 
 Three figures: the fill rate (the window growing to its size, as when rebuilding at
@@ -28,11 +32,19 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from alerts.stories.facts import FactReader
 from alerts.stories.neardup import BAND_ROWS, StoryItem, StoryWindow
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "posts.jsonl"
 START = datetime(2025, 3, 1, tzinfo=UTC)
 PREFIXES = ("⚡️Срочно: ", "❗️", "BREAKING: ", "ТЕРМІНОВО\n", "‼️", "")
+TEMPLATES = (
+    "🔴 Воздушная тревога №{n} в Брянске. Пройдите в укрытие!",
+    "Ракетная опасность в Курской области. Всем находящимся на улице — пройти в укрытие. {n}",
+    "Дежурными средствами ПВО уничтожены {n} беспилотников над территорией Брянской области.",
+    "Повітряна тривога в Харківській області №{n}. Прямуйте до укриттів.",
+    "Відбій повітряної тривоги в Харківській області. Сирена №{n}.",
+)
 FOOTERS = ("\n\n#новости\nПодписаться", "\n\nПідписатися | Надіслати новину", "", "\n@channel")
 
 
@@ -45,6 +57,14 @@ def vocabulary() -> tuple[list[str], list[int]]:
     return words, [counts[word] for word in words]
 
 
+def rewrite(rng: random.Random, text: str) -> str:
+    """Another source's retelling: a fifth of the words dropped, some neighbours swapped."""
+    words = [word for word in text.split() if rng.random() >= 0.2]
+    for index in range(0, len(words) - 1, 5):
+        words[index], words[index + 1] = words[index + 1], words[index]
+    return " ".join(words)
+
+
 def synthetic_posts(count: int, window_posts: int, seed: int = 7) -> list[StoryItem]:
     rng = random.Random(seed)
     words, weights = vocabulary()
@@ -54,11 +74,21 @@ def synthetic_posts(count: int, window_posts: int, seed: int = 7) -> list[StoryI
         at = START + step * number
         source = f"tg:channel{rng.randrange(300)}"
         url = f"https://t.me/{source[3:]}/{number}"
-        if posts and rng.random() < 0.25:
+        kind = rng.random()
+        if posts and kind < 0.25:
             original = posts[max(0, len(posts) - rng.randrange(1, 200))]
             text = rng.choice(PREFIXES) + original.text + rng.choice(FOOTERS)
             forwarded = original.url if rng.random() < 0.2 else None
             posts.append(StoryItem(f"post:{number}", source, text, url, at, forwarded))
+            continue
+        if posts and kind < 0.35:
+            original = posts[max(0, len(posts) - rng.randrange(1, 200))]
+            posts.append(StoryItem(f"post:{number}", source, rewrite(rng, original.text), url, at))
+            continue
+        if kind < 0.45:
+            source = f"tg:alerts{rng.randrange(20)}"
+            text = rng.choice(TEMPLATES).format(n=rng.randrange(1, 60))
+            posts.append(StoryItem(f"post:{number}", source, text, url, at))
             continue
         body = rng.choices(words, weights, k=rng.randrange(20, 70))
         body.insert(rng.randrange(len(body)), str(rng.randrange(1, 500)))
@@ -66,8 +96,8 @@ def synthetic_posts(count: int, window_posts: int, seed: int = 7) -> list[StoryI
     return posts
 
 
-def run(posts: list[StoryItem]) -> tuple[StoryWindow, float]:
-    window = StoryWindow()
+def run(posts: list[StoryItem], facts: FactReader) -> tuple[StoryWindow, float]:
+    window = StoryWindow(facts=facts)
     started = time.perf_counter()
     for post in posts:
         window.expire(post.published_at)
@@ -101,7 +131,8 @@ def main() -> int:
     posts = synthetic_posts(args.window_posts + args.measured, args.window_posts)
     fill, steady = posts[: args.window_posts], posts[args.window_posts :]
 
-    window, elapsed = run(fill)
+    facts = FactReader.load()
+    window, elapsed = run(fill, facts)
     print(f"fill:   {len(fill)} posts in {elapsed:.1f} s = {len(fill) / elapsed:,.0f} posts/s")
     started = time.perf_counter()
     stories = set()
@@ -115,7 +146,7 @@ def main() -> int:
     )
 
     tracemalloc.start()
-    traced, _ = run(fill)
+    traced, _ = run(fill, facts)
     size = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     print(

@@ -35,7 +35,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import LinkPreviewOptions, MessageEntity
+from aiogram.types import LinkPreviewOptions, MessageEntity, ReplyParameters
 
 from alerts.outbox import Alert, Notice
 from bot.i18n import Words
@@ -147,7 +147,10 @@ class TelegramSender:
             text = render_alert(message, words, self._names)
         else:
             text = render_notice(message, words)
-        return await self._send(message.chat_id, text, silent=message.silent, outbox=message.id)
+        reply_to = message.reply_to if isinstance(message, Alert) else None
+        return await self._send(
+            message.chat_id, text, silent=message.silent, outbox=message.id, reply_to=reply_to
+        )
 
     async def send_digest(self, part: DigestPart) -> int | None:
         return await self._send(
@@ -172,10 +175,12 @@ class TelegramSender:
         except ClientDecodeError as exc:
             raise TemporaryFailure(f"undecodable answer: {exc.message}") from exc
 
-    async def _send(self, chat_id: int, text: Text, *, silent: bool, outbox: int) -> int:
+    async def _send(
+        self, chat_id: int, text: Text, *, silent: bool, outbox: int, reply_to: int | None = None
+    ) -> int:
         plain, entities = text.render()
         try:
-            return await self._post(chat_id, plain, entities, silent=silent)
+            return await self._post(chat_id, plain, entities, silent=silent, reply_to=reply_to)
         except TelegramBadRequest as exc:
             if "entit" not in exc.message:
                 raise _translate(exc) from exc
@@ -183,13 +188,25 @@ class TelegramSender:
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
         try:
-            return await self._post(chat_id, plain, [], silent=silent)
+            return await self._post(chat_id, plain, [], silent=silent, reply_to=reply_to)
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
 
     async def _post(
-        self, chat_id: int, text: str, entities: list[MessageEntity], *, silent: bool
+        self,
+        chat_id: int,
+        text: str,
+        entities: list[MessageEntity],
+        *,
+        silent: bool,
+        reply_to: int | None = None,
     ) -> int:
+        # A deleted first alert must not cost the update: it is then sent on its own.
+        thread = (
+            None
+            if reply_to is None
+            else ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+        )
         try:
             message = await self._bot.send_message(
                 chat_id,
@@ -198,6 +215,7 @@ class TelegramSender:
                 parse_mode=None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 disable_notification=silent,
+                reply_parameters=thread,
             )
         except ClientDecodeError as exc:
             # An answer that is not Bot API JSON: a proxy's error page, a cut connection.

@@ -8,7 +8,7 @@ order and stores the story key it answers. The modules, in the order a post meet
   forwarded original, credited or sole link);
 - `boilerplate`: what sources wrap around every post, taken off before comparing;
 - `clues`: numbers, names and update markers read from a post's words;
-- `fingerprint`: MinHash signatures of 5-character shingles (datasketch);
+- `fingerprint`: MinHash signatures of 5-character shingles (numpy, datasketch's affine32);
 - `bands`, `signatures`: the compact LSH index and signature stores of the window;
 - `sameness`: the policy deciding when two alike texts report one event;
 - `neardup`: ``StoryWindow`` and ``StoryItem``, the sliding 48-hour window;

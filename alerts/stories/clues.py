@@ -14,7 +14,9 @@ Contract of ``clues(text)`` (``text`` already stripped of boilerplate, original 
   Numbers are not words; they are ``numbers``.
 - ``update``: the text announces a changed count or a correction of an earlier report
   ("число пострадавших возросло до пяти", "кількість загиблих зросла",
-  "death toll rises"), per `UPDATE_MARKERS`.
+  "death toll rises"), per `UPDATE_MARKERS`, or opens a line with a source's own
+  update label («Уточнение», «Уточнённая информация», «Обновлено», «Оновлено»,
+  «Доповнено», "UPD", "Update:"), per `UPDATE_LABELS`.
 
 Stems are the first `STEM` letters, a crude stemmer that is enough for names in
 Russian, Ukrainian and English, which inflect at the end.
@@ -41,7 +43,32 @@ UPDATE_MARKERS = (
     r"(?:rose|risen|rises|climbed|climbs)\s+to\s+\w+",
     r"number\s+of\s+(?:dead|injured|wounded|casualties)",
 )
-_UPDATE = re.compile("|".join(UPDATE_MARKERS), re.IGNORECASE)
+UPDATE_LABELS = (
+    r"уточнение",
+    r"уточн[её]нная\s+информация",
+    r"обновлено",
+    r"обновление",
+    r"оновлено",
+    r"оновлення",
+    r"уточнення",
+    r"доповнено",
+    r"дополнено",
+    r"upd",
+    r"update",
+    r"updated",
+)
+"""Words a source puts first on a line of a post that updates its earlier one."""
+_LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
+_UPDATE = re.compile("|".join((*UPDATE_MARKERS, _LABEL)), re.IGNORECASE)
+_LABELLED = re.compile(_LABEL, re.IGNORECASE)
+
+
+def labelled_update(text: str) -> bool:
+    """A line of the raw text opens with an update label (boilerplate stripping takes
+    such labels off the start, so they are looked for before it)."""
+    return _LABELLED.search(text) is not None
+
+
 # Shared by every slimmed `Clues`: an empty frozenset is not a singleton since 3.10.
 _NOTHING: frozenset[str] = frozenset()
 # Nine digits at most: enough for any count or date, and int() never refuses it.

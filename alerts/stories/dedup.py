@@ -4,11 +4,13 @@ Contract:
 
 - Each input post is a mapping with ``id`` (a string or an integer), ``source``
   (string), ``text`` (string), ``url`` (string or null) and ``published_at`` (ISO 8601
-  with a timezone, e.g. ``2025-03-10T04:41:00Z``); ``forwarded_url`` (string or null)
-  is optional. Other keys are ignored.
+  with a timezone, e.g. ``2025-03-10T04:41:00Z``); ``forwarded_url`` and
+  ``reply_to_url`` (the ``t.me`` link of the post it replies to in its own channel),
+  strings or null, are optional. Other keys are ignored.
 - For each post, in input order, it yields ``{"id": <the post's id>, "story": <the id of
   the first post of its story>}``. Posts are clustered by a `StoryWindow` over the
-  last 48 hours of publication time; input in publication order gives the intended
+  last 48 hours of publication time (reading facts with the packaged gazetteer and
+  topics unless a window is given); input in publication order gives the intended
   stories (a late post is still compared with everything within 48 hours of it).
 - Ids need not be unique (two channels may both have post 539): each input line is
   its own item, and ``story`` names the id of the first line of the story.
@@ -23,6 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from alerts.stories.facts import FactReader
 from alerts.stories.neardup import StoryItem, StoryWindow
 
 if TYPE_CHECKING:
@@ -36,7 +39,7 @@ def dedup(
     posts: Iterable[Mapping[str, Any]], *, window: StoryWindow | None = None
 ) -> Iterator[dict[str, Any]]:
     """``{"id", "story"}`` per post; see the module docstring."""
-    window = window if window is not None else StoryWindow()
+    window = window if window is not None else StoryWindow(facts=FactReader.load())
     # Story key -> (id of its first post, publication time of its latest post).
     stories: dict[str, tuple[Any, datetime]] = {}
     latest: datetime | None = None
@@ -71,7 +74,8 @@ def _item(position: int, post: Mapping[str, Any]) -> StoryItem:
         raise ValueError(f"{where}: missing {', '.join(map(repr, missing))}")
     for name, nullable in (("source", False), ("text", False), ("url", True)):
         _check_string(where, name, post[name], nullable=nullable)
-    _check_string(where, "forwarded_url", post.get("forwarded_url"), nullable=True)
+    for name in ("forwarded_url", "reply_to_url"):
+        _check_string(where, name, post.get(name), nullable=True)
     return StoryItem(
         key=str(position),
         source=post["source"],
@@ -79,6 +83,7 @@ def _item(position: int, post: Mapping[str, Any]) -> StoryItem:
         url=post["url"],
         published_at=_published_at(where, post["published_at"]),
         forwarded_url=post.get("forwarded_url"),
+        reply_to_url=post.get("reply_to_url"),
     )
 
 

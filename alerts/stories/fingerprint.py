@@ -16,10 +16,12 @@ Contract:
   are drawn from numpy's ``RandomState(SEED)``. That is datasketch's ``affine32``
   scheme value for value (a test holds the two equal), computed here in numpy so the
   process does not load datasketch, which imports scipy for LSH code Lookout does not
-  use (about 55 MB of resident memory). ``size`` is the exact number of distinct shingles, so
-  containment can be estimated from the Jaccard estimate.
+  use (about 55 MB of resident memory). ``size`` is the exact number of distinct
+  shingles, so containment can be estimated from the Jaccard estimate.
 - ``clues`` are read from the same stripped text before folding (`alerts.stories.clues`):
-  numbers, names, content words, whether it announces an update.
+  numbers, names, content words, whether it announces an update; ``facts`` too
+  (`alerts.stories.facts`: places, actors, numbers, topics), when the fingerprinter has
+  a `FactReader`, else none.
 - ``sketch`` is the set of content words (``clues.words``) as a `SKETCH_BITS`-bit map
   (``uint64`` lanes), a word setting the bit its CRC-32 names: sketches of many posts are
   ANDed and counted at once to find the posts that share words, then the sets confirm.
@@ -31,13 +33,14 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import Clues, clues
+from alerts.stories.clues import Clues, clues, labelled_update
+from alerts.stories.facts import NO_FACTS, FactReader, Facts
 from rules.text import fold_lookalikes
 
 SEED = 20_240_517
@@ -67,6 +70,7 @@ class Fingerprint:
     size: int
     clues: Clues
     sketch: Sketch
+    facts: Facts = NO_FACTS
 
 
 def normalize(text: str) -> str:
@@ -128,8 +132,16 @@ def _premix(hashes: npt.NDArray[np.uint64]) -> Signature:
 class Fingerprinter:
     """Turns texts into `Fingerprint`s with one fixed set of MinHash permutations."""
 
-    def __init__(self, *, num_perm: int = 128, shingle: int = 5, minimum: int = 20) -> None:
+    def __init__(
+        self,
+        *,
+        num_perm: int = 128,
+        shingle: int = 5,
+        minimum: int = 20,
+        facts: FactReader | None = None,
+    ) -> None:
         self.num_perm = num_perm
+        self.facts = facts
         self.shingle = shingle
         self.minimum = minimum
         # Drawn once; every signature of this fingerprinter uses the same permutations.
@@ -139,9 +151,13 @@ class Fingerprinter:
         stripped = strip_boilerplate(text)
         hashes = shingle_hashes(_fold(stripped), self.shingle)
         found = clues(stripped)
+        if not found.update and labelled_update(text):
+            found = replace(found, update=True)
+        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words)
         if len(hashes) < self.minimum:
-            return Fingerprint(None, len(hashes), found, sketch(found.words))
-        return Fingerprint(self.signature(hashes), len(hashes), found, sketch(found.words))
+            return Fingerprint(None, len(hashes), found, sketch(found.words), facts)
+        signature = self.signature(hashes)
+        return Fingerprint(signature, len(hashes), found, sketch(found.words), facts)
 
     def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
         """The MinHash of a non-empty set of 32-bit shingle hashes."""

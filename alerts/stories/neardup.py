@@ -9,11 +9,15 @@ Contract:
   1. a shared canonical URL (`references`): the item's own URL, the original it
      forwards or reposts, or the link it credits is a known item's own URL or another
      item's original — an original counts whether it arrives before or after its
-     forwards;
+     forwards; or a reply: the item replies to a known post of its own source;
   2. near-duplicate text: known items whose estimated Jaccard similarity and clues
-     pass `Policy` (see `alerts.stories.sameness`); when they belong to several
-     stories, the story with most such items wins, then the one with the clearest
-     match, then the oldest. Candidates are the LSH candidates (MinHash bands) within the
+     pass `Policy` (see `alerts.stories.sameness`). One source's items are separate
+     events unless the later announces an update: a story that already holds an item
+     of the new item's source is never joined otherwise, and of each source only its
+     latest passing item vouches for a story (a repost of the second air-raid warning
+     joins the second, not the first). When the vouched stories are several, the story
+     with most passing items wins, then the one with the clearest match, then the
+     oldest. Candidates are the LSH candidates (MinHash bands) within the
      window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve,
      plus the items within `Policy.retell_close` whose word sketches share enough bits
      (retellings: their Jaccard is below every bar).
@@ -36,13 +40,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from alerts.stories.bands import BandIndex
+from alerts.stories.canonical import canonical_url
+from alerts.stories.facts import NO_FACTS
 from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
+from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
 from alerts.stories.signatures import RecentSignatures, SignatureStore
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
+    from alerts.stories.facts import FactReader, Facts
     from alerts.stories.fingerprint import Signature
 
 WINDOW = timedelta(hours=48)
@@ -50,6 +58,10 @@ BAND_ROWS = 4
 """Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
 middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
 `Policy.close`)."""
+CANDIDATES = 32
+"""Known items weighed per post, of the alike texts (most alike first) and again of the
+retellings (latest first): a channel's template fills the window with dozens of items
+alike, and the ones that decide are the closest and the latest."""
 WORD_MARGIN = 0.05
 """Below `Policy.retell_floor` by this much in the word sketches still goes on to the word
 sets: two shared words colliding in one bit lose a shared bit."""
@@ -68,6 +80,8 @@ class StoryItem:
     """Timezone-aware UTC."""
     forwarded_url: str | None = None
     """``https://t.me/name/123`` of the original, for forwards and reposts."""
+    reply_to_url: str | None = None
+    """``https://t.me/name/120`` of the post this one replies to in its own channel."""
 
     def __post_init__(self) -> None:
         if self.published_at.utcoffset() != timedelta(0):
@@ -87,6 +101,8 @@ class _Entry:
     """Names and update markers matter only within `Policy.horizon`; later, numbers."""
     urls: tuple[str, ...]
     """Canonical URLs this item registered: its own, its original's, its credits."""
+    facts: Facts = NO_FACTS
+    """Read only within `Policy.fact_horizon`; dropped later, like names."""
 
 
 class StoryWindow:
@@ -104,6 +120,7 @@ class StoryWindow:
         threshold: float | None = None,
         num_perm: int = 128,
         policy: Policy | None = None,
+        facts: FactReader | None = None,
     ) -> None:
         if num_perm < RecentSignatures.PREFILTER:
             raise ValueError(f"num_perm must be {RecentSignatures.PREFILTER} or more")
@@ -112,13 +129,17 @@ class StoryWindow:
             policy = replace(policy, threshold=threshold)
         self.window = window
         self.policy = policy
-        self._fingerprint = Fingerprinter(num_perm=num_perm)
+        self.facts = facts
+        self._fingerprint = Fingerprinter(num_perm=num_perm, facts=facts)
+        self._places = PlaceIndex(policy.fact_horizon.total_seconds())
         self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
         self._signatures = SignatureStore(num_perm)
         self._recent = RecentSignatures(num_perm, SKETCH_BITS // 64)
         self._entries: dict[int, _Entry] = {}
         self._slot_by_key: dict[str, int] = {}
         self._url_story: dict[str, tuple[str, int]] = {}
+        # (story, source) -> how many of the window's items that source has in the story.
+        self._story_sources: dict[tuple[str, str], int] = {}
         self._expiry: list[tuple[datetime, int]] = []
         self._next_slot = 0
 
@@ -133,6 +154,8 @@ class StoryWindow:
         fingerprint = self._fingerprint(item.text)
         story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
         if story is None:
+            story = self._replied_story(item)
+        if story is None:
             story = self._story_by_text(item, fingerprint)
         if story is None:
             story = item.key
@@ -145,6 +168,14 @@ class StoryWindow:
             _, slot = heapq.heappop(self._expiry)
             self._forget(slot)
 
+    def _replied_story(self, item: StoryItem) -> str | None:
+        """A source replying to its own post says the reply is about the same event."""
+        replied = canonical_url(item.reply_to_url) if item.reply_to_url else None
+        known = self._url_story.get(replied) if replied else None
+        if known is None or self._entries[known[1]].source != item.source:
+            return None
+        return known[0]
+
     def _story_by_text(self, item: StoryItem, fingerprint: Fingerprint) -> str | None:
         signature = fingerprint.signature
         if signature is None:
@@ -153,8 +184,13 @@ class StoryWindow:
         # for beats one near item of a splinter: an update that reads most like a one-line
         # summary still belongs with the governor's post and its reposts.
         passing: dict[str, tuple[int, float]] = {}
+        updated: set[str] = set()
+        latest: dict[str, _Entry] = {}
+        own, update = item.source, fingerprint.clues.update
         for slot, jaccard in self._candidates(item, fingerprint, signature):
             entry = self._entries[slot]
+            if not update and (entry.source == own or (entry.story, own) in self._story_sources):
+                continue  # only an update joins a story its source already reported
             apart = abs(entry.published_at - item.published_at)
             if apart > self.window:
                 continue
@@ -167,13 +203,32 @@ class StoryWindow:
                 if earlier_first
                 else (fingerprint.clues, entry.clues),
                 same_source=entry.source == item.source,
+                facts=(entry.facts, fingerprint.facts)
+                if earlier_first
+                else (fingerprint.facts, entry.facts),
             )
             margin = self.policy.margin(evidence)
-            if margin is not None and margin >= 0:
-                count, best = passing.get(entry.story, (0, margin))
-                passing[entry.story] = (count + 1, max(best, margin))
+            if margin is None or margin < 0:
+                continue
+            if evidence.same_source:
+                updated.add(entry.story)
+            known = latest.get(entry.source)
+            if known is None or entry.published_at >= known.published_at:
+                latest[entry.source] = entry
+            count, best = passing.get(entry.story, (0, margin))
+            passing[entry.story] = (count + 1, max(best, margin))
+        # A source that posted alike texts twice made two events; what others wrote alike
+        # follows its latest (a repost of the 08:20 warning is not the 08:00 one).
+        vouched = {entry.story for entry in latest.values()}
+        # A story the item's source already reported is another event, unless the item
+        # updates that report.
+        stories = [
+            story
+            for story in passing
+            if story in vouched and (story in updated or (story, own) not in self._story_sources)
+        ]
         # Candidates come in slot order, so on a tie the story seen first (the oldest) wins.
-        return max(passing, key=passing.__getitem__, default=None)
+        return max(stories, key=passing.__getitem__, default=None)
 
     def _candidates(
         self, item: StoryItem, fingerprint: Fingerprint, signature: Signature
@@ -198,6 +253,8 @@ class StoryWindow:
                 for (slot, _), share in zip(far, shares, strict=True)
                 if share >= floor
             )
+        if len(found) > CANDIDATES:
+            found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
         retold = [
             (slot, row)
@@ -211,7 +268,16 @@ class StoryWindow:
             and (entry := self._entries.get(slot)) is not None
             and (row := entry.row) is not None
         ]
+        # Reports of the same facts in other words or languages share neither.
+        retold += [
+            (slot, row)
+            for slot in self._places.near(fingerprint.facts.places, at)
+            if slot not in found
+            and (entry := self._entries.get(slot)) is not None
+            and (row := entry.row) is not None
+        ]
         if retold:
+            retold = heapq.nlargest(CANDIDATES, retold)
             shares = self._signatures.similarity([row for _, row in retold], signature)
             found.update(
                 (slot, float(share)) for (slot, _), share in zip(retold, shares, strict=True)
@@ -239,8 +305,12 @@ class StoryWindow:
             size=fingerprint.size,
             clues=fingerprint.clues,
             urls=urls,
+            facts=fingerprint.facts,
         )
+        self._places.add(fingerprint.facts.places, item.published_at.timestamp(), slot)
         self._slot_by_key[item.key] = slot
+        pair = (story, item.source)
+        self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
         for url in urls:
             # The newest holder keeps a URL alive for the whole window after it.
             self._url_story[url] = (story, slot)
@@ -249,15 +319,22 @@ class StoryWindow:
 
     def _age_recent(self, now: datetime) -> None:
         """Past the longest horizon only numbers are read: drop names to save memory."""
-        cutoff = now - self.policy.horizon(update=True)
+        cutoff = now - max(self.policy.horizon(update=True), self.policy.fact_horizon)
         for slot in self._recent.drop_before(cutoff.timestamp()):
             entry = self._entries.get(slot)
             if entry is not None:
-                self._entries[slot] = replace(entry, clues=entry.clues.numbers_only())
+                self._entries[slot] = replace(
+                    entry, clues=entry.clues.numbers_only(), facts=NO_FACTS
+                )
+        self._places.drop_before(now.timestamp())
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)
         del self._slot_by_key[entry.key]
+        pair = (entry.story, entry.source)
+        left = self._story_sources.pop(pair) - 1
+        if left:
+            self._story_sources[pair] = left
         if entry.row is not None:
             self._bands.remove(slot)
             self._signatures.free(entry.row)

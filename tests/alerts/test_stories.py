@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from alerts.models import OutboxEntry, Post, Source, SourceKind
+from alerts.models import OutboxEntry, OutboxState, Post, Source, SourceKind
 from alerts.rulebook import RuleBook
 from alerts.storybook import StoryBook
 from alerts.watch import add_rule, ensure_chat
@@ -76,7 +76,8 @@ async def test_a_repost_elsewhere_joins_the_story_and_edits_instead_of_alerting(
     assert await alerts(sessions) == [(80, stories["10"], 1)]
 
 
-async def test_the_same_source_again_does_not_call_for_an_edit(sessions, lexicon) -> None:
+async def test_the_same_source_saying_it_again_is_another_alert(sessions, lexicon) -> None:
+    # Regression: a governor's second warning of the morning joined the first, unsent.
     (governor,) = await sources(sessions, "kursk_gov")
     await subscribe(sessions, lexicon, 80, "беспилотник")
     rulebook, storybook = RuleBook(lexicon), StoryBook()
@@ -84,7 +85,10 @@ async def test_the_same_source_again_does_not_call_for_an_edit(sessions, lexicon
         sessions, rulebook, governor, result(post("10", GOVERNOR, minutes=3)), storybook=storybook
     )
     await record(sessions, rulebook, governor, result(post("11", LATER_NEWS)), storybook=storybook)
-    assert [revision for _, _, revision in await alerts(sessions)] == [0]
+    sent = await alerts(sessions)
+    assert len(sent) == 2
+    assert sent[0][1] != sent[1][1]
+    assert [revision for _, _, revision in sent] == [0, 0]
 
 
 async def test_a_later_report_alerts_a_chat_the_first_one_did_not_match(sessions, lexicon) -> None:
@@ -131,3 +135,112 @@ async def test_stories_survive_a_restart(sessions, lexicon) -> None:
     assert len(restarted) == 1
     await record(sessions, rulebook, monitor, result(post("77", REPOST)), storybook=restarted)
     assert len(await alerts(sessions)) == 1
+
+
+async def entries(sessions) -> list[tuple[int, str, int]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(OutboxEntry.chat_id, Post.external_id, OutboxEntry.revision)
+            .join(Post, Post.id == OutboxEntry.post_id)
+            .order_by(OutboxEntry.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_feed_item_changed_under_its_guid_is_an_edit(sessions, lexicon) -> None:
+    # Regression: a feed's corrected headline was never seen, its alert never edited.
+    (feed,) = await sources(sessions, "news_feed")
+    await subscribe(sessions, lexicon, 83, "беспилотник")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    first = post("guid-1", "Беспилотник атаковал автомобиль в Рыльске, пострадали двое")
+    await record(sessions, rulebook, feed, result(first), storybook=storybook)
+    corrected = post("guid-1", "Беспилотник атаковал автомобиль в Рыльске, пострадали трое")
+    assert await record(sessions, rulebook, feed, result(corrected), storybook=storybook) == (0, 0)
+    assert await entries(sessions) == [(83, "guid-1", 1)]
+    async with sessions() as session:
+        stored = await session.scalar(select(Post).where(Post.external_id == "guid-1"))
+    assert stored is not None
+    assert stored.text.endswith("трое")
+    assert stored.edited_at is not None
+
+
+async def test_a_sources_update_is_shown_in_place_of_its_first_post(sessions, lexicon) -> None:
+    (governor,) = await sources(sessions, "kursk_gov")
+    await subscribe(sessions, lexicon, 84, "Рыльск")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    first = post(
+        "10",
+        "В Рыльске беспилотник ВСУ атаковал автомобиль, пострадали двое мирных жителей. "
+        "Оба доставлены в Рыльскую ЦРБ.",
+        url="https://t.me/kursk_gov/10",
+        minutes=30,
+    )
+    await record(sessions, rulebook, governor, result(first), storybook=storybook)
+    update = post(
+        "11",
+        "Уточнение: пострадавших в Рыльске трое. В больницу обратился ещё один мужчина.",
+        url="https://t.me/kursk_gov/11",
+    )
+    await record(sessions, rulebook, governor, result(update), storybook=storybook)
+    assert await entries(sessions) == [(84, "11", 1)]
+
+
+async def mark_all_sent(sessions, message_id: int) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(OutboxEntry).values(state=OutboxState.SENT, message_id=message_id)
+        )
+
+
+async def replies(sessions) -> list[tuple[int, str, int | None, int | None]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(
+                OutboxEntry.chat_id,
+                Post.external_id,
+                OutboxEntry.story_id,
+                OutboxEntry.reply_to_message,
+            )
+            .join(Post, Post.id == OutboxEntry.post_id)
+            .where(OutboxEntry.reply_to_message.is_not(None))
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_an_update_with_a_new_count_answers_the_sent_alert(sessions, lexicon) -> None:
+    (governor,) = await sources(sessions, "kursk_gov")
+    await subscribe(sessions, lexicon, 85, "Рыльск")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    first = post(
+        "10",
+        "В Рыльске беспилотник ВСУ атаковал автомобиль, пострадали двое мирных жителей. "
+        "Оба доставлены в Рыльскую ЦРБ.",
+        url="https://t.me/kursk_gov/10",
+        minutes=30,
+    )
+    await record(sessions, rulebook, governor, result(first), storybook=storybook)
+    await mark_all_sent(sessions, 555)
+    update_post = post(
+        "11",
+        "Уточнение: пострадавших в Рыльске трое. В больницу обратился ещё один мужчина.",
+        url="https://t.me/kursk_gov/11",
+    )
+    await record(sessions, rulebook, governor, result(update_post), storybook=storybook)
+    assert await replies(sessions) == [(85, "11", None, 555)]
+    # The sent alert is also edited to show the update.
+    assert (85, "11", 1) in await entries(sessions)
+
+
+async def test_an_edit_that_changes_no_fact_sends_no_reply(sessions, lexicon) -> None:
+    (feed,) = await sources(sessions, "news_feed")
+    await subscribe(sessions, lexicon, 86, "беспилотник")
+    rulebook, storybook = RuleBook(lexicon), StoryBook()
+    first = post("g", "Беспилотник атаковал автомобиль в Рыльске, пострадали двое")
+    await record(sessions, rulebook, feed, result(first), storybook=storybook)
+    await mark_all_sent(sessions, 777)
+    typo = post("g", "Беспилотник атаковал автомобиль в Рыльске; пострадали двое.")
+    await record(sessions, rulebook, feed, result(typo), storybook=storybook)
+    assert await replies(sessions) == []
+    more = post("g", "Беспилотник атаковал автомобиль в Рыльске; пострадали трое.")
+    await record(sessions, rulebook, feed, result(more), storybook=storybook)
+    assert await replies(sessions) == [(86, "g", None, 777)]

@@ -355,3 +355,46 @@ def test_two_towns_hit_the_same_night_in_one_template_stay_apart() -> None:
         post("k2", rewrite.format(town="Кременчук"), 25, source="rss:suspilne.media"),
         post("m", template.format(town="Миргород"), 30, source="tg:mirgorod"),
     ) == ["k", "p", "k", "m"]
+
+
+def test_a_channels_numbered_alerts_are_each_their_own_event() -> None:
+    # Regression: 30 numbered alerts between two polls gave one alert.
+    burst = [
+        post(f"a{n}", f"Воздушная тревога №{n}. Пройдите в укрытие.", n / 10, source="tg:region")
+        for n in range(1, 31)
+    ]
+    assert len(set(stories(*burst))) == 30
+
+
+def test_a_repost_joins_the_latest_of_a_sources_repeated_warnings() -> None:
+    # Regression: the 08:20 warning's repost joined the 08:00 warning.
+    clear = "Отбой ракетной опасности на территории Курской области."
+    found = stories(
+        post("w1", ALERT, 0, source="tg:gov"),
+        post("r1", "⚡️" + ALERT, 1, source="tg:monitor"),
+        post("c1", clear, 12, source="tg:gov"),
+        post("w2", ALERT, 20, source="tg:gov"),
+        post("r2", "⚡️" + ALERT, 21, source="tg:monitor"),
+    )
+    assert found == ["w1", "w1", "c1", "w2", "w2"]
+
+
+def test_a_reply_of_a_source_to_its_own_post_joins_its_story() -> None:
+    first = post("g1", GOV, 0, source="tg:gov", url="https://t.me/belgorod_gov/10")
+    reply = StoryItem(
+        "g2",
+        "tg:gov",
+        "Мужчину перевезли в областную больницу, его состояние стабильное.",
+        "https://t.me/belgorod_gov/11",
+        DAY + timedelta(minutes=40),
+        reply_to_url="https://t.me/belgorod_gov/10",
+    )
+    assert stories(first, reply) == ["g1", "g1"]
+
+
+def test_a_sources_marked_update_joins_its_earlier_post() -> None:
+    found = stories(
+        post("m1", MISSILE, 0, source="tg:gov"),
+        post("m2", MISSILE_UPDATE, 50, source="tg:gov"),
+    )
+    assert found == ["m1", "m1"]

@@ -86,9 +86,20 @@ def test_the_bar_rises_with_time() -> None:
     assert POLICY.same_event(evidence(0.95, minutes=24 * 60))
 
 
-def test_a_source_repeating_itself_hours_later_is_another_event() -> None:
-    assert POLICY.same_event(evidence(1.0, minutes=30, same_source=True))
+def test_a_source_repeating_itself_minutes_later_is_another_event() -> None:
+    # Regression: a channel's second air-raid warning of the morning joined the first.
+    assert not POLICY.same_event(evidence(1.0, minutes=2, same_source=True))
     assert not POLICY.same_event(evidence(1.0, minutes=5 * 60, same_source=True))
+
+
+def test_a_source_announcing_an_update_of_its_post_is_the_same_event() -> None:
+    first = clues("В Рыльске беспилотник атаковал автомобиль, пострадали двое.")
+    update = clues("Уточнение: пострадавших в Рыльске трое.")
+    joined = Evidence(0.2, (400, 300), timedelta(minutes=90), (first, update), same_source=True)
+    assert POLICY.same_event(joined)
+    plain = clues("В Рыльске беспилотник атаковал грузовик, водитель не пострадал.")
+    apart = Evidence(0.5, (400, 300), timedelta(minutes=90), (first, plain), same_source=True)
+    assert not POLICY.same_event(apart)
 
 
 def test_short_alerts_repeated_hours_later_are_other_events() -> None:

@@ -1,0 +1,264 @@
+"""Facts: what survives rewording and translation of a report of an event.
+
+Contract of ``FactReader(text, words)`` (``text`` stripped of boilerplate, original
+case; ``words`` the post's content-word stems, `Clues.words`):
+
+- ``places``: the places the text names that the gazetteer (`rules.gazetteer`) knows,
+  each as ``region:skeleton`` — the region key, then the consonant `skeleton` of the
+  first word of the name as written. «Рыльске», «Рильську» and "Rylsk" all give
+  ``kursk:rlsk``; «Брянской области», «Брянщиною» and "Bryansk" give
+  ``bryansk:brns``. ``regions`` are the region keys alone.
+- ``actors``: skeletons (three consonants or more) of the other capitalized words
+  that do not open a sentence: people, agencies, companies («Синегубов»,
+  "Syniehubov" → ``snhb``), minus the names of the two countries every report names.
+- ``numbers``: the digit runs' values and the numbers written as words from 2 to 30
+  («двое», «трёх», «одинадцять», "eleven"); "one" and its kin say nothing.
+- ``topics``: the keys of the built-in topics (`rules.topics`) one of whose word or
+  prefix terms is among ``words`` (phrases are left out: their words alone mislead).
+
+Only capitalized words are looked up as places: names of towns and regions are
+capitalized in all three languages, and the lowercase forms the gazetteer guards
+(«орла», «шахты») are the everyday words. A place name of two words («Новая
+Таволжанка», «Курской области») is tried before its first word alone.
+
+Skeletons put Cyrillic and Latin spellings of one name into one class per consonant
+(г, х, h, kh and g are one: Ukrainian writes «Г» where Russian writes «Г» and English
+"h" or "g"); vowels, soft signs and apostrophes go, doubled classes collapse, and
+four classes at most are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
+
+from alerts.stories.clues import STEM, word_stem
+from rules.gazetteer import Gazetteer
+from rules.topics import Topics
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+SKELETON = 4
+ACTOR_MINIMUM = 3
+
+_CYRILLIC = dict.fromkeys("аеёиоуыэюяіїєйьъ'’ʼ", "") | {
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "ґ": "g",
+    "д": "d",
+    "ж": "z",
+    "з": "z",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "ф": "f",
+    "х": "g",
+    "ц": "c",
+    "ч": "c",
+    "ш": "s",
+    "щ": "s",
+}
+# Longest first, so "shch" is read before "sh" and "ch".
+_LATIN_DIGRAPHS = {"shch": "s", "sch": "s", "kh": "g", "zh": "z", "ch": "c"} | {
+    "sh": "s",
+    "ts": "c",
+    "tz": "c",
+    "ck": "k",
+    "ph": "f",
+}
+_LATIN = dict.fromkeys("aeiouyj'’ʼ", "") | {"c": "k", "h": "g", "q": "k", "w": "v", "x": "ks"}
+_CLASSES = str.maketrans(_CYRILLIC | _LATIN)
+_DIGRAPH = re.compile("|".join(_LATIN_DIGRAPHS))
+_REPEATS = re.compile(r"(.)\1+")
+# A capitalized word (Latin, Cyrillic of ru and uk), with inner apostrophes and hyphens.
+_CAPITALIZED = re.compile(r"[A-ZА-ЯЁІЇЄҐ][^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
+_NEXT_WORD = re.compile(r"[ \u00a0]+([^\W\d_]+)")
+_OPENERS = frozenset('.!?…:;\n«"(')
+_COUNTRIES = frozenset({"rs", "rsn", "krn", "krnn", "krns"})
+"""Skeletons of Russia, Ukraine and their adjectives (and too short to be actors
+anyway, or nearly): every report of this war names them."""
+_DIGITS = re.compile(r"\d{1,9}")
+
+_NUMBER_WORDS = {
+    2: "два две двое двух двум двумя двоих дві двоє двох двом двома two twice",
+    3: "три трое трех трёх трем трём тремя троих троє трьох трьом трьома three",
+    4: "четыре четверо четырех четырёх четырем четырьмя чотири чотирьох чотирьом four",
+    5: "пять пятеро пяти пятью пятерых п'ять п'ятеро п'ятьох п'ятьом five",
+    6: "шесть шестеро шести шестью шестерых шість шістьох шести six",
+    7: "семь семеро семи семью семерых сім сімох семи seven",
+    8: "восемь восьми восемью вісім вісьмох восьми eight",
+    9: "девять девяти девятью дев'ять дев'ятьох дев'яти nine",
+    10: "десять десяти десятью десятеро десятьох ten",
+    11: "eleven",
+    12: "twelve dozen",
+    13: "thirteen",
+    14: "fourteen",
+    15: "fifteen",
+    16: "sixteen",
+    17: "seventeen",
+    18: "eighteen",
+    19: "nineteen",
+    20: "twenty",
+    30: "thirty",
+}
+_NUMBER_STEMS = {
+    11: "одиннадцат одинадцят",
+    12: "двенадцат дванадцят",
+    13: "тринадцат",
+    14: "четырнадцат чотирнадцят",
+    15: "пятнадцат п'ятнадцят",
+    16: "шестнадцат шістнадцят",
+    17: "семнадцат сімнадцят",
+    18: "восемнадцат вісімнадцят",
+    19: "девятнадцат дев'ятнадцят",
+    20: "двадцат",
+    30: "тридцат",
+}
+_BY_WORD = {word: value for value, words in _NUMBER_WORDS.items() for word in words.split()}
+_BY_STEM = {stem: value for value, stems in _NUMBER_STEMS.items() for stem in stems.split()}
+# One pass over the text finds them all: whole words, or a stem and an ending of 1 to 3.
+_NUMBER = re.compile(
+    r"(?<![\w'])(?:"
+    + "|".join(sorted(map(re.escape, _BY_WORD), key=len, reverse=True))
+    + "|(?:"
+    + "|".join(map(re.escape, _BY_STEM))
+    + r")\w{1,3})(?![\w'])"
+)
+CACHED_NAMES = 65_536
+"""Capitalized words whose reading is remembered: names recur, and looking one up in
+the gazetteer costs more than remembering it. Forgotten all at once when full."""
+
+
+def skeleton(word: str) -> str:
+    """The consonant classes of a name, `SKELETON` at most; see the module docstring."""
+    folded = word.casefold().replace("-", "")
+    folded = _DIGRAPH.sub(lambda found: _LATIN_DIGRAPHS[found.group()], folded)
+    return _REPEATS.sub(r"\1", folded.translate(_CLASSES))[:SKELETON]
+
+
+def number_words(text: str) -> set[int]:
+    """Numbers written as words (2 to 30) in ``text``, already casefolded."""
+    found = set()
+    for written in _NUMBER.findall(text.replace("’", "'").replace("ʼ", "'")):
+        value = _BY_WORD.get(written)
+        if value is None:
+            value = next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem))
+        found.add(value)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    places: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    numbers: frozenset[int] = frozenset()
+    topics: frozenset[str] = frozenset()
+
+
+NO_FACTS = Facts()
+
+
+class FactReader:
+    """Reads `Facts`; holds the place and topic tables built from ``rules`` data."""
+
+    def __init__(self, region_of: Callable[[str], tuple[str, ...]], topics: Topics) -> None:
+        self._region_of = region_of
+        self._readings: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        self._topic_stems: dict[str, set[str]] = {}
+        self._topic_prefixes: dict[str, set[str]] = {}
+        for key in topics.keys():  # noqa: SIM118 - Topics is no mapping: keys() is its API
+            for term in topics.terms(key):
+                self._add_term(key, term)
+
+    @classmethod
+    def load(cls) -> Self:
+        """From the packaged gazetteer and topics (a tenth of a second): build once."""
+        return cls(Gazetteer.load().region_of, Topics.load())
+
+    def _add_term(self, key: str, term: str) -> None:
+        if term.startswith('"'):
+            return
+        if term.endswith("*"):
+            prefix = term[:-1].casefold().replace("ё", "е")
+            if len(prefix) < STEM:
+                self._topic_prefixes.setdefault(prefix, set()).add(key)
+                return
+            stem = prefix[:STEM]
+        else:
+            stem = word_stem(term.casefold().replace("ё", "е"))
+        self._topic_stems.setdefault(stem, set()).add(key)
+
+    def __call__(self, text: str, words: tuple[str, ...]) -> Facts:
+        places, regions, actors = self._names(text)
+        numbers = {int(digits) for digits in _DIGITS.findall(text)}
+        numbers |= number_words(text.casefold())
+        return Facts(
+            places=frozenset(places),
+            regions=frozenset(regions),
+            actors=frozenset(actors),
+            numbers=frozenset(numbers),
+            topics=frozenset(self._topics(words)),
+        )
+
+    def _names(self, text: str) -> tuple[set[str], set[str], set[str]]:
+        places: set[str] = set()
+        regions: set[str] = set()
+        actors: set[str] = set()
+        for found in _CAPITALIZED.finditer(text):
+            word = found.group()
+            reading = self._readings.get(word)
+            if reading is None:
+                reading = self._read(word)
+            keys, shape = reading
+            if not keys and shape is not None:
+                following = _NEXT_WORD.match(text, found.end())
+                if following is not None:
+                    keys = self._region_of(f"{word} {following.group(1)}")
+                    shape = skeleton(word) if keys else shape
+            if keys:
+                regions.update(keys)
+                places.update(f"{key}:{shape}" for key in keys)
+            elif shape and not _opens_sentence(text, found.start()):
+                actors.add(shape)
+        return places, regions, actors
+
+    def _read(self, word: str) -> tuple[tuple[str, ...], str | None]:
+        """The regions a capitalized word names alone, and its skeleton: None for an
+        acronym (ВСУ, БпЛА), empty when too short or generic to be an actor."""
+        reading: tuple[tuple[str, ...], str | None] = ((), None)
+        if sum(letter.isupper() for letter in word) == 1:
+            keys = self._region_of(word)
+            shape = skeleton(word)
+            if not keys and (len(shape) < ACTOR_MINIMUM or shape in _COUNTRIES):
+                # Still a word that may open a two-word place name («Новая Таволжанка»).
+                reading = ((), "")
+            else:
+                reading = (keys, shape)
+        if len(self._readings) >= CACHED_NAMES:
+            self._readings.clear()
+        self._readings[word] = reading
+        return reading
+
+    def _topics(self, words: tuple[str, ...]) -> set[str]:
+        found: set[str] = set()
+        for word in words:
+            found.update(self._topic_stems.get(word, ()))
+            for size in (3, 4):
+                found.update(self._topic_prefixes.get(word[:size], ()))
+        return found
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    index = start - 1
+    while index >= 0 and text[index] in " \t\u00a0":
+        index -= 1
+    return index < 0 or text[index] in _OPENERS
