@@ -2,7 +2,13 @@
 
 A tick is the whole straight line: sync rules → due sources → fetch and parse them
 concurrently (bounded) → record each result in its own transaction → wake delivery.
-One failing source never stops the others; its failure is recorded on it.
+
+Containment: one source's exception, of any type, never leaves its own poll. An
+expected failure comes back from `monitors.poll` as a value; anything else raised
+while polling it or recording its result (a bug met by its posts, a database
+refusal) is caught here. Both go through the one failure path,
+`alerts.health.record_failure`: the source backs off, is paused after a day of
+failures and the admins are told once; the tick goes on with the other sources.
 """
 
 from __future__ import annotations
@@ -12,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from alerts.health import record_failure
 from alerts.models import utcnow
 from alerts.pipeline import PipelineConfig, record_poll
-from alerts.schedule import next_failure_check
-from alerts.sources import due_sources, source_ref
+from alerts.sources import due_sources, source_names, source_ref
 from alerts.storybook import StoryBook
 from monitors.poll import Validators, poll
 
@@ -68,15 +74,17 @@ class Poller:
         results = await asyncio.gather(*(self._poll(source) for source in due))
         alerts = 0
         for source, result in zip(due, results, strict=True):
+            if isinstance(result, Exception):
+                await self._fail(source, result)
+                continue
             try:
                 alerts += await self._record(source, result)
-            except Exception:
-                # A bug met by one source's posts must not stop every other source;
-                # its transaction rolled back, so the same posts are tried next time.
+            except Exception as exc:
+                # Its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
                 # The story window may hold posts the rollback removed.
                 self._stories_current = False
-                await self._postpone(source)
+                await self._fail(source, exc)
 
         if alerts:
             self._on_alerts()
@@ -96,25 +104,37 @@ class Poller:
             )
         return recorded.alerts
 
-    async def _postpone(self, source: Source) -> None:
-        """Back the source off as after a failed poll, so a bug is not retried every tick."""
-        now = utcnow()
-        interval = source.poll_interval or self._config.poll_interval
-        async with self._sessions.begin() as session:
-            merged = await session.merge(source)
-            merged.error_count += 1
-            merged.last_error = "internal error while recording posts"
-            merged.last_error_at = now
-            merged.next_check_at = next_failure_check(now, interval, merged.error_count)
+    async def _fail(self, source: Source, error: Exception) -> None:
+        """The one failure path for what raised: as a failed poll, so it backs off."""
+        try:
+            async with self._sessions.begin() as session:
+                merged = await session.merge(source)
+                await record_failure(
+                    session,
+                    merged,
+                    error,
+                    self._config.poll_interval,
+                    utcnow(),
+                    admins=self._config.admins,
+                    watchers=self._rulebook.chats_naming(source_names(merged)),
+                )
+        except Exception:
+            # The database itself is failing: the source stays due and is tried next tick.
+            log.exception("source_failure_unrecorded", source=source.id)
 
-    async def _poll(self, source: Source) -> PollResult:
+    async def _poll(self, source: Source) -> PollResult | Exception:
         validators = Validators(
             source.etag, source.last_modified, source.body_hash, cursor=source.cursor
         )
         async with self._slots:
-            return await poll(
-                self._fetcher,
-                source_ref(source),
-                validators,
-                telegram_web_url=self._telegram_web_url,
-            )
+            try:
+                return await poll(
+                    self._fetcher,
+                    source_ref(source),
+                    validators,
+                    telegram_web_url=self._telegram_web_url,
+                )
+            except Exception as exc:
+                # A bug met by this source alone: the other polls of the tick go on.
+                log.exception("source_poll_crashed", source=source.id)
+                return exc

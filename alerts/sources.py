@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerts.models import Post, Source, SourceKind, SourceState, utcnow
+from alerts.models import Post, Source, SourceKind, SourceState, source_title, utcnow
 from alerts.schedule import next_success_check
 from monitors.locator import SourceRef, parse_source
 from monitors.poll import Validators, poll
@@ -126,12 +126,15 @@ def _new_source(ref: SourceRef, result: PollResult, now: datetime, interval: flo
     return Source(
         kind=SourceKind(ref.kind),
         locator=ref.locator,
-        title=result.title,
+        title=source_title(result.title),
         state=SourceState.ACTIVE,
         added_at=now,
         etag=result.validators.etag,
         last_modified=result.validators.last_modified,
         body_hash=result.validators.body_hash,
+        # Without the channel's cursor the next poll would be a first poll: no paging
+        # back to the baseline, no gap warning, no edits of baseline posts.
+        cursor=result.validators.cursor,
         last_success_at=now,
         error_count=0,
         next_check_at=next_success_check(now, interval, result.next_check_hint),
