@@ -29,6 +29,7 @@ from alerts.rulebook import RuleBook
 from alerts.sources import list_sources
 from alerts.watch import replace_console_rules
 from bot.activity import ChatTracker
+from bot.cooldown import Cooldown
 from bot.delivery import DeliveryWorker
 from bot.handlers import chat_settings, history, sources, start, watching
 from bot.i18n import ChatLanguage, build_i18n
@@ -71,7 +72,12 @@ def build_dispatcher(
 ) -> Dispatcher:
     i18n = build_i18n()
     dispatcher = Dispatcher(
-        sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
+        sessions=sessions,
+        lexicon=lexicon,
+        fetcher=fetcher,
+        settings=settings,
+        i18n=i18n,
+        cooldown=Cooldown(),
     )
     tracker = ChatTracker(sessions)
     dispatcher.message.outer_middleware(tracker)

@@ -1,7 +1,16 @@
-"""/history, /search, /export: a chat's own alerts, read back."""
+"""/history, /search, /export: a chat's own alerts, read back.
+
+Bounds: a page holds at most `MAX_PAGE` alerts and a button's offset and size are read
+by `bot.numbers.parse_number` within theirs; every reply fits Telegram's limit
+(`bot.fitting`). /search and /export are heavy: a per-chat `Cooldown`, and the CSV is
+written off the event loop, at most `MAX_EXPORT_ROWS` alerts, newest first. A cell that
+a spreadsheet would read as a formula (starting with ``= + - @``, a tab or a carriage
+return) is written with a leading ``'``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from html import escape
@@ -9,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import BufferedInputFile, LinkPreviewOptions
@@ -19,7 +29,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from alerts.history import EmptyQuery, count_history, export_rows, history, search
 from alerts.models import Chat
 from bot.filters import NumberArgument, TextArgument
-from bot.handlers.common import code, on_command
+from bot.fitting import cut, fit_message, fit_messages
+from bot.handlers.common import code, cooled_down, on_command
+from bot.numbers import parse_number
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -27,12 +39,17 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from alerts.history import HistoryItem
+    from bot.cooldown import Cooldown
 
 PAGE = 10
-# Ten alerts of at most ~350 characters each stay under Telegram's 4096.
 MAX_PAGE = 10
+# Deeper than any chat's history; a forged button asks no more of the database.
+MAX_OFFSET = 1_000_000
+MAX_EXPORT_ROWS = 10_000
 HEADLINE = 200
 LINK = 300
+QUERY_ECHO = 100
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class HistoryPage(CallbackData, prefix="history"):
@@ -66,20 +83,25 @@ async def turn_page(
     sessions: async_sessionmaker[AsyncSession],
     bot: Bot,
 ) -> None:
-    if query.message is None:
+    offset = parse_number(callback_data.offset, low=0, high=MAX_OFFSET)
+    size = parse_number(callback_data.size, low=1, high=MAX_PAGE)
+    if query.message is None or offset is None or size is None:
         await query.answer()
         return
-    text, keyboard = await _page(
-        sessions, query.message.chat.id, max(callback_data.offset, 0), callback_data.size
-    )
+    text, keyboard = await _page(sessions, query.message.chat.id, offset, size)
     await query.answer()
-    await bot.edit_message_text(
-        text,
-        chat_id=query.message.chat.id,
-        message_id=query.message.message_id,
-        reply_markup=keyboard,
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
-    )
+    try:
+        await bot.edit_message_text(
+            text,
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            reply_markup=keyboard,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+    except TelegramBadRequest as exc:
+        # The same button pressed twice: the page is already shown.
+        if "message is not modified" not in exc.message:
+            raise
 
 
 async def _page(
@@ -98,16 +120,24 @@ async def _page(
     }
     keyboard = InlineKeyboardBuilder()
     if offset > 0:
-        newer = HistoryPage(offset=offset - size, size=size)
+        newer = HistoryPage(offset=max(0, offset - size), size=size)
         keyboard.button(text="◀ " + _("Newer"), callback_data=newer)
     if offset + size < total:
         older = HistoryPage(offset=offset + size, size=size)
         keyboard.button(text=_("Older") + " ▶", callback_data=older)
     markup = keyboard.as_markup() if keyboard.buttons else None
-    return header + "\n\n" + _list(items, zone), markup
+    return fit_message(header, _blocks(items, zone)), markup
 
 
-async def find(message: Message, argument: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+async def find(
+    message: Message,
+    argument: str,
+    sessions: async_sessionmaker[AsyncSession],
+    cooldown: Cooldown,
+) -> None:
+    if not await cooled_down(message, cooldown, "search"):
+        return
+    echo = escape(cut(argument, QUERY_ECHO))
     async with sessions() as session:
         try:
             items = await search(session, message.chat.id, argument)
@@ -116,16 +146,11 @@ async def find(message: Message, argument: str, sessions: async_sessionmaker[Asy
             return
         zone = await _zone(session, message.chat.id)
     if not items:
-        await message.answer(
-            _("No alert of yours mentions %(query)s.") % {"query": escape(argument)}
-        )
+        await message.answer(_("No alert of yours mentions %(query)s.") % {"query": echo})
         return
-    await message.answer(
-        _("Alerts mentioning %(query)s, newest first:") % {"query": escape(argument)}
-        + "\n\n"
-        + _list(items, zone),
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
-    )
+    header = _("Alerts mentioning %(query)s, newest first:") % {"query": echo}
+    for text in fit_messages([header, *_blocks(items, zone)]):
+        await message.answer(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 async def find_usage(message: Message) -> None:
@@ -134,32 +159,51 @@ async def find_usage(message: Message) -> None:
     )
 
 
-async def export(message: Message, sessions: async_sessionmaker[AsyncSession]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["sent_at_utc", "source", "headline", "url", "text"])
-    rows = 0
+async def export(
+    message: Message, sessions: async_sessionmaker[AsyncSession], cooldown: Cooldown
+) -> None:
+    if not await cooled_down(message, cooldown, "export"):
+        return
+    items: list[HistoryItem] = []
     async with sessions() as session:
         async for item in export_rows(session, message.chat.id):
-            when = item.sent_at.isoformat()
-            writer.writerow([when, item.source, item.first_line, item.url or "", item.text])
-            rows += 1
-    if not rows:
+            items.append(item)
+            if len(items) >= MAX_EXPORT_ROWS:
+                break
+    if not items:
         await message.answer(_("No alerts yet: nothing to export."))
         return
-    document = BufferedInputFile(buffer.getvalue().encode("utf-8-sig"), filename="alerts.csv")
+    data = await asyncio.to_thread(csv_bytes, items)
+    document = BufferedInputFile(data, filename="alerts.csv")
+    rows = len(items)
     caption = ngettext("%(count)d alert", "%(count)d alerts", rows) % {"count": rows}
     await message.answer_document(document, caption=caption)
 
 
-def _list(items: list[HistoryItem], zone: ZoneInfo) -> str:
-    lines = []
+def csv_bytes(items: list[HistoryItem]) -> bytes:
+    """The export file: UTF-8 with a BOM, so spreadsheets read Cyrillic right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["sent_at_utc", "source", "headline", "url", "text"])
+    for item in items:
+        cells = [item.source, item.first_line, item.url or "", item.text]
+        writer.writerow([item.sent_at.isoformat(), *map(_inert, cells)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never evaluates as a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _blocks(items: list[HistoryItem], zone: ZoneInfo) -> list[str]:
+    blocks = []
     for item in items:
         when = item.sent_at.astimezone(zone).strftime("%d.%m %H:%M")
         link = f"\n{escape(item.url[:LINK])}" if item.url else ""
         headline = escape(item.first_line[:HEADLINE])
-        lines.append(f"{when} <b>{escape(item.source[:60])}</b>: {headline}{link}")
-    return "\n\n".join(lines)
+        blocks.append(f"{when} <b>{escape(item.source[:60])}</b>: {headline}{link}")
+    return blocks
 
 
 async def _zone(session: AsyncSession, chat_id: int) -> ZoneInfo:

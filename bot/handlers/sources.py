@@ -19,6 +19,7 @@ from alerts.sources import (
     remove_source,
 )
 from bot.filters import IsAdmin, NumberArgument, TextArgument
+from bot.fitting import fit_messages
 from bot.i18n import N_
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ async def sources(message: Message, sessions: async_sessionmaker[AsyncSession]) 
     if not rows:
         await message.answer(_("No sources yet. An admin adds them with /addsource."))
         return
-    await message.answer("\n\n".join(describe_source(source) for source in rows))
+    for text in fit_messages([describe_source(source) for source in rows]):
+        await message.answer(text)
 
 
 def describe_source(source: Source) -> str:

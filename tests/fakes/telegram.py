@@ -101,6 +101,8 @@ T = TypeVar("T")
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForLookoutTests_0123456789"
 DEFAULT_GROUP_USER_ID = 10_001
+# Telegram's own sender of anonymous administrators' messages.
+GROUP_ANONYMOUS_BOT_ID = 1_087_968_824
 """Who speaks in a group when `user_says` is given no user_id."""
 SENDING_METHODS = ("sendMessage", "editMessageText", "sendDocument")
 """The methods that rate limits and, by default, `fail_next` apply to."""
@@ -817,12 +819,15 @@ class FakeTelegram:
         language_code: str = "en",
         username: str | None = None,
         first_name: str | None = None,
+        anonymous_admin: bool = False,
     ) -> int:
         """Queue a message (a channel_post in channels) from a user; return its update_id.
 
         A leading /command gets a bot_command entity, as Telegram adds. In a private
         chat the user is the chat, and writing unblocks the bot; in groups the user
-        defaults to DEFAULT_GROUP_USER_ID.
+        defaults to DEFAULT_GROUP_USER_ID. ``anonymous_admin`` sends it as Telegram does
+        for a group administrator who posts anonymously: from GroupAnonymousBot, with
+        ``sender_chat`` the group itself.
         """
         if chat_type is not None:
             self.add_chat(chat_id, chat_type)
@@ -836,7 +841,14 @@ class FakeTelegram:
             chat.first_name = chat.first_name or user["first_name"]
             chat.username = chat.username or user.get("username")
             chat.blocked = None  # writing to the bot again is how a user unblocks it
+        if anonymous_admin:
+            if chat.type not in ("group", "supergroup"):
+                raise ValueError("only group administrators post anonymously")
+            user = self._user(GROUP_ANONYMOUS_BOT_ID, "", None, "Group")
+            user["is_bot"] = True
         message = _Message(chat.next_message_id(), _now(), user, by_bot=False, text=text)
+        if anonymous_admin:
+            message.extra["sender_chat"] = chat.to_json()
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
