@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
     from monitors.fetcher import Fetcher
     from monitors.poll import PollResult
+
+log = structlog.get_logger(__name__)
 
 DUE_BATCH = 200
 
@@ -81,7 +84,12 @@ async def add_source(
             if paused:
                 _resume(existing, utcnow())
             return SourceAdded(existing, 0, existed=True, resumed=paused)
-    result = await poll(fetcher, ref, Validators(), telegram_web_url=telegram_web_url)
+    try:
+        result = await poll(fetcher, ref, Validators(), telegram_web_url=telegram_web_url)
+    except Exception as exc:
+        # A bug met by this one source: the admin who asked still gets an answer.
+        log.exception("source_check_crashed", locator=ref.locator)
+        raise SourceRejected(f"internal error while checking it ({type(exc).__name__})") from exc
     if result.error is not None:
         raise SourceRejected(str(result.error))
     try:

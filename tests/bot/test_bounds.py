@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
 from bot.fitting import MESSAGE_LIMIT, units
+from tests.bot.conftest import ADMIN
 from tests.bot.test_history import MINE, sent_alerts
 
 GROUP = -100_777
@@ -180,3 +181,8 @@ async def test_an_anonymous_group_admin_manages_the_group(
     assert "Watching #" in fake_telegram.messages_to(GROUP)[-1].text
     refused = await conversation.say(GROUP, "/watch rocket", user_id=MEMBER, chat_type="supergroup")
     assert "Only this group's administrators" in refused
+
+
+async def test_addsource_with_an_undecodable_host_answers(conversation) -> None:
+    reply = await conversation.say(ADMIN, "/addsource http://xn--/")
+    assert "Cannot add that source" in reply
