@@ -2,6 +2,8 @@
 
 A tick is the whole straight line: sync rules → due sources → fetch and parse them
 concurrently (bounded) → record each result in its own transaction → wake delivery.
+Each source's poll and record is one task: a slow source is still in flight when the
+next tick comes, is skipped by it, and delays nobody else.
 
 Containment: one source's exception, of any type, never leaves its own poll. An
 expected failure comes back from `monitors.poll` as a value; anything else raised
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 CONCURRENT_POLLS = 20
+# Longer than any poll may take (the fetcher's 30 s deadline, times paging back).
+TICK_WAIT = 300.0
 
 
 class Poller:
@@ -50,6 +54,7 @@ class Poller:
         *,
         telegram_web_url: str,
         on_alerts: Callable[[], None] = lambda: None,
+        tick_wait: float = TICK_WAIT,
     ) -> None:
         self._sessions = sessions
         self._fetcher = fetcher
@@ -60,32 +65,60 @@ class Poller:
         self._slots = asyncio.Semaphore(CONCURRENT_POLLS)
         self._storybook = StoryBook()
         self._stories_current = False
+        self._tick_wait = tick_wait
+        self._in_flight: dict[int, asyncio.Task[int]] = {}
+        self._recording = asyncio.Lock()
 
     async def tick(self) -> int:
-        """Poll every due source once; returns how many alerts were queued."""
+        """Start a poll of every due source not already being polled.
+
+        Waits up to ``tick_wait`` seconds for them and returns how many alerts those
+        finished so far queued; a slower poll (a server dribbling its answer) goes on
+        in the background and records its result when it ends, so it never holds up
+        the next tick, nor the other sources' alerts.
+        """
         async with self._sessions() as session:
             await self._rulebook.sync(session)
             if not self._stories_current:
-                await self._storybook.rebuild(session, utcnow())
+                async with self._recording:
+                    await self._storybook.rebuild(session, utcnow())
                 self._stories_current = True
             due = await due_sources(session, utcnow())
-        if not due:
+        started = [self._start(source) for source in due if source.id not in self._in_flight]
+        if not started:
             return 0
-        results = await asyncio.gather(*(self._poll(source) for source in due))
-        alerts = 0
-        for source, result in zip(due, results, strict=True):
+        done, _slow = await asyncio.wait(started, timeout=self._tick_wait)
+        return sum(task.result() for task in done if not task.cancelled())
+
+    async def aclose(self) -> None:
+        """Stop the polls still running; their sources are simply polled again later."""
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, source: Source) -> asyncio.Task[int]:
+        task = asyncio.create_task(self._poll_and_record(source), name=f"poll-{source.id}")
+        self._in_flight[source.id] = task
+        task.add_done_callback(lambda _task: self._in_flight.pop(source.id, None))
+        return task
+
+    async def _poll_and_record(self, source: Source) -> int:
+        result = await self._poll(source)
+        # One source's result at a time: SQLite has one writer, the story window one owner.
+        async with self._recording:
             if isinstance(result, Exception):
                 await self._fail(source, result)
-                continue
+                return 0
             try:
-                alerts += await self._record(source, result)
+                alerts = await self._record(source, result)
             except Exception as exc:
                 # Its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
                 # The story window may hold posts the rollback removed.
                 self._stories_current = False
                 await self._fail(source, exc)
-
+                return 0
         if alerts:
             self._on_alerts()
         return alerts

@@ -137,6 +137,8 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
             ),
             telegram_web_url=settings.telegram_web_url,
             on_alerts=delivery.wake,
+            # A tick returns after about one interval; slower polls finish on their own.
+            tick_wait=settings.poll_interval,
         )
         dispatcher = (
             build_dispatcher(settings, sessions, lexicon, fetcher) if bot is not None else None
@@ -185,7 +187,7 @@ async def _run_until_signal(
         await dispatcher.stop_polling()
     async with asyncio.timeout(SHUTDOWN_GRACE):
         async with ticking:
-            pass
+            await poller.aclose()
         await asyncio.gather(*tasks, return_exceptions=True)
         if crash is None:
             await delivery.drain_once()

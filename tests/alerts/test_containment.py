@@ -176,3 +176,24 @@ async def test_a_channel_added_then_polled_pages_back_to_its_baseline(
     stored = await stored_ids(sessions, added.source.id)
     assert {str(n) for n in range(101, 131)} <= stored
     assert any(seen.target == "/s/kursk_test?before=111" for seen in fake_web.requests)
+
+
+async def test_a_slow_source_holds_up_neither_the_tick_nor_the_others(
+    sessions, lexicon: Lexicon, fake_web: FakeWeb, fetcher: Fetcher
+) -> None:
+    fake_web.serve("/slow", rss(("s1", "https://news.example/s", "slow")))
+    fake_web.dribble("/slow", interval=0.5)
+    fake_web.serve("/good", rss(("g1", "https://news.example/1", "first")))
+    slow = await add_feed(sessions, fake_web.url("/slow"))
+    good = await add_feed(sessions, fake_web.url("/good"))
+    poller = Poller(
+        sessions, fetcher, RuleBook(lexicon), CONFIG, telegram_web_url="", tick_wait=1.0
+    )
+    await poller.tick()
+    assert await stored_ids(sessions, good) == {"g1"}
+    assert await stored_ids(sessions, slow) == set()
+    # The next tick does not start a second poll of the source still being read.
+    before = len(fake_web.requests_for("/slow"))
+    await poller.tick()
+    assert len(fake_web.requests_for("/slow")) == before
+    await poller.aclose()
