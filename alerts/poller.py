@@ -1,7 +1,8 @@
 """The poll loop: one tick picks the sources that are due, polls them, records results.
 
 A tick is the whole straight line: sync rules → due sources → fetch and parse them
-concurrently (bounded) → record each result in its own transaction → wake delivery.
+concurrently (the fetcher bounds them, per host and in all) → record each result in
+its own transaction → wake delivery.
 Each source's poll and record is one task: a slow source is still in flight when the
 next tick comes, is skipped by it, and delays nobody else.
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-CONCURRENT_POLLS = 20
 # Longer than any poll may take (the fetcher's 30 s deadline, times paging back).
 TICK_WAIT = 300.0
 
@@ -62,7 +62,6 @@ class Poller:
         self._config = config
         self._telegram_web_url = telegram_web_url
         self._on_alerts = on_alerts
-        self._slots = asyncio.Semaphore(CONCURRENT_POLLS)
         self._storybook = StoryBook()
         self._stories_current = False
         self._tick_wait = tick_wait
@@ -159,15 +158,14 @@ class Poller:
         validators = Validators(
             source.etag, source.last_modified, source.body_hash, cursor=source.cursor
         )
-        async with self._slots:
-            try:
-                return await poll(
-                    self._fetcher,
-                    source_ref(source),
-                    validators,
-                    telegram_web_url=self._telegram_web_url,
-                )
-            except Exception as exc:
-                # A bug met by this source alone: the other polls of the tick go on.
-                log.exception("source_poll_crashed", source=source.id)
-                return exc
+        try:
+            return await poll(
+                self._fetcher,
+                source_ref(source),
+                validators,
+                telegram_web_url=self._telegram_web_url,
+            )
+        except Exception as exc:
+            # A bug met by this source alone: the other polls of the tick go on.
+            log.exception("source_poll_crashed", source=source.id)
+            return exc

@@ -137,8 +137,9 @@ async def run_service(settings: Settings, *, watch: list[str], out: TextIO) -> N
             ),
             telegram_web_url=settings.telegram_web_url,
             on_alerts=delivery.wake,
-            # A tick returns after about one interval; slower polls finish on their own.
-            tick_wait=settings.poll_interval,
+            # A tick only starts polls: each records its result and wakes delivery itself,
+            # so a slow source never delays the next tick.
+            tick_wait=0,
         )
         dispatcher = (
             build_dispatcher(settings, sessions, lexicon, fetcher) if bot is not None else None

@@ -11,7 +11,8 @@ Contract of `Fetcher.fetch`:
 - Deadlines: 10 s to connect; 30 s for the whole exchange with all its hops,
   counted from when a per-host slot is free, so a server dribbling one byte a
   second cannot hold a slot. At most ``per_host_limit`` exchanges run at once
-  against one host.
+  against one host and ``max_exchanges`` in all; a request waiting for its host
+  holds no global slot, so a slow host delays only its own sources.
 - A URL or redirect target whose host cannot be read (an undecodable IDNA
   label such as ``xn--``) is `SourceRefused` / `SourceHTTPError`, never idna's
   own error. An ETag over 1,024 or a Last-Modified over 128 characters is
@@ -116,6 +117,7 @@ class Fetcher:
         user_agent: str = DEFAULT_USER_AGENT,
         max_body_bytes: int = 10 * 2**20,
         per_host_limit: int = 4,
+        max_exchanges: int = 20,
         max_connections: int = 100,
         connect_timeout: float = 10.0,
         total_timeout: float = 30.0,
@@ -132,6 +134,7 @@ class Fetcher:
         self._max_body_bytes = max_body_bytes
         self._total_timeout = total_timeout
         self._slots = _HostSlots(per_host_limit)
+        self._exchanges = asyncio.Semaphore(max_exchanges)
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
@@ -162,7 +165,9 @@ class Fetcher:
         budget = self._total_timeout
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(current, allow_private_networks=self._allow_private_networks)
-            async with self._slots.hold(current.host):
+            # The global limit is taken only once the host's slot is free: sources
+            # queued behind one slow host never hold up the other hosts.
+            async with self._slots.hold(current.host), self._exchanges:
                 started = loop.time()
                 try:
                     async with asyncio.timeout(budget):
