@@ -20,6 +20,7 @@ from alerts.sources import (
 )
 from bot.filters import IsAdmin, NumberArgument, TextArgument
 from bot.fitting import fit_messages
+from bot.handlers.common import on_command
 from bot.i18n import N_
 
 if TYPE_CHECKING:
@@ -47,9 +48,10 @@ def build_router(admins: frozenset[int]) -> Router:
     admin.message.register(official, Command("official"), NumberArgument())
     for command in ADMIN_COMMANDS:
         admin.message.register(admin_usage, Command(command))
+    # Channel posts have no sender to check, so in a channel admin commands are refused.
     public = Router(name="sources_public")
-    public.message.register(refuse, Command(*ADMIN_COMMANDS))
-    public.message.register(sources, Command("sources"))
+    on_command(public, refuse, Command(*ADMIN_COMMANDS))
+    on_command(public, sources, Command("sources"))
     router = Router(name="sources")
     router.include_routers(admin, public)
     return router
