@@ -632,6 +632,12 @@ class _Chat:
         return self.last_message_id
 
 
+_PROXY_PAGE = (
+    "<html><head><title>502 Bad Gateway</title></head><body>"
+    "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+)
+
+
 @dataclass
 class _Failure:
     remaining: int
@@ -703,6 +709,9 @@ class FakeTelegram:
         self._presses: dict[str, _Press] = {}
         self._files: dict[str, _Upload] = {}
         self._failure: _Failure | None = None
+        self._outage: tuple[str, frozenset[str]] | None = None
+        self.outage_hits = 0
+        """Requests that met an outage (see `outage`)."""
         self._poll_generation = 0
         self._held_polls = 0
         self._closing = False
@@ -934,6 +943,21 @@ class FakeTelegram:
         lowered = frozenset(m.lower() for m in methods)
         self._failure = _Failure(n, status, lowered, retry_after)
 
+    def outage(self, mode: str, *, methods: Iterable[str] = SENDING_METHODS) -> None:
+        """Until `recover`, these methods meet an outage of one kind.
+
+        ``proxy_502``: a reverse proxy's 502 with an HTML page, not Telegram's JSON;
+        ``hang``: no answer until recovery (the client's timeout fires first);
+        ``cut``: the connection is closed without an answer.
+        """
+        if mode not in {"proxy_502", "hang", "cut"}:
+            raise ValueError(f"unknown outage {mode!r}")
+        self._outage = (mode, frozenset(m.lower() for m in methods))
+
+    def recover(self) -> None:
+        self._outage = None
+        self._changes.notify()
+
     # inspection
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
@@ -1000,6 +1024,8 @@ class FakeTelegram:
             if request.match_info["token"] != self.token:
                 raise _ApiError(401, "Unauthorized")
             params = await _read_params(request)
+            if self._outage is not None and method.lower() in self._outage[1]:
+                return await self._out_of_service(request)
             handler = self._methods.get(method.lower())
             if handler is None:
                 raise _ApiError(404, "Not Found")
@@ -1009,6 +1035,22 @@ class FakeTelegram:
             return self._refuse(method, params, exc)
         self._record_call(method, params, 200)
         return web.json_response({"ok": True, "result": result})
+
+    async def _out_of_service(self, request: web.Request) -> web.Response:
+        assert self._outage is not None
+        self.outage_hits += 1
+        mode = self._outage[0]
+        if mode == "hang":
+            while not self._recovered():
+                await self._changes.wait()
+            # Answered only after recovery; by then the client has given up on it.
+            return web.Response(status=504, text="late", content_type="text/plain")
+        if mode == "cut" and request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=502, text=_PROXY_PAGE, content_type="text/html")
+
+    def _recovered(self) -> bool:
+        return self._outage is None
 
     def _refuse(self, method: str, params: _Params, exc: _ApiError) -> web.Response:
         body: dict[str, Any] = {
