@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: test check lint typecheck imports run bench lock clean deploy-check
+.PHONY: test check lint typecheck imports run bench reliability lock clean deploy-check
 
 .tools/bin/uv: tools/uv-requirements.txt
 	$(PYTHON) -m venv .tools
@@ -37,6 +37,10 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 check: lint typecheck imports test
+
+# Slow failure scenarios through the real `lookout run`; prints a table of figures.
+reliability: $(STAMP)
+	$(BIN)/pytest -m reliability -p no:cacheprovider tests/reliability
 
 run: $(STAMP)
 	$(BIN)/lookout run $(ARGS)

@@ -1,9 +1,9 @@
 """What went wrong with a source, as a key and arguments that the bot words for a chat.
 
 Contract: ``failure_of(error)`` maps every ``monitors.errors.MonitorError`` to a
-``Failure``; ``Failure.as_json()`` is how a source row and a notice keep it, and
-``Failure.from_json`` reads it back (``None`` for rows written before failures had
-keys). Keys and their arguments:
+``Failure``, and any other exception (a bug met by one source) to ``internal``;
+``Failure.as_json()`` is how a source row and a notice keep it, and ``Failure.from_json``
+reads it back (``None`` for rows written before failures had keys). Keys and their arguments:
 
     timeout       the source did not answer in time
     refused       we will not fetch that address (private network, scheme)
@@ -68,7 +68,10 @@ class Failure:
         return cls(data["key"], arguments)
 
 
-def failure_of(error: MonitorError) -> Failure:
+def failure_of(error: Exception) -> Failure:
+    if not isinstance(error, MonitorError):
+        # A bug met by one source: its detail is in the log, not for a chat.
+        return Failure("internal")
     if isinstance(error, SourceHTTPError):
         return Failure("http_status", {"status": error.status})
     simple: list[tuple[type[MonitorError], str]] = [

@@ -5,7 +5,8 @@ Contract:
   check is the source's interval, shortened for sources that post often (down to a
   quarter of it, never under `MIN_INTERVAL`) and lengthened by the source's own hints
   (Retry-After, max-age, RSS ttl) within bounds, with jitter;
-- failure: the error is kept, checks back off exponentially up to an hour, and after
+- failure (an expected `MonitorError`, or any exception the poll loop caught for this
+  source): the error is kept, checks back off exponentially up to an hour, and after
   `PAUSE_AFTER` of nothing but failures the source is paused and the admins and the
   chats whose rules name it are told, once (the pause itself is the "once").
 
@@ -26,11 +27,11 @@ import structlog
 from sqlalchemy import func, select
 
 from alerts.failures import failure_of
-from alerts.models import Chat, Post, SourceState
+from alerts.models import Chat, Post, SourceState, source_title
 from alerts.outbox import queue_notice
 from alerts.schedule import next_failure_check, next_success_check
 from alerts.sources import display_name
-from monitors.errors import Throttled
+from monitors.errors import MonitorError, Throttled
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from alerts.models import Source
-    from monitors.errors import MonitorError
     from monitors.poll import PollResult
 
 log = structlog.get_logger(__name__)
@@ -53,6 +53,7 @@ SOURCE_PAUSED = "source_paused"
 # Notices queued before they had kinds keep their English sentence: {"text": …}.
 NOTICE_TEXT = "text"
 PAUSED_FAILING = "failing_for_a_day"
+MAX_REASON_CHARS = 400
 
 
 def adaptive_interval(base: float, posts_per_day: float) -> float:
@@ -73,7 +74,7 @@ async def record_success(
     source.last_modified = result.validators.last_modified
     source.body_hash = result.validators.body_hash
     source.cursor = result.validators.cursor
-    source.title = source.title or result.title
+    source.title = source.title or source_title(result.title)
     if not result.not_modified:
         source.posts_per_day = await _posts_per_day(session, source.id, now)
     interval = adaptive_interval(source.poll_interval or base_interval, source.posts_per_day)
@@ -82,10 +83,17 @@ async def record_success(
         log.warning("source_gap", source=source.id, detail="paging back stopped at its bound")
 
 
+def failure_reason(error: Exception) -> str:
+    """What an admin reads about a failure; a bug's own message stays in the log."""
+    if isinstance(error, MonitorError):
+        return str(error)[:MAX_REASON_CHARS]
+    return f"internal error while polling ({type(error).__name__})"
+
+
 async def record_failure(
     session: AsyncSession,
     source: Source,
-    error: MonitorError,
+    error: Exception,
     base_interval: float,
     now: datetime,
     *,
@@ -93,7 +101,7 @@ async def record_failure(
     watchers: Collection[int],
 ) -> None:
     source.error_count += 1
-    source.last_error = str(error)
+    source.last_error = failure_reason(error)
     source.last_failure = failure_of(error).as_json()
     source.last_error_at = now
     source.failing_since = source.failing_since or now

@@ -30,6 +30,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from typing_extensions import override
 
+# Column widths that outside text must fit, the same on SQLite and PostgreSQL;
+# monitors and handlers bound their values to these before they get here.
+URL_CHARS = 2048
+EXTERNAL_ID_CHARS = 1024
+ETAG_CHARS = 1024
+LAST_MODIFIED_CHARS = 128
+SOURCE_TITLE_CHARS = 512
+RULE_CHARS = 512
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -88,6 +97,11 @@ class OutboxState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+def source_title(title: str | None) -> str | None:
+    """A feed's or channel's own title, cut to fit its column."""
+    return title[:SOURCE_TITLE_CHARS] if title else None
+
+
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
     # Stored as plain strings: adding a member needs no database type migration.
     return Enum(
@@ -100,8 +114,8 @@ class Source(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
-    locator: Mapped[str] = mapped_column(String(2048), unique=True)
-    title: Mapped[str | None] = mapped_column(String(512))
+    locator: Mapped[str] = mapped_column(String(URL_CHARS), unique=True)
+    title: Mapped[str | None] = mapped_column(String(SOURCE_TITLE_CHARS))
     state: Mapped[SourceState] = mapped_column(
         _enum(SourceState, "source_state"), default=SourceState.ACTIVE
     )
@@ -109,8 +123,8 @@ class Source(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     poll_interval: Mapped[float | None] = mapped_column()
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    etag: Mapped[str | None] = mapped_column(String(1024))
-    last_modified: Mapped[str | None] = mapped_column(String(128))
+    etag: Mapped[str | None] = mapped_column(String(ETAG_CHARS))
+    last_modified: Mapped[str | None] = mapped_column(String(LAST_MODIFIED_CHARS))
     body_hash: Mapped[str | None] = mapped_column(String(64))
     # The channel poller's own state (last seen post, recent texts for edits): opaque here.
     cursor: Mapped[str | None] = mapped_column(Text)
@@ -135,8 +149,8 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    external_id: Mapped[str] = mapped_column(String(1024))
-    url: Mapped[str | None] = mapped_column(String(2048))
+    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID_CHARS))
+    url: Mapped[str | None] = mapped_column(String(URL_CHARS))
     title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -145,7 +159,7 @@ class Post(Base):
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The original of a forward or repost (https://t.me/name/123), for story grouping.
-    forwarded_url: Mapped[str | None] = mapped_column(String(2048))
+    forwarded_url: Mapped[str | None] = mapped_column(String(URL_CHARS))
     # A story is named by its first post's id: a post that starts one has story_id == id.
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The lemmas of title and text (`alerts.lemmas`), what /search matches; set once the
@@ -175,7 +189,7 @@ class WatchRule(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(String(512))
+    text: Mapped[str] = mapped_column(String(RULE_CHARS))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

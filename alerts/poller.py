@@ -1,9 +1,17 @@
 """The poll loop: one tick picks the sources that are due, polls them, records results.
 
 A tick is the whole straight line: sync rules → claim due sources (`alerts.leases`:
-several processes may share the database) → fetch and parse them
-concurrently (bounded) → record each result in its own transaction → wake delivery.
-One failing source never stops the others; its failure is recorded on it.
+several processes may share the database) → fetch and parse them concurrently (the
+fetcher bounds them, per host and in all) → record each result in its own transaction
+→ wake delivery. Each source's poll and record is one task: a slow source is still in
+flight when the next tick comes, is skipped by it, and delays nobody else.
+
+Containment: one source's exception, of any type, never leaves its own poll. An
+expected failure comes back from `monitors.poll` as a value; anything else raised
+while polling it or recording its result (a bug met by its posts, a database
+refusal) is caught here. Both go through the one failure path,
+`alerts.health.record_failure`: the source backs off, is paused after a day of
+failures and the admins are told once; the tick goes on with the other sources.
 """
 
 from __future__ import annotations
@@ -14,12 +22,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from alerts.failures import Failure
+from alerts.health import record_failure
 from alerts.leases import claim_due_sources, lease_for
 from alerts.models import utcnow
 from alerts.pipeline import PipelineConfig, record_poll
-from alerts.schedule import next_failure_check
-from alerts.sources import source_ref
+from alerts.sources import source_names, source_ref
 from alerts.storybook import StoryBook
 from monitors.poll import Validators, poll
 
@@ -36,7 +43,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-CONCURRENT_POLLS = 20
+# Longer than any poll may take (the fetcher's 30 s deadline, times paging back).
+TICK_WAIT = 300.0
 
 
 class Poller:
@@ -50,6 +58,7 @@ class Poller:
         telegram_web_url: str,
         on_alerts: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
+        tick_wait: float = TICK_WAIT,
     ) -> None:
         self._sessions = sessions
         self._fetcher = fetcher
@@ -58,34 +67,63 @@ class Poller:
         self._telegram_web_url = telegram_web_url
         self._on_alerts = on_alerts
         self._metrics = metrics
-        self._slots = asyncio.Semaphore(CONCURRENT_POLLS)
         self._storybook = StoryBook()
         self._stories_current = False
+        self._tick_wait = tick_wait
+        self._in_flight: dict[int, asyncio.Task[int]] = {}
+        self._recording = asyncio.Lock()
 
     async def tick(self) -> int:
-        """Poll every due source once; returns how many alerts were queued."""
+        """Start a poll of every due source not already being polled.
+
+        Waits up to ``tick_wait`` seconds for them and returns how many alerts those
+        finished so far queued; a slower poll (a server dribbling its answer) goes on
+        in the background and records its result when it ends, so it never holds up
+        the next tick, nor the other sources' alerts.
+        """
         async with self._sessions() as session:
             await self._rulebook.sync(session)
             if not self._stories_current:
-                await self._storybook.rebuild(session, utcnow())
+                async with self._recording:
+                    await self._storybook.rebuild(session, utcnow())
                 self._stories_current = True
         async with self._sessions.begin() as session:
             due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
-        if not due:
+        started = [self._start(source) for source in due if source.id not in self._in_flight]
+        if not started:
             return 0
-        results = await asyncio.gather(*(self._poll(source) for source in due))
-        alerts = 0
-        for source, result in zip(due, results, strict=True):
+        done, _slow = await asyncio.wait(started, timeout=self._tick_wait)
+        return sum(task.result() for task in done if not task.cancelled())
+
+    async def aclose(self) -> None:
+        """Stop the polls still running; their sources are simply polled again later."""
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, source: Source) -> asyncio.Task[int]:
+        task = asyncio.create_task(self._poll_and_record(source), name=f"poll-{source.id}")
+        self._in_flight[source.id] = task
+        task.add_done_callback(lambda _task: self._in_flight.pop(source.id, None))
+        return task
+
+    async def _poll_and_record(self, source: Source) -> int:
+        result = await self._poll(source)
+        # One source's result at a time: SQLite has one writer, the story window one owner.
+        async with self._recording:
+            if isinstance(result, Exception):
+                await self._fail(source, result)
+                return 0
             try:
-                alerts += await self._record(source, result)
-            except Exception:
-                # A bug met by one source's posts must not stop every other source;
-                # its transaction rolled back, so the same posts are tried next time.
+                alerts = await self._record(source, result)
+            except Exception as exc:
+                # Its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
                 # The story window may hold posts the rollback removed.
                 self._stories_current = False
-                await self._postpone(source)
-
+                await self._fail(source, exc)
+                return 0
         if alerts:
             self._on_alerts()
         return alerts
@@ -106,30 +144,40 @@ class Poller:
             self._metrics.recorded(recorded.new_posts, recorded.alerts)
         return recorded.alerts
 
-    async def _postpone(self, source: Source) -> None:
-        """Back the source off as after a failed poll, so a bug is not retried every tick."""
-        now = utcnow()
-        interval = source.poll_interval or self._config.poll_interval
-        async with self._sessions.begin() as session:
-            merged = await session.merge(source)
-            merged.error_count += 1
-            merged.last_error = "internal error while recording posts"
-            merged.last_failure = Failure("internal").as_json()
-            merged.last_error_at = now
-            merged.next_check_at = next_failure_check(now, interval, merged.error_count)
+    async def _fail(self, source: Source, error: Exception) -> None:
+        """The one failure path for what raised: as a failed poll, so it backs off."""
+        try:
+            async with self._sessions.begin() as session:
+                merged = await session.merge(source)
+                await record_failure(
+                    session,
+                    merged,
+                    error,
+                    self._config.poll_interval,
+                    utcnow(),
+                    admins=self._config.admins,
+                    watchers=self._rulebook.chats_naming(source_names(merged)),
+                )
+        except Exception:
+            # The database itself is failing: the source stays due and is tried next tick.
+            log.exception("source_failure_unrecorded", source=source.id)
 
-    async def _poll(self, source: Source) -> PollResult:
+    async def _poll(self, source: Source) -> PollResult | Exception:
         validators = Validators(
             source.etag, source.last_modified, source.body_hash, cursor=source.cursor
         )
-        async with self._slots:
-            started = time.perf_counter()
+        started = time.perf_counter()
+        try:
             result = await poll(
                 self._fetcher,
                 source_ref(source),
                 validators,
                 telegram_web_url=self._telegram_web_url,
             )
+        except Exception as exc:
+            # A bug met by this source alone: the other polls of the tick go on.
+            log.exception("source_poll_crashed", source=source.id)
+            return exc
         if self._metrics is not None:
             self._metrics.polled(result, time.perf_counter() - started)
         return result

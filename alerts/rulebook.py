@@ -56,6 +56,8 @@ class RuleBook:
         self._matcher = Matcher(lexicon)
         self._lexicon = lexicon
         self._owners: dict[int, RuleOwner] = {}
+        # Stored before rules were length-checked; warned about once, not every tick.
+        self._unparsable: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._owners)
@@ -84,12 +86,13 @@ class RuleBook:
             self._matcher.remove(rule_id)
             del self._owners[rule_id]
         for row in rows:
-            if row.id in self._owners:
+            if row.id in self._owners or row.id in self._unparsable:
                 continue
             try:
                 rule = parse_rule(row.text, self._lexicon)
             except RuleSyntaxError as exc:
                 log.warning("stored_rule_unparsable", rule_id=row.id, error=str(exc))
+                self._unparsable.add(row.id)
                 continue
             self._matcher.add(row.id, rule)
             self._owners[row.id] = RuleOwner(

@@ -2,10 +2,15 @@
 
 Nothing is stored and nobody is alerted; the rule is matched alone against stored
 posts, newest first, so the examples are the most recent matches.
+
+Bounds: at most `MAX_POSTS` posts are tried (the newest), read in batches, and each
+batch is matched in a worker thread, so the event loop keeps answering other chats
+while a rule is tried on a large database.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
 TRIAL_DAYS = 7
 EXAMPLES = 3
 BATCH = 500
+MAX_POSTS = 20_000
 _RULE_ID = 1
 
 
@@ -55,17 +61,29 @@ async def trial(
         .join(Source, Source.id == Post.source_id)
         .where(Post.first_seen_at >= now - timedelta(days=days))
         .order_by(Post.first_seen_at.desc(), Post.id.desc())
+        .limit(MAX_POSTS)
         .execution_options(yield_per=BATCH)
     )
     posts = matched = 0
     examples: list[Example] = []
-    async for post, source in stream:
-        posts += 1
-        text = f"{post.title}\n\n{post.text}" if post.title else post.text
-        if not matcher.match(text, sources=source_names(source)):
-            continue
-        matched += 1
-        if len(examples) < EXAMPLES:
+    async for partition in stream.partitions(BATCH):
+        batch = [(post, source, source_names(source)) for post, source in partition]
+        hits = await asyncio.to_thread(_matching, matcher, batch)
+        posts += len(batch)
+        matched += len(hits)
+        for post, source in hits[: EXAMPLES - len(examples)]:
             first_line = post.title or post.text.partition("\n")[0]
             examples.append(Example(display_name(source), first_line, post.url, post.published_at))
     return TrialResult(posts, matched, tuple(examples))
+
+
+def _matching(
+    matcher: Matcher, batch: list[tuple[Post, Source, tuple[str, ...]]]
+) -> list[tuple[Post, Source]]:
+    """The posts of a batch the rule matches; pure CPU, run in a worker thread."""
+    hits = []
+    for post, source, names in batch:
+        text = f"{post.title}\n\n{post.text}" if post.title else post.text
+        if matcher.match(text, sources=names):
+            hits.append((post, source))
+    return hits

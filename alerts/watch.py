@@ -3,7 +3,9 @@
 A watch rule belongs to a chat; a chat with rules is a subscriber. A rule is stored as
 the person typed it and parsed again whenever it is compiled, so a better parser
 improves old rules too. Rules are checked here before they are stored: a rule the
-parser refuses never reaches the database.
+parser refuses never reaches the database, and neither does one whose canonical form
+(what is stored and parsed again) is longer than the parser accepts: ``a|b|c`` grows
+to ``a OR b OR c``, so a 450-character rule can store 600.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import delete, func, select
 
 from alerts.db import rowcount
 from alerts.models import Chat, WatchRule
-from rules.syntax import parse_rule
+from rules.syntax import MAX_LENGTH, parse_rule
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +32,23 @@ URGENT_MARK = "!"
 
 class TooManyRules(Exception):
     """The chat already has as many rules as one chat may keep."""
+
+
+class RuleTooLong(Exception):
+    """The rule written out in full is longer than a stored rule may be."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"the rule in full is {length} characters, over {MAX_LENGTH}")
+        self.length = length
+        self.limit = MAX_LENGTH
+
+
+def checked_rule(body: str, lexicon: Lexicon) -> Rule:
+    """The parsed rule, if it can be stored; `RuleSyntaxError` or `RuleTooLong`."""
+    rule = parse_rule(body, lexicon)
+    if len(rule.canonical) > MAX_LENGTH:
+        raise RuleTooLong(len(rule.canonical))
+    return rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +89,9 @@ async def ensure_chat(
 
 
 async def add_rule(session: AsyncSession, chat_id: int, text: str, lexicon: Lexicon) -> StoredRule:
-    """Parse and store a rule; raises `RuleSyntaxError` or `TooManyRules`."""
+    """Parse and store a rule; raises `RuleSyntaxError`, `RuleTooLong` or `TooManyRules`."""
     body, urgent = split_urgent(text)
-    rule = parse_rule(body, lexicon)
+    rule = checked_rule(body, lexicon)
     count = await session.scalar(
         select(func.count()).select_from(WatchRule).where(WatchRule.chat_id == chat_id)
     )
@@ -108,7 +127,7 @@ async def replace_console_rules(
     """
     await ensure_chat(session, CONSOLE_CHAT_ID, chat_type="console", title="terminal")
     wanted = {
-        parse_rule(body, lexicon).canonical: (body, urgent)
+        checked_rule(body, lexicon).canonical: (body, urgent)
         for body, urgent in map(split_urgent, texts)
     }
     existing = await list_rules(session, CONSOLE_CHAT_ID)

@@ -2,7 +2,9 @@
 
 In a private chat, its person. In a channel, whoever posts there: only its admins can.
 In a group, only the group's administrators, asked of Telegram (getChatMember) each
-time, so a demoted admin loses the right at once.
+time, so a demoted admin loses the right at once. An administrator who posts
+anonymously writes as the group itself (``sender_chat`` is the group): only
+administrators can, so that message is a manager's.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import structlog
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 if TYPE_CHECKING:
     from aiogram import Bot
-    from aiogram.types import Message
 
 log = structlog.get_logger(__name__)
 
@@ -44,5 +45,11 @@ class CanManageChat(Filter):
         message = event.message if isinstance(event, CallbackQuery) else event
         if message is None:
             return False
+        if isinstance(event, Message) and _posted_as_the_chat(event):
+            return True
         user = event.from_user
         return await may_manage(bot, message.chat.id, message.chat.type, user.id if user else None)
+
+
+def _posted_as_the_chat(message: Message) -> bool:
+    return message.sender_chat is not None and message.sender_chat.id == message.chat.id

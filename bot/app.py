@@ -164,6 +164,9 @@ def _poll_loop(service: Service) -> Part:
         telegram_web_url=settings.telegram_web_url,
         on_alerts=service.wake_delivery,
         metrics=service.metrics,
+        # A tick only starts polls: each records its result and wakes delivery itself,
+        # so a slow source never delays the next tick.
+        tick_wait=0,
     )
 
     async def run(stop: asyncio.Event) -> None:
@@ -195,7 +198,7 @@ def _poll_loop(service: Service) -> Part:
         finally:
             scheduler.shutdown(wait=False)
             async with ticking:
-                pass
+                await poller.aclose()
 
     return run
 

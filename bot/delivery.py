@@ -52,6 +52,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import structlog
+from sqlalchemy.exc import DBAPIError
 
 from alerts.chats import migrate_chat
 from alerts.models import utcnow
@@ -96,6 +97,9 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 MAX_ROUND = 100
+# Raised while the database restarts: refused connections, connections cut mid-query.
+DATABASE_DOWN = (DBAPIError, OSError)
+DATABASE_RETRY = 1.0
 DIGEST_WINDOW = timedelta(hours=1)
 # Bounds one digest's query and memory; a larger backlog goes in the next digest.
 DIGEST_LIMIT = 1000
@@ -149,9 +153,20 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 self._wake.clear()
-                if not await self._round(stop):
+                try:
+                    busy = await self._round(stop)
+                    self._raise_crash()
+                except DATABASE_DOWN as exc:
+                    # A restarting database is waited out, not a reason to stop the
+                    # service: the outbox is still there when it is back.
+                    self._crash = None
+                    log.warning("delivery_database_unavailable", error=type(exc).__name__)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(DATABASE_RETRY):
+                            await stop.wait()
+                    continue
+                if not busy:
                     await self._idle(stop)
-                self._raise_crash()
         finally:
             await self._finish_in_flight()
         self._raise_crash()

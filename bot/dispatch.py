@@ -13,6 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.activity import ChatTracker
+from bot.cooldown import Cooldown
 from bot.handlers import chat_settings, fallback, history, regions, sources, start, watching
 from bot.i18n import ChatLanguage
 from bot.menu import publish_commands
@@ -50,7 +51,12 @@ def build_dispatcher(
     i18n: I18n,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
-        sessions=sessions, lexicon=lexicon, fetcher=fetcher, settings=settings, i18n=i18n
+        sessions=sessions,
+        lexicon=lexicon,
+        fetcher=fetcher,
+        settings=settings,
+        i18n=i18n,
+        cooldown=Cooldown(),
     )
     tracker = ChatTracker(sessions)
     dispatcher.message.outer_middleware(tracker)

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.filters import Filter
 
+from bot.numbers import parse_number
+
 if TYPE_CHECKING:
     from aiogram.filters import CommandObject
     from aiogram.types import Message
@@ -30,10 +32,8 @@ class TextArgument(Filter):
 
 
 class NumberArgument(Filter):
-    """Passes commands whose argument is a positive whole number, given as `number`."""
+    """Passes commands whose argument is an id (`bot.numbers`), given as `number`."""
 
     async def __call__(self, _message: Message, command: CommandObject) -> bool | dict[str, Any]:
-        text = (command.args or "").strip().lstrip("#")
-        if not text.isdigit() or int(text) <= 0:
-            return False
-        return {"number": int(text)}
+        number = parse_number(command.args or "")
+        return {"number": number} if number is not None else False

@@ -14,6 +14,9 @@ Contract:
   keeps a short digest of the most recent posts' text for this.
 - The cursor is an opaque JSON string owned by this module; a missing or
   unreadable cursor means "first poll".
+- A page over `MAX_PAGE_BYTES` (a real one is ~150 KB) is `SourceTooLarge`
+  before it is parsed; a page is read to at most
+  `monitors.channelpage.MAX_POSTS_PER_PAGE` posts.
 - A 304, or a first page whose body hash equals ``validators.body_hash``,
   is ``not_modified``. Failures raise `MonitorError`; `monitors.poll`
   turns them into values.
@@ -31,7 +34,7 @@ from urllib.parse import urlsplit
 import structlog
 
 from monitors.channelpage import ChannelPage, parse_channel_page
-from monitors.errors import SourceUnavailable, Throttled
+from monitors.errors import SourceTooLarge, SourceUnavailable, Throttled
 from monitors.fetcher import Validators
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 MAX_PAGES = 5
+MAX_PAGE_BYTES = 2 * 2**20
 _DIGESTS_KEPT = 60
 
 
@@ -147,6 +151,8 @@ async def _page_back(
 
 async def _preview(body: bytes, final_url: str, *, name: str, base_url: str) -> ChannelPage:
     """The parsed preview page; t.me answers ``/s/name`` without one by redirecting."""
+    if len(body) > MAX_PAGE_BYTES:
+        raise SourceTooLarge(f"the page of @{name} is {len(body) // 1024} KiB, over the cap")
     page = await asyncio.to_thread(parse_channel_page, body, name=name, base_url=base_url)
     if not urlsplit(final_url).path.startswith("/s/"):
         raise SourceUnavailable(f"@{name} has no public web preview (t.me sent us to its page)")

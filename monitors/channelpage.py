@@ -14,6 +14,11 @@ Contract:
   lists each item), ``edited`` when the page says so, and the link preview.
 - ``before`` is the id the page's "load older" link asks for, None at the
   start of the channel.
+- Bounds: only the newest `MAX_POSTS_PER_PAGE` messages of a page are read (a
+  real page has about 20); post ids have at most 15 digits; links (the post's,
+  a forward's, a preview's) are kept only when they are http(s) URLs that fit
+  `monitors.parsedfeed.MAX_LINK_CHARS`, so a ``tg:`` or ``javascript:`` link on
+  a page never reaches an alert.
 - Class names are matched by how a class token ends (``message_text``
   finds ``tgme_widget_message_text`` and ``js-message_text`` but not
   ``message_text_wrap``), so a renamed prefix or an extra class does not
@@ -37,7 +42,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from monitors.errors import SourceParseError, SourceUnavailable, Throttled
-from monitors.parsedfeed import as_utc
+from monitors.parsedfeed import as_utc, safe_link
 from monitors.plaintext import html_to_text, normalize_text
 from monitors.post import LinkPreview, Post
 
@@ -59,7 +64,8 @@ _MEDIA = (
     ("message_location_wrap", "location"),
     ("message_poll", "poll"),
 )
-_POST_ID = re.compile(r"/(\d+)(?:$|[?#/])")
+MAX_POSTS_PER_PAGE = 100
+_POST_ID = re.compile(r"/(\d{1,15})(?:$|[?#/])", re.ASCII)
 _VIEWS = re.compile(r"([\d.,]+)\s*([KMB]?)", re.IGNORECASE)
 _VIEW_UNITS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9}
 
@@ -82,6 +88,9 @@ def parse_channel_page(html: bytes | str, *, name: str, base_url: str) -> Channe
         _raise_for_empty(tree, name)
     posts: list[Post] = []
     problems: list[str] = []
+    if len(messages) > MAX_POSTS_PER_PAGE:
+        problems.append(f"{len(messages)} messages on one page; the newest were read")
+        messages = messages[-MAX_POSTS_PER_PAGE:]
     for message in messages:
         if "service_message" in (message.attributes.get("class") or ""):
             continue
@@ -118,11 +127,10 @@ def _post(message: LexborNode, name: str, base_url: str) -> Post | None:
         return None
     number = match.group(1)
     date_link = _first(message, "message_date")
-    url = (date_link.attributes.get("href") if date_link else None) or (
-        f"{base_url.rstrip('/')}/{name}/{number}"
-    )
+    own_url = f"{base_url.rstrip('/')}/{name}/{number}"
+    url = safe_link(date_link.attributes.get("href") if date_link else None, own_url) or own_url
     forwarded = _first(message, "forwarded_from_name")
-    forwarded_url = forwarded.attributes.get("href") if forwarded else None
+    forwarded_url = safe_link(forwarded.attributes.get("href") if forwarded else None, own_url)
     media = _media(message)
     return Post(
         external_id=number,
@@ -137,7 +145,7 @@ def _post(message: LexborNode, name: str, base_url: str) -> Post | None:
         media=media,
         views=_views(_text_of(_first(message, "message_views"))),
         edited="edited" in _text_of(_first(message, "message_meta")).lower(),
-        link_preview=_link_preview(_first(message, "message_link_preview")),
+        link_preview=_link_preview(_first(message, "message_link_preview"), own_url),
     )
 
 
@@ -213,11 +221,11 @@ def _reply_to(message: LexborNode) -> str | None:
     return match.group(1) if match else None
 
 
-def _link_preview(node: LexborNode | None) -> LinkPreview | None:
+def _link_preview(node: LexborNode | None, base: str) -> LinkPreview | None:
     if node is None:
         return None
     return LinkPreview(
-        url=node.attributes.get("href"),
+        url=safe_link(node.attributes.get("href"), base),
         site_name=_text_of(_first(node, "preview_site_name")) or None,
         title=_text_of(_first(node, "preview_title")) or None,
         description=_text_of(_first(node, "preview_description")) or None,
@@ -256,7 +264,7 @@ def _title(tree: LexborHTMLParser) -> str | None:
 def _before(tree: LexborHTMLParser) -> int | None:
     for node in tree.css("[data-before]"):
         value = node.attributes.get("data-before") or ""
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) <= 15:
             return int(value)
     return None
 

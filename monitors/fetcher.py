@@ -11,7 +11,12 @@ Contract of `Fetcher.fetch`:
 - Deadlines: 10 s to connect; 30 s for the whole exchange with all its hops,
   counted from when a per-host slot is free, so a server dribbling one byte a
   second cannot hold a slot. At most ``per_host_limit`` exchanges run at once
-  against one host.
+  against one host and ``max_exchanges`` in all; a request waiting for its host
+  holds no global slot, so a slow host delays only its own sources.
+- A URL or redirect target whose host cannot be read (an undecodable IDNA
+  label such as ``xn--``) is `SourceRefused` / `SourceHTTPError`, never idna's
+  own error. An ETag over 1,024 or a Last-Modified over 128 characters is
+  dropped, so every validator fits its column.
 - The body is read raw and decoded by `BodyReader`; over ``max_body_bytes``
   (after decompression) it fails with `SourceTooLarge`.
 - 429 and 503 raise `Throttled` with the Retry-After seconds; other 4xx/5xx
@@ -63,6 +68,9 @@ def user_agent(contact_url: str | None) -> str:
 
 
 MAX_REDIRECTS = 5
+# Validators are stored with the source; longer values than these columns are dropped.
+MAX_ETAG_CHARS = 1024
+MAX_LAST_MODIFIED_CHARS = 128
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
@@ -109,6 +117,7 @@ class Fetcher:
         user_agent: str = DEFAULT_USER_AGENT,
         max_body_bytes: int = 10 * 2**20,
         per_host_limit: int = 4,
+        max_exchanges: int = 20,
         max_connections: int = 100,
         connect_timeout: float = 10.0,
         total_timeout: float = 30.0,
@@ -125,6 +134,7 @@ class Fetcher:
         self._max_body_bytes = max_body_bytes
         self._total_timeout = total_timeout
         self._slots = _HostSlots(per_host_limit)
+        self._exchanges = asyncio.Semaphore(max_exchanges)
         self._client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
@@ -150,15 +160,14 @@ class Fetcher:
     async def fetch(self, url: str, validators: Validators | None = None) -> Fetched:
         """GET ``url`` politely; see the module docstring. Raises `MonitorError`."""
         validators = validators or Validators()
-        try:
-            current = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError) as exc:
-            raise SourceRefused(f"{url!r} is not a valid URL") from exc
+        current = _readable_url(url)
         loop = asyncio.get_running_loop()
         budget = self._total_timeout
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(current, allow_private_networks=self._allow_private_networks)
-            async with self._slots.hold(current.host):
+            # The global limit is taken only once the host's slot is free: sources
+            # queued behind one slow host never hold up the other hosts.
+            async with self._slots.hold(current.host), self._exchanges:
                 started = loop.time()
                 try:
                     async with asyncio.timeout(budget):
@@ -191,6 +200,10 @@ class Fetcher:
                 await response.aclose()
         except httpx.HTTPError as exc:
             raise _translate(url, exc) from exc
+        except ValueError as exc:
+            # httpx reads a redirect's Location while sending; idna's UnicodeError
+            # for an undecodable host comes from there, not as an httpx error.
+            raise SourceUnavailable(f"{url.host} sent a URL that cannot be read") from exc
 
     async def _answer(
         self, url: httpx.URL, response: httpx.Response, validators: Validators
@@ -199,8 +212,8 @@ class Fetcher:
         headers = response.headers
         if status in _REDIRECTS and "location" in headers:
             try:
-                return url.join(headers["location"])
-            except httpx.InvalidURL as exc:
+                return _readable_url(headers["location"], base=url)
+            except SourceRefused as exc:
                 raise SourceHTTPError(status, f"{url.host} redirects to an invalid URL") from exc
         retry_after = _retry_after(headers.get("retry-after"))
         if status in (429, 503):
@@ -208,8 +221,8 @@ class Fetcher:
         if status >= 300 and status != 304:
             raise SourceHTTPError(status, f"{url.host} answered HTTP {status}")
         new = Validators(
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
+            etag=_bounded(headers.get("etag"), MAX_ETAG_CHARS),
+            last_modified=_bounded(headers.get("last-modified"), MAX_LAST_MODIFIED_CHARS),
             body_hash=None,
             cursor=validators.cursor,
         )
@@ -250,6 +263,25 @@ class Fetcher:
         async for chunk in response.aiter_raw():
             reader.feed(chunk)
         return reader.finish()
+
+
+def _readable_url(text: str, base: httpx.URL | None = None) -> httpx.URL:
+    """``text`` (joined to ``base``) as a URL whose host can be read, or `SourceRefused`.
+
+    A host that IDNA cannot decode (``xn--``, an emoji label) fails in httpx only when
+    the host is first read, with idna's own `UnicodeError`: read it here, at the boundary.
+    """
+    try:
+        url = base.join(text) if base is not None else httpx.URL(text)
+        _ = url.host
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise SourceRefused(f"{text[:200]!r} is not a valid URL") from exc
+    return url
+
+
+def _bounded(value: str | None, limit: int) -> str | None:
+    """A validator header too long to store is dropped: the next fetch is unconditional."""
+    return value if value is not None and len(value) <= limit else None
 
 
 class _HostSlots:

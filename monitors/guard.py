@@ -5,7 +5,8 @@ Contract:
 - Only ``http`` and ``https`` URLs are fetched (`check_url`).
 - Unless ``allow_private_networks``, a host is refused when it is, or resolves
   to, an address that is not publicly routable: unspecified, loopback,
-  link-local, multicast, private (RFC 1918, IPv6 unique-local), shared CGNAT
+  link-local, multicast, private (RFC 1918, IPv6 unique-local and the deprecated
+  site-local fec0::/10), shared CGNAT
   100.64.0.0/10, reserved or documentation ranges, and the IPv4-mapped,
   6to4, NAT64 and Teredo forms of any of those. One bad address among a
   host's answers refuses the host: mixed answers are how rebinding attacks
@@ -74,6 +75,11 @@ def address_problem(address: IPAddress) -> str | None:
         (address.is_multicast, "a multicast address"),
         (address.is_reserved, "a reserved address"),
         (isinstance(address, ipaddress.IPv4Address) and address in _CGNAT, "a CGNAT address"),
+        # fec0::/10 is deprecated but still routed inside some networks.
+        (
+            isinstance(address, ipaddress.IPv6Address) and address.is_site_local,
+            "a site-local address",
+        ),
         (address.is_private, "a private address"),
     ):
         if flag:

@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from monitors.errors import SourceParseError
-from monitors.parsedfeed import ParsedFeed, as_utc, item_id, safe_link, unique_posts
+from monitors.parsedfeed import (
+    ParsedFeed,
+    as_utc,
+    first_items,
+    item_id,
+    safe_link,
+    unique_posts,
+)
 from monitors.plaintext import html_to_text, normalize_text
 from monitors.post import Post
 
@@ -36,9 +43,10 @@ def parse_json_feed(body: bytes, *, url: str) -> ParsedFeed:
         raise SourceParseError("the JSON Feed has no list of items")
     base = safe_link(document.get("feed_url"), url) or url
     problems: list[str] = []
-    posts = [_post(item, base) for item in items if isinstance(item, dict)]
-    if len(posts) < len(items):
-        problems.append(f"{len(items) - len(posts)} items are not JSON objects; skipped")
+    objects = [item for item in items if isinstance(item, dict)]
+    if len(objects) < len(items):
+        problems.append(f"{len(items) - len(objects)} items are not JSON objects; skipped")
+    posts = [_post(item, base) for item in first_items(objects, problems)]
     return ParsedFeed(
         posts=unique_posts(posts, problems),
         title=_text(document.get("title")),

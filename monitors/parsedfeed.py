@@ -4,6 +4,11 @@ Shared rules: an item's identity is its own id, else its link, else
 ``sha256:`` of its title and text (`item_id`); links are kept only when they
 are absolute http(s) URLs (`safe_link`), so a ``javascript:`` link in a feed
 never reaches a rendered alert; dates become timezone-aware UTC (`as_utc`).
+
+Bounds, so every field fits its column on SQLite and PostgreSQL alike: a link
+longer than `MAX_LINK_CHARS` is dropped; an id longer than `MAX_ID_CHARS` is
+replaced by ``sha256:`` of itself (still stable); a feed keeps its first
+`MAX_POSTS_PER_FEED` items (the newest, in almost every feed).
 """
 
 from __future__ import annotations
@@ -11,11 +16,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:
     from monitors.post import Post
+
+MAX_LINK_CHARS = 2048
+MAX_ID_CHARS = 1024
+MAX_POSTS_PER_FEED = 1000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +46,17 @@ class ParsedFeed:
 def item_id(own_id: str | None, link: str | None, title: str, text: str) -> str:
     """The identity of a feed item; see the module docstring."""
     if own_id and own_id.strip():
-        return own_id.strip()
+        return _fitting_id(own_id.strip())
     if link:
-        return link
+        return _fitting_id(link)
     digest = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
     return f"sha256:{digest}"
+
+
+def _fitting_id(value: str) -> str:
+    if len(value) <= MAX_ID_CHARS:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def safe_link(link: object, base: str) -> str | None:
@@ -53,6 +69,8 @@ def safe_link(link: object, base: str) -> str | None:
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    if len(absolute) > MAX_LINK_CHARS:
         return None
     return absolute
 
@@ -76,3 +94,11 @@ def unique_posts(posts: list[Post], problems: list[str]) -> tuple[Post, ...]:
     if len(kept) < len(posts):
         problems.append(f"{len(posts) - len(kept)} items repeat an earlier item's id; skipped")
     return tuple(kept)
+
+
+def first_items(items: list[T], problems: list[str]) -> list[T]:
+    """The first `MAX_POSTS_PER_FEED` items, cut before any of their text is read."""
+    if len(items) <= MAX_POSTS_PER_FEED:
+        return items
+    problems.append(f"{len(items)} items; the first {MAX_POSTS_PER_FEED} were read")
+    return items[:MAX_POSTS_PER_FEED]

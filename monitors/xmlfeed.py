@@ -35,7 +35,7 @@ import feedparser.encodings
 from defusedxml import DefusedXmlException, EntitiesForbidden, expatreader
 
 from monitors.errors import SourceParseError
-from monitors.parsedfeed import ParsedFeed, item_id, safe_link, unique_posts
+from monitors.parsedfeed import ParsedFeed, first_items, item_id, safe_link, unique_posts
 from monitors.plaintext import html_to_text, normalize_text
 from monitors.post import Post
 
@@ -170,7 +170,7 @@ def _result(handler: Any, url: str, problems: list[str]) -> ParsedFeed:
     if not (handler.version or handler.entries or _field(feed, "title")):
         raise SourceParseError("the document is not an RSS or Atom feed")
     try:
-        posts = [_post(entry, url) for entry in handler.entries]
+        posts = [_post(entry, url) for entry in first_items(handler.entries, problems)]
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         raise SourceParseError(f"the feed's items cannot be read: {exc}") from exc
     return ParsedFeed(

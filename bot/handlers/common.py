@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.access import CanManageChat
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from aiogram.types import Message
+
+    from bot.cooldown import Cooldown
 
 
 def on_command(
@@ -38,6 +41,21 @@ def code(text: str) -> str:
 
 def only_managers() -> str:
     return _("Only this group's administrators can change its alerts.")
+
+
+async def cooled_down(message: Message, cooldown: Cooldown, command: str) -> bool:
+    """True when the chat may run a heavy command now; else it is told how long to wait."""
+    wait = cooldown.wait_left(message.chat.id, command)
+    if wait:
+        await message.answer(
+            ngettext(
+                "Please wait %(seconds)d second before using %(command)s again.",
+                "Please wait %(seconds)d seconds before using %(command)s again.",
+                wait,
+            )
+            % {"seconds": wait, "command": f"/{command}"}
+        )
+    return not wait
 
 
 async def refuse_non_manager(message: Message) -> None:

@@ -21,6 +21,8 @@ from alerts.sources import (
     remove_source,
 )
 from bot.filters import IsAdmin, NumberArgument, TextArgument
+from bot.fitting import fit_messages
+from bot.handlers.common import on_command
 from bot.i18n import N_, Words
 from bot.problems import failure_text
 from bot.typing_action import SLOW
@@ -51,9 +53,10 @@ def build_router(admins: frozenset[int]) -> Router:
     admin.message.register(official, Command("official"), NumberArgument())
     for command in ADMIN_COMMANDS:
         admin.message.register(admin_usage, Command(command))
+    # Channel posts have no sender to check, so in a channel admin commands are refused.
     public = Router(name="sources_public")
-    public.message.register(refuse, Command(*ADMIN_COMMANDS))
-    public.message.register(sources, Command("sources"))
+    on_command(public, refuse, Command(*ADMIN_COMMANDS))
+    on_command(public, sources, Command("sources"))
     router = Router(name="sources")
     router.include_routers(admin, public)
     return router
@@ -66,7 +69,8 @@ async def sources(message: Message, sessions: async_sessionmaker[AsyncSession]) 
     if not rows:
         await message.answer(_("No sources yet. An admin adds them with /addsource."))
         return
-    await message.answer("\n\n".join(describe_source(source, zone) for source in rows))
+    for text in fit_messages([describe_source(source, zone) for source in rows]):
+        await message.answer(text)
 
 
 def describe_source(source: Source, zone: ZoneInfo) -> str:

@@ -1,4 +1,9 @@
-"""/watch, /rules, /unwatch, /test: a chat's own watch rules, and trying one out."""
+"""/watch, /rules, /unwatch, /test: a chat's own watch rules, and trying one out.
+
+/test is heavy (it matches the rule against up to `alerts.trial.MAX_POSTS` posts in a
+worker thread), so a chat may run it once per `Cooldown` interval. /rules is split
+into as many messages as Telegram's limit needs, the delete buttons under the last.
+"""
 
 from __future__ import annotations
 
@@ -17,26 +22,30 @@ from alerts.models import utcnow
 from alerts.trial import TRIAL_DAYS, trial
 from alerts.watch import (
     MAX_RULES_PER_CHAT,
+    RuleTooLong,
     TooManyRules,
     add_rule,
+    checked_rule,
     list_rules,
     remove_rule,
     split_urgent,
 )
 from bot.access import CanManageChat
 from bot.filters import NumberArgument, TextArgument
-from bot.handlers.common import code, managed_routers, on_command, only_managers
+from bot.fitting import fit_messages
+from bot.handlers.common import code, cooled_down, managed_routers, on_command, only_managers
 from bot.i18n import Words, current_language
+from bot.numbers import parse_number
 from bot.problems import rule_problem
 from bot.typing_action import SLOW
 from bot.wording import clip, fill
 from rules.errors import RuleSyntaxError
-from rules.syntax import parse_rule
 
 if TYPE_CHECKING:
     from aiogram.types import CallbackQuery, Message
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from bot.cooldown import Cooldown
     from rules.lexicon import Lexicon
     from rules.rule import Rule
 
@@ -59,6 +68,9 @@ async def watch(
             stored = await add_rule(session, message.chat.id, argument, lexicon)
     except RuleSyntaxError as exc:
         await message.answer(unreadable(exc))
+        return
+    except RuleTooLong as exc:
+        await message.answer(too_long(exc))
         return
     except TooManyRules:
         await message.answer(
@@ -88,6 +100,13 @@ def unreadable(exc: RuleSyntaxError) -> str:
     return _("I could not read that rule: %(reason)s") % {"reason": escape(reason)}
 
 
+def too_long(exc: RuleTooLong) -> str:
+    return _(
+        "Not added: written out in full, the rule is %(length)d characters long, "
+        "over the limit of %(limit)d. Split it into two rules."
+    ) % {"length": exc.length, "limit": exc.limit}
+
+
 def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> str:
     """The regions and topics a rule names, spelled out, one line each (or nothing)."""
     lines = []
@@ -105,12 +124,18 @@ async def test_rule(
     argument: str,
     sessions: async_sessionmaker[AsyncSession],
     lexicon: Lexicon,
+    cooldown: Cooldown,
 ) -> None:
     body, _urgent = split_urgent(argument)
     try:
-        rule = parse_rule(body, lexicon)
+        rule = checked_rule(body, lexicon)
     except RuleSyntaxError as exc:
         await message.answer(unreadable(exc))
+        return
+    except RuleTooLong as exc:
+        await message.answer(too_long(exc))
+        return
+    if not await cooled_down(message, cooldown, "test"):
         return
     async with sessions() as session:
         result = await trial(session, rule, lexicon, utcnow())
@@ -164,21 +189,23 @@ async def rules(message: Message, sessions: async_sessionmaker[AsyncSession]) ->
     for row in rows:
         keyboard.button(text=f"✖ #{row.id}", callback_data=RuleButton(rule_id=row.id))
     keyboard.adjust(4)
-    await message.answer(
-        _("Your watch rules:") + "\n" + "\n".join(lines), reply_markup=keyboard.as_markup()
-    )
+    *first, last = fit_messages([_("Your watch rules:"), *lines], separator="\n")
+    for text in first:
+        await message.answer(text)
+    await message.answer(last, reply_markup=keyboard.as_markup())
 
 
 async def delete_pressed(
     query: CallbackQuery, callback_data: RuleButton, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    if query.message is None:
+    rule_id = parse_number(callback_data.rule_id)
+    if query.message is None or rule_id is None:
         await query.answer()
         return
     async with sessions.begin() as session:
-        removed = await remove_rule(session, query.message.chat.id, callback_data.rule_id)
+        removed = await remove_rule(session, query.message.chat.id, rule_id)
     if removed:
-        await query.answer(_("Rule #%(id)d deleted.") % {"id": callback_data.rule_id})
+        await query.answer(_("Rule #%(id)d deleted.") % {"id": rule_id})
     else:
         await query.answer(_("That rule is already gone."))
 

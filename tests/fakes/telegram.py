@@ -105,6 +105,8 @@ T = TypeVar("T")
 
 DEFAULT_TOKEN = "123456789:AAFakeTokenForLookoutTests_0123456789"
 DEFAULT_GROUP_USER_ID = 10_001
+# Telegram's own sender of anonymous administrators' messages.
+GROUP_ANONYMOUS_BOT_ID = 1_087_968_824
 """Who speaks in a group when `user_says` is given no user_id."""
 SENDING_METHODS = ("sendMessage", "editMessageText", "sendDocument")
 """The methods that rate limits and, by default, `fail_next` apply to."""
@@ -636,6 +638,12 @@ class _Chat:
         return self.last_message_id
 
 
+_PROXY_PAGE = (
+    "<html><head><title>502 Bad Gateway</title></head><body>"
+    "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
+)
+
+
 @dataclass
 class _Failure:
     remaining: int
@@ -707,6 +715,9 @@ class FakeTelegram:
         self._presses: dict[str, _Press] = {}
         self._files: dict[str, _Upload] = {}
         self._failure: _Failure | None = None
+        self._outage: tuple[str, frozenset[str]] | None = None
+        self.outage_hits = 0
+        """Requests that met an outage (see `outage`)."""
         self._poll_generation = 0
         self._held_polls = 0
         self._closing = False
@@ -823,12 +834,15 @@ class FakeTelegram:
         language_code: str = "en",
         username: str | None = None,
         first_name: str | None = None,
+        anonymous_admin: bool = False,
     ) -> int:
         """Queue a message (a channel_post in channels) from a user; return its update_id.
 
         A leading /command gets a bot_command entity, as Telegram adds. In a private
         chat the user is the chat, and writing unblocks the bot; in groups the user
-        defaults to DEFAULT_GROUP_USER_ID.
+        defaults to DEFAULT_GROUP_USER_ID. ``anonymous_admin`` sends it as Telegram does
+        for a group administrator who posts anonymously: from GroupAnonymousBot, with
+        ``sender_chat`` the group itself.
         """
         if chat_type is not None:
             self.add_chat(chat_id, chat_type)
@@ -842,7 +856,14 @@ class FakeTelegram:
             chat.first_name = chat.first_name or user["first_name"]
             chat.username = chat.username or user.get("username")
             chat.blocked = None  # writing to the bot again is how a user unblocks it
+        if anonymous_admin:
+            if chat.type not in ("group", "supergroup"):
+                raise ValueError("only group administrators post anonymously")
+            user = self._user(GROUP_ANONYMOUS_BOT_ID, "", None, "Group")
+            user["is_bot"] = True
         message = _Message(chat.next_message_id(), _now(), user, by_bot=False, text=text)
+        if anonymous_admin:
+            message.extra["sender_chat"] = chat.to_json()
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             message.entities = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
@@ -928,6 +949,21 @@ class FakeTelegram:
         lowered = frozenset(m.lower() for m in methods)
         self._failure = _Failure(n, status, lowered, retry_after)
 
+    def outage(self, mode: str, *, methods: Iterable[str] = SENDING_METHODS) -> None:
+        """Until `recover`, these methods meet an outage of one kind.
+
+        ``proxy_502``: a reverse proxy's 502 with an HTML page, not Telegram's JSON;
+        ``hang``: no answer until recovery (the client's timeout fires first);
+        ``cut``: the connection is closed without an answer.
+        """
+        if mode not in {"proxy_502", "hang", "cut"}:
+            raise ValueError(f"unknown outage {mode!r}")
+        self._outage = (mode, frozenset(m.lower() for m in methods))
+
+    def recover(self) -> None:
+        self._outage = None
+        self._changes.notify()
+
     # inspection
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
@@ -994,6 +1030,8 @@ class FakeTelegram:
             if request.match_info["token"] != self.token:
                 raise _ApiError(401, "Unauthorized")
             params = await _read_params(request)
+            if self._outage is not None and method.lower() in self._outage[1]:
+                return await self._out_of_service(request)
             handler = self._methods.get(method.lower())
             if handler is None:
                 raise _ApiError(404, "Not Found")
@@ -1003,6 +1041,22 @@ class FakeTelegram:
             return self._refuse(method, params, exc)
         self._record_call(method, params, 200)
         return web.json_response({"ok": True, "result": result})
+
+    async def _out_of_service(self, request: web.Request) -> web.Response:
+        assert self._outage is not None
+        self.outage_hits += 1
+        mode = self._outage[0]
+        if mode == "hang":
+            while not self._recovered():
+                await self._changes.wait()
+            # Answered only after recovery; by then the client has given up on it.
+            return web.Response(status=504, text="late", content_type="text/plain")
+        if mode == "cut" and request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=502, text=_PROXY_PAGE, content_type="text/html")
+
+    def _recovered(self) -> bool:
+        return self._outage is None
 
     def _refuse(self, method: str, params: _Params, exc: _ApiError) -> web.Response:
         body: dict[str, Any] = {

@@ -84,7 +84,9 @@ class _Site:
 class FakeWeb:
     """The server; see the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        # Any of 127.0.0.0/8: another address is another host to a client's per-host limits.
+        self.host = host
         self.requests: list[SeenRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -97,8 +99,8 @@ class FakeWeb:
         self._closing = asyncio.Event()
 
     @classmethod
-    async def start(cls) -> FakeWeb:
-        fake = cls()
+    async def start(cls, host: str = "127.0.0.1") -> FakeWeb:
+        fake = cls(host)
         await fake._start()
         return fake
 
@@ -108,7 +110,7 @@ class FakeWeb:
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((self.host, 0))
         self._port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 
@@ -132,7 +134,7 @@ class FakeWeb:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://{self.host}:{self._port}"
 
     def url(self, path: str) -> str:
         return self.base_url + (path if path.startswith("/") else f"/{path}")

@@ -50,6 +50,9 @@ def resolver_for(table: dict[str, str]):
         ("2002:a9fe:a9fe::", "link-local"),
         ("64:ff9b::a00:1", "private"),
         ("64:ff9b::6440:1", "CGNAT"),
+        # Regression (issue 10, bug 12): the deprecated site-local range passed.
+        ("fec0::1", "site-local"),
+        ("feff::1", "site-local"),
     ],
 )
 def test_non_public_addresses_are_refused(address: str, problem: str) -> None:
