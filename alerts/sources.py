@@ -20,9 +20,9 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from alerts.failures import Failure, failure_of
-from alerts.models import Post, Source, SourceKind, SourceState, source_title, utcnow
-from alerts.schedule import next_success_check
+from alerts.ingest.failures import Failure, failure_of
+from alerts.ingest.schedule import next_success_check
+from alerts.store.models import Post, Source, SourceKind, SourceState, source_title, utcnow
 from monitors.locator import SourceRef, parse_source
 from monitors.poll import Validators, poll
 
@@ -184,6 +184,14 @@ async def remove_source(session: AsyncSession, source_id: int) -> Source | None:
     if source is not None:
         await session.delete(source)
         await session.flush()
+    return source
+
+
+async def toggle_official(session: AsyncSession, source_id: int) -> Source | None:
+    """Mark a source official, or no longer official (its reports confirm a story)."""
+    source = await session.get(Source, source_id)
+    if source is not None:
+        source.official = not source.official
     return source
 
 

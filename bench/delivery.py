@@ -39,10 +39,10 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, insert, select
 
-from alerts import migrate
-from alerts.db import create_engine, session_factory
-from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind
-from alerts.outbox import chat_backlog
+from alerts.outbox.queue import chat_backlog
+from alerts.store import migrate
+from alerts.store.db import create_engine, session_factory
+from alerts.store.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind
 from bot.delivery import DeliveryWorker
 from bot.digest import build_digest
 from bot.i18n import Words, build_i18n

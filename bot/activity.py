@@ -12,7 +12,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message
 from typing_extensions import override
 
-from alerts.watch import ensure_chat
+from alerts.chats.watch import ensure_chat
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -3,10 +3,10 @@
 `run_service` is the whole of `lookout run`: migrate the database, load the rule
 lexicon, then run the parts of the process's `Role` until SIGTERM or SIGINT:
 
-- the poll loop (one APScheduler job; sources are leased, `alerts.leases`, so any
+- the poll loop (one APScheduler job; sources are leased, `alerts.ingest.leases`, so any
   number of pollers share them);
 - the delivery worker, one per bot token: it runs while this process holds the
-  sender lock (`alerts.locks.Singleton`), and waits as a standby otherwise;
+  sender lock (`alerts.store.locks.Singleton`), and waits as a standby otherwise;
 - with a bot token, the bot's long polling, likewise one per token (Telegram hands
   ``getUpdates`` to one consumer);
 - with ``LOOKOUT_HTTP_PORT``, ``/healthz`` and ``/metrics`` (`bot.status`).
@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, TextIO
 
 import structlog
 
-from alerts import migrate
-from alerts.db import create_engine, session_factory
-from alerts.locks import Singleton
+from alerts.chats.watch import replace_console_rules
 from alerts.metrics import Metrics
 from alerts.sources import list_sources
-from alerts.watch import replace_console_rules
+from alerts.store import migrate
+from alerts.store.db import create_engine, session_factory
+from alerts.store.locks import Singleton
 from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
@@ -147,9 +147,9 @@ async def run_service(
 def _poll_loop(service: Service) -> Part:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler  # noqa: PLC0415
 
-    from alerts.pipeline import PipelineConfig  # noqa: PLC0415
-    from alerts.poller import Poller  # noqa: PLC0415
-    from alerts.rulebook import RuleBook  # noqa: PLC0415
+    from alerts.ingest.pipeline import PipelineConfig  # noqa: PLC0415
+    from alerts.ingest.poller import Poller  # noqa: PLC0415
+    from alerts.ingest.rulebook import RuleBook  # noqa: PLC0415
 
     settings = service.settings
     poller = Poller(
@@ -283,7 +283,7 @@ async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
 
 
 async def _while_held(lock: Singleton, work: Awaitable[None]) -> None:
-    """Run `work` while `lock` stays held; `alerts.locks.LockLost` ends it."""
+    """Run `work` while `lock` stays held; `alerts.store.locks.LockLost` ends it."""
     task = asyncio.ensure_future(work)
     watch = asyncio.create_task(lock.watch())
     try:

@@ -2,7 +2,7 @@
 
 Contract:
 - Fair. A round takes every active, unpaused chat with due entries (one row per chat,
-  see `alerts.outbox.ready_heads`), orders them by when each last had a turn (never
+  see `alerts.outbox.queue.ready_heads`), orders them by when each last had a turn (never
   first, then oldest entry) and gives each at most one message; a round is about a
   second's worth of messages. A chat with a thousand pending alerts takes one turn
   like any other, and a new chat's first alert goes in the next round. Within a chat,
@@ -27,10 +27,10 @@ Contract:
   5xx, timeouts, connection errors: the entry waits 2, 4, 8, … s (at most
   `max_backoff`), counted in its attempts, then goes again.
   Chat gone (403, chat not found): the chat is deactivated and its pending entries
-  cancelled with Telegram's reason. Group upgraded: `alerts.chats.migrate_chat`,
+  cancelled with Telegram's reason. Group upgraded: `alerts.chats.moves.migrate_chat`,
   and the same message goes to the supergroup in the next round.
   Refused for good (any other 400): that entry is cancelled with the reason.
-- Story edits: a sent alert whose story gained a source since (`alerts.story_view`)
+- Story edits: a sent alert whose story gained a source since (`alerts.outbox.edits`)
   is edited to name it, one edit per chat per round, with what room a round has left
   after sends, paced like sends. An edit Telegram refuses for good is given up (the
   alert itself was delivered); one refused for a while is tried again.
@@ -54,9 +54,9 @@ from typing import TYPE_CHECKING
 import structlog
 from sqlalchemy.exc import DBAPIError
 
-from alerts.chats import migrate_chat
-from alerts.models import utcnow
-from alerts.outbox import (
+from alerts.chats.moves import migrate_chat
+from alerts.outbox.edits import due_edits, mark_edited, with_stories
+from alerts.outbox.queue import (
     DIGEST_STARTED,
     Alert,
     Edit,
@@ -72,7 +72,7 @@ from alerts.outbox import (
     recent_load,
     retry_later,
 )
-from alerts.story_view import due_edits, mark_edited, with_stories
+from alerts.store.models import utcnow
 from bot.digest import DigestPart, DigestSchedule, build_digest
 from bot.i18n import Words
 from bot.pacing import TELEGRAM_PACING, Pacer, Pacing
@@ -91,7 +91,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from alerts.metrics import Metrics
-    from alerts.outbox import ChatHead
+    from alerts.outbox.queue import ChatHead
     from bot.senders import Sender
 
 log = structlog.get_logger(__name__)

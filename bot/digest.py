@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
     from datetime import datetime, timedelta
 
-    from alerts.outbox import Alert, RecentLoad
+    from alerts.outbox.queue import Alert, RecentLoad
     from bot.i18n import Words
 
 # Room for the header line ("Digest: 1000 alerts (12/12)") and the blank line after it.

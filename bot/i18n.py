@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.utils.i18n import I18n, I18nMiddleware, get_i18n
 from typing_extensions import override
 
-from alerts.models import Chat
+from alerts.store.models import Chat
 
 if TYPE_CHECKING:
     from aiogram.types import Chat as TelegramChat

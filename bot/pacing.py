@@ -70,9 +70,6 @@ class Pacer:
             at = max(at, sent[0] + window)
         return at
 
-    def is_ready(self, chat_id: int) -> bool:
-        return self.ready_at(chat_id) <= self._clock()
-
     async def take_slot(self, max_wait: float = math.inf) -> bool:
         """Wait for the bot's next sending slot and take it; False if it is too far off."""
         # Checked again after each sleep: a 429 may have held the whole bot meanwhile.

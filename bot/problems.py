@@ -1,8 +1,8 @@
 """Problems reported from below the bot, worded in the chat's language.
 
 `rules`, `alerts` and `monitors` report what went wrong as a key and its arguments,
-never as a sentence for a chat (`rules.errors`, `alerts.preferences`,
-`alerts.failures`); this module turns each into the chat's words. Values that came
+never as a sentence for a chat (`rules.errors`, `alerts.chats.preferences`,
+`alerts.ingest.failures`); this module turns each into the chat's words. Values that came
 from the user (a piece of a rule, a zone name) are passed through unchanged.
 """
 
@@ -15,8 +15,8 @@ from bot.wording import clip
 from rules.errors import MESSAGES as RULE_MESSAGES
 
 if TYPE_CHECKING:
-    from alerts.failures import Failure
-    from alerts.preferences import BadPreference
+    from alerts.chats.preferences import BadPreference
+    from alerts.ingest.failures import Failure
     from bot.i18n import Words
     from rules.errors import RuleSyntaxError
 

@@ -23,16 +23,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram.utils.formatting import Bold, Code, Text, TextLink, Url, as_line, as_list
 
-from alerts.failures import Failure
-from alerts.health import NOTICE_TEXT, SOURCE_PAUSED
-from alerts.outbox import DIGEST_STARTED, Edit, Notice
+from alerts.ingest.failures import Failure
+from alerts.ingest.health import NOTICE_TEXT, SOURCE_PAUSED
+from alerts.outbox.queue import DIGEST_STARTED, Edit, Notice
 from bot.problems import failure_text
 from bot.wording import clip, fill
 
 if TYPE_CHECKING:
     from aiogram.utils.formatting import NodeType
 
-    from alerts.outbox import Alert, StorySource
+    from alerts.outbox.queue import Alert, StorySource
     from bot.i18n import Words
 
 TELEGRAM_TEXT_LIMIT = 4096

@@ -37,7 +37,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions, MessageEntity, ReplyParameters
 
-from alerts.outbox import Alert, Notice
+from alerts.outbox.queue import Alert, Notice
 from bot.i18n import Words
 from bot.render import render_alert, render_console, render_edit, render_notice
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from aiogram.utils.formatting import Text
     from aiogram.utils.i18n import I18n
 
-    from alerts.outbox import Edit
+    from alerts.outbox.queue import Edit
     from bot.digest import DigestPart
     from bot.render import TagNames
 

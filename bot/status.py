@@ -26,8 +26,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from alerts.models import utcnow
-from alerts.outbox import Backlog, backlog
+from alerts.outbox.queue import Backlog, backlog
+from alerts.store.models import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -58,6 +58,7 @@ class ChannelPoll:
     title: str | None
     truncated: bool
     not_modified: bool
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ async def poll_channel(
         title=first.title,
         truncated=truncated,
         not_modified=False,
+        problems=tuple(problem for page in pages for problem in page.problems),
     )
 
 

@@ -106,6 +106,8 @@ async def _poll_channel(
     fetcher: Fetcher, ref: SourceRef, validators: Validators, telegram_web_url: str
 ) -> PollResult:
     found = await poll_channel(fetcher, ref.locator, validators, base_url=telegram_web_url)
+    if found.problems:
+        log.info("channel_problems", source=ref.locator, problems=list(found.problems))
     return PollResult(
         posts=found.posts,
         validators=found.validators,
@@ -115,6 +117,7 @@ async def _poll_channel(
         title=found.title,
         edits=found.edits,
         truncated=found.truncated,
+        problems=found.problems,
     )
 
 

@@ -175,7 +175,3 @@ class Matcher:
             if waiting:
                 candidates.update(waiting)
         return candidates
-
-
-def _rule_id(hit: RuleHit) -> int:
-    return hit.rule_id

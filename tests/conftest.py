@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from alerts import migrate
-from alerts.db import create_engine, session_factory
+from alerts.store import migrate
+from alerts.store.db import create_engine, session_factory
 from rules.lexicon import Lexicon
 from tests.postgres import PostgresServer, PostgresUnavailable, start_server
 

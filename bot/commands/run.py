@@ -1,6 +1,6 @@
 """``lookout run [--role all|poller|sender|bot]``: the service, built by `bot.app`.
 
-On SQLite the process first takes the database's lock file (`alerts.locks`): a second
+On SQLite the process first takes the database's lock file (`alerts.store.locks`): a second
 `lookout run` on the same file is refused with a message naming the holder.
 """
 
@@ -10,8 +10,8 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from alerts.locks import DatabaseInUse, LockLost, lock_sqlite_database
-from alerts.migrate import MigrationFailed
+from alerts.store.locks import DatabaseInUse, LockLost, lock_sqlite_database
+from alerts.store.migrate import MigrationFailed
 from bot.app import Role, run_service
 from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings
 from rules.errors import RuleSyntaxError

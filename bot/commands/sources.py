@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alerts import migrate
-from alerts.db import create_engine, session_factory
 from alerts.sources import (
     SourceRejected,
     add_source,
@@ -23,6 +21,8 @@ from alerts.sources import (
     import_sources,
     list_sources,
 )
+from alerts.store import migrate
+from alerts.store.db import create_engine, session_factory
 from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings, shorten_url
 from bot.sourcefile import SourceFileError, read_sources_file
 from monitors.fetcher import Fetcher, user_agent

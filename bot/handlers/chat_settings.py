@@ -9,7 +9,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.utils.i18n import gettext as _
 
-from alerts.preferences import (
+from alerts.chats.preferences import (
     BadPreference,
     parse_quiet_hours,
     parse_timezone,

@@ -25,8 +25,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from alerts.history import EmptyQuery, count_history, export_rows, history, search
-from alerts.preferences import chat_zone
+from alerts.chats.history import EmptyQuery, count_history, export_rows, history, search
+from alerts.chats.preferences import chat_zone
 from bot.filters import NumberArgument, TextArgument
 from bot.fitting import fit_message, fit_messages
 from bot.handlers.common import code, cooled_down, on_command
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from alerts.history import HistoryItem
+    from alerts.chats.history import HistoryItem
     from bot.cooldown import Cooldown
     from rules.lexicon import Lexicon
 

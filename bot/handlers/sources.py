@@ -10,16 +10,17 @@ from aiogram.filters import Command
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from alerts.failures import Failure
-from alerts.models import Source, SourceKind, SourceState
-from alerts.preferences import chat_zone
+from alerts.chats.preferences import chat_zone
+from alerts.ingest.failures import Failure
 from alerts.sources import (
     SourceRejected,
     add_source,
     display_name,
     list_sources,
     remove_source,
+    toggle_official,
 )
+from alerts.store.models import Source, SourceKind, SourceState
 from bot.filters import IsAdmin, NumberArgument, TextArgument
 from bot.fitting import fit_messages
 from bot.handlers.common import on_command
@@ -165,9 +166,8 @@ async def official(
     message: Message, number: int, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async with sessions.begin() as session:
-        source = await session.get(Source, number)
+        source = await toggle_official(session, number)
         if source is not None:
-            source.official = not source.official
             values = {"id": number, "name": escape(display_name(source))}
     if source is None:
         await message.answer(_("There is no source #%(id)d. /sources lists them.") % {"id": number})

@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from alerts.trial import TRIAL_DAYS
+from alerts.chats.trial import TRIAL_DAYS
 from bot.handlers.common import on_command
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """/watch, /rules, /unwatch, /test: a chat's own watch rules, and trying one out.
 
-/test is heavy (it matches the rule against up to `alerts.trial.MAX_POSTS` posts in a
+/test is heavy (it matches the rule against up to `alerts.chats.trial.MAX_POSTS` posts in a
 worker thread), so a chat may run it once per `Cooldown` interval. /rules is split
 into as many messages as Telegram's limit needs, the delete buttons under the last.
 """
@@ -18,9 +18,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from alerts.models import utcnow
-from alerts.trial import TRIAL_DAYS, trial
-from alerts.watch import (
+from alerts.chats.trial import TRIAL_DAYS, trial
+from alerts.chats.watch import (
     MAX_RULES_PER_CHAT,
     RuleTooLong,
     TooManyRules,
@@ -30,6 +29,7 @@ from alerts.watch import (
     remove_rule,
     split_urgent,
 )
+from alerts.store.models import utcnow
 from bot.access import CanManageChat
 from bot.filters import NumberArgument, TextArgument
 from bot.fitting import fit_messages

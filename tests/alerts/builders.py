@@ -6,16 +6,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from alerts.models import Source, SourceKind
-from alerts.pipeline import PipelineConfig, record_poll
-from alerts.storybook import StoryBook
+from alerts.ingest.pipeline import PipelineConfig, record_poll
+from alerts.ingest.storybook import StoryBook
+from alerts.store.models import Source, SourceKind
 from monitors.poll import PollResult, Validators
 from monitors.post import Post as FetchedPost
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from alerts.rulebook import RuleBook
+    from alerts.ingest.rulebook import RuleBook
 
 CONFIG = PipelineConfig(poll_interval=60, alert_window=timedelta(hours=6))
 

@@ -17,9 +17,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 
-from alerts.failures import Failure
-from alerts.health import SOURCE_PAUSED
-from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
+from alerts.ingest.failures import Failure
+from alerts.ingest.health import SOURCE_PAUSED
+from alerts.store.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
 from bot.pacing import Pacing
 from tests.fakes.telegram import Limits
 

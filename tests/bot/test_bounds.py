@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
+from alerts.store.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
 from bot.fitting import MESSAGE_LIMIT, units
 from tests.bot.conftest import ADMIN
 from tests.bot.test_history import MINE, sent_alerts

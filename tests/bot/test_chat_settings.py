@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from alerts.chats import is_quiet
-from alerts.models import Chat
-from alerts.preferences import BadPreference, QuietHours, parse_quiet_hours
+from alerts.chats.preferences import BadPreference, QuietHours, is_quiet, parse_quiet_hours
+from alerts.store.models import Chat
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

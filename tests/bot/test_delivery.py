@@ -17,8 +17,8 @@ import structlog
 from aiogram.utils.formatting import Bold, Text, TextLink
 from sqlalchemy import select
 
-from alerts.chats import migrate_chat
-from alerts.models import Chat, OutboxEntry, OutboxState, WatchRule
+from alerts.chats.moves import migrate_chat
+from alerts.store.models import Chat, OutboxEntry, OutboxState, WatchRule
 from bot.delivery import DeliveryWorker
 from bot.digest import DigestPart
 from bot.i18n import build_i18n

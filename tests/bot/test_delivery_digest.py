@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from alerts.models import OutboxState
-from alerts.outbox import Alert
+from alerts.outbox.queue import Alert
+from alerts.store.models import OutboxState
 from bot.delivery import DeliveryWorker
 from bot.digest import build_digest
 from bot.i18n import Words, build_i18n

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import insert
 
-from alerts.models import OutboxEntry, OutboxState, Post
+from alerts.store.models import OutboxEntry, OutboxState, Post
 from bot.delivery import DeliveryWorker
 from bot.i18n import build_i18n
 from bot.pacing import Pacing

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.chats import is_quiet
-from alerts.models import Chat, OutboxState
+from alerts.chats.preferences import is_quiet
+from alerts.store.models import Chat, OutboxState
 from bot.delivery import DeliveryWorker
 from bot.i18n import build_i18n
 from bot.senders import TelegramSender

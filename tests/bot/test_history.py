@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-from alerts.lemmas import lemma_document
-from alerts.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind
+from alerts.store.lemmas import lemma_document
+from alerts.store.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind
 from rules.morphology import Morphology
 
 MINE = 71

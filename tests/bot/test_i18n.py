@@ -21,7 +21,7 @@ from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from alerts.models import Chat
+from alerts.store.models import Chat
 from bot.i18n import DOMAIN, LOCALES, build_i18n, pick_language
 from bot.menu import COMMANDS
 from tests.bot.test_history import MINE, sent_alerts

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alerts.failures import Failure
-from alerts.health import SOURCE_PAUSED
-from alerts.outbox import Alert, Edit, Notice, StorySource
+from alerts.ingest.failures import Failure
+from alerts.ingest.health import SOURCE_PAUSED
+from alerts.outbox.queue import Alert, Edit, Notice, StorySource
 from bot.i18n import Words, build_i18n
 from bot.render import ALSO_SHOWN, TELEGRAM_TEXT_LIMIT, render_alert, render_edit, render_notice
 from tests.fakes.telegram import utf16_len

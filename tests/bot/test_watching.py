@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alerts.models import Post, Source, SourceKind
+from alerts.store.models import Post, Source, SourceKind
 
 
 async def test_watch_answers_with_the_understood_rule(conversation) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from alerts.models import ETAG_CHARS, EXTERNAL_ID_CHARS, LAST_MODIFIED_CHARS, URL_CHARS
+from alerts.store.models import ETAG_CHARS, EXTERNAL_ID_CHARS, LAST_MODIFIED_CHARS, URL_CHARS
 from monitors.channel import MAX_PAGE_BYTES
 from monitors.channelpage import MAX_POSTS_PER_PAGE, parse_channel_page
 from monitors.errors import SourceHTTPError, SourceRefused, SourceTooLarge, SourceUnavailable

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alerts import migrate
-from alerts.db import create_engine, session_factory
 from alerts.sources import add_source
+from alerts.store import migrate
+from alerts.store.db import create_engine, session_factory
 from monitors.fetcher import Fetcher
 from tests.e2e.process import LookoutProcess, reply_to
 from tests.fakes.feeds import rss

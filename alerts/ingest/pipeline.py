@@ -1,0 +1,302 @@
+"""One poll result into the database: the source's health, new posts, and their alerts.
+
+Everything for one source happens in the caller's transaction, so a post and the
+outbox rows it causes are stored together or not at all: a crash between the two
+can neither lose an alert nor alert twice.
+
+Order per new post: skip posts already stored (same source and external id) → store
+the post → find its story → if the story gained a source, every alert of the story is
+due for an edit (its revision goes up) → if the post is fresh (inside the alert
+window), match it → one outbox row per chat that a rule hit and that has not yet been
+alerted to this story. A post that alerts anyone gets its lemmas stored for /search
+(`alerts.store.lemmas`); an edit of such a post renews them.
+
+Updates are never silent. A post of a source already in its story joined it as that
+source's update (a reply, an «Уточнение»: `alerts.stories`): the alerts that show the
+source's earlier post now show the update, and are due for an edit. An edited post —
+a channel's edit, or a feed item whose title or summary changed under the same guid
+(found here: feeds do not say) — is stored with its new text, the alerts showing it
+are due for an edit, and words the edit adds can alert chats not yet alerted. When an
+update or an edit states a number or a place the sent alert did not (a casualty count
+rose), each chat sent that alert also gets the update as a new alert, a reply to it
+(`OutboxEntry.reply_to_message`; such an entry has no story, so it is not the one
+alert per story a chat gets).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import select, update
+
+from alerts.ingest.health import record_failure, record_success
+from alerts.sources import source_names
+from alerts.store.lemmas import lemma_document
+from alerts.store.models import OutboxEntry, OutboxState, Post, Source
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime, timedelta
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from alerts.ingest.rulebook import ChatHit, RuleBook
+    from alerts.ingest.storybook import StoryBook
+    from monitors.poll import PollResult
+    from monitors.post import Post as FetchedPost
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    poll_interval: float
+    alert_window: timedelta
+    admins: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    new_posts: int
+    alerts: int
+
+
+async def record_poll(
+    session: AsyncSession,
+    source: Source,
+    result: PollResult,
+    *,
+    rulebook: RuleBook,
+    storybook: StoryBook,
+    config: PipelineConfig,
+    now: datetime,
+) -> Recorded:
+    if result.error is not None:
+        await record_failure(
+            session,
+            source,
+            result.error,
+            config.poll_interval,
+            now,
+            admins=config.admins,
+            watchers=rulebook.chats_naming(source_names(source)),
+        )
+        return Recorded(0, 0)
+    recorder = _Recorder(session, source, rulebook, storybook, config, now)
+    fresh, changed = await _unseen(session, source, result.posts)
+    reported = {edit.external_id for edit in result.edits}
+    edits = [*result.edits, *(post for post in changed if post.external_id not in reported)]
+    alerts = 0
+    for post in fresh:
+        alerts += await recorder.new_post(post)
+    for edit in edits:
+        alerts += await recorder.edited_post(edit)
+    # After the posts, so the source's rate counts them.
+    await record_success(session, source, result, config.poll_interval, now)
+    if fresh or edits:
+        log.info(
+            "source_polled",
+            source=source.id,
+            new_posts=len(fresh),
+            edits=len(edits),
+            alerts=alerts,
+        )
+    return Recorded(len(fresh), alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorder:
+    """Stores one source's posts of one poll and queues their alerts."""
+
+    session: AsyncSession
+    source: Source
+    rulebook: RuleBook
+    storybook: StoryBook
+    config: PipelineConfig
+    now: datetime
+
+    async def new_post(self, post: FetchedPost) -> int:
+        row = _post_row(self.source, post, self.now)
+        self.session.add(row)
+        await self.session.flush()
+        row.story_id = self.storybook.assign(
+            row, self.now, reply_to_url=_reply_url(post.url, post.reply_to)
+        )
+        if row.story_id != row.id:
+            await self._story_grew(row)
+        return await self._alert(row, post)
+
+    async def _story_grew(self, row: Post) -> None:
+        """Sent alerts of the story are edited: to name a new source, or to show the
+        update of a source already in it instead of its earlier post."""
+        earlier = select(Post.id).where(
+            Post.story_id == row.story_id,
+            Post.source_id == row.source_id,
+            Post.id != row.id,
+        )
+        values: dict[str, Any] = {"revision": OutboxEntry.revision + 1}
+        condition = OutboxEntry.story_id == row.story_id
+        if await self.session.scalar(earlier.limit(1)) is not None:
+            await self._tell_changes(row, OutboxEntry.post_id.in_(earlier), condition)
+            values["post_id"] = row.id
+            condition = condition & OutboxEntry.post_id.in_(earlier)
+        await self.session.execute(update(OutboxEntry).where(condition).values(**values))
+
+    async def _tell_changes(self, row: Post, *conditions: Any, before: str | None = None) -> None:
+        """Chats sent an alert whose facts `row` changes get `row` as a reply to it;
+        ``before`` is what the alert showed when it showed `row` itself, since edited."""
+        sent = await self.session.execute(
+            select(OutboxEntry, Post)
+            .join(Post, Post.id == OutboxEntry.post_id)
+            .where(
+                OutboxEntry.state == OutboxState.SENT,
+                OutboxEntry.message_id.is_not(None),
+                *conditions,
+            )
+        )
+        after = _story_text(row)
+        for entry, shown in sent:
+            shown_text = before if before is not None else _story_text(shown)
+            if not self.storybook.facts_changed(shown_text, after):
+                continue
+            self.session.add(
+                OutboxEntry(
+                    chat_id=entry.chat_id,
+                    post_id=row.id,
+                    rule_id=entry.rule_id,
+                    created_at=self.now,
+                    next_attempt_at=self.now,
+                    highlights=entry.highlights,
+                    reply_to_message=entry.message_id,
+                )
+            )
+
+    async def edited_post(self, edit: FetchedPost) -> int:
+        """An edited post keeps its identity; words added by the edit can still alert."""
+        row = await self.session.scalar(
+            select(Post).where(
+                Post.source_id == self.source.id, Post.external_id == edit.external_id
+            )
+        )
+        if row is None:
+            return 0
+        before = _story_text(row)
+        row.title = edit.title
+        row.text = edit.text
+        row.edited_at = self.now
+        if row.lemmas is not None:
+            row.lemmas = lemma_document(edit.full_text, self.rulebook.morphology)
+        if self.storybook.facts_changed(before, _story_text(row)):
+            await self._tell_changes(row, OutboxEntry.post_id == row.id, before=before)
+        # The messages showing this post are due for an edit to its new text.
+        await self.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.post_id == row.id)
+            .values(revision=OutboxEntry.revision + 1)
+        )
+        return await self._alert(row, edit)
+
+    async def _alert(self, row: Post, post: FetchedPost) -> int:
+        """Queue alerts for a stored post; chats already alerted about it are skipped."""
+        if row.baseline or not _inside_window(row, self.now, self.config.alert_window):
+            return 0
+        text = post.full_text
+        hits = self.rulebook.match(
+            text, sources=source_names(self.source), first_seen_at=row.first_seen_at
+        )
+        if not hits:
+            return 0
+        already = set(
+            await self.session.scalars(
+                select(OutboxEntry.chat_id).where(OutboxEntry.story_id == row.story_id)
+            )
+        )
+        fresh_hits = [hit for hit in hits if hit.chat_id not in already]
+        if fresh_hits and row.lemmas is None:
+            row.lemmas = lemma_document(text, self.rulebook.morphology)
+        self.session.add_all(_outbox_rows(row, text, fresh_hits, self.now))
+        return len(fresh_hits)
+
+
+async def _unseen(
+    session: AsyncSession, source: Source, posts: Sequence[FetchedPost]
+) -> tuple[list[FetchedPost], list[FetchedPost]]:
+    """Posts not stored yet, oldest first; and stored ones whose title or text changed."""
+    ids = {post.external_id for post in posts}
+    rows = await session.execute(
+        select(Post.external_id, Post.title, Post.text).where(
+            Post.source_id == source.id, Post.external_id.in_(ids)
+        )
+    )
+    known = {external_id: (title, text) for external_id, title, text in rows}
+    unseen: dict[str, FetchedPost] = {}
+    changed: dict[str, FetchedPost] = {}
+    for post in posts:
+        stored = known.get(post.external_id)
+        if stored is None:
+            unseen.setdefault(post.external_id, post)
+        elif stored != (post.title, post.text) and post.text + post.title:
+            changed.setdefault(post.external_id, replace(post, edited=True))
+    return _oldest_first(list(unseen.values())), list(changed.values())
+
+
+def _oldest_first(newest_first: list[FetchedPost]) -> list[FetchedPost]:
+    # Oldest first, so alerts from one poll arrive in the order they were published.
+    # Sources list newest first; undated posts keep that order, reversed.
+    ordered = newest_first[::-1]
+    dated = [(post.published_at, post) for post in ordered if post.published_at is not None]
+    if len(dated) == len(ordered):
+        return [post for _, post in sorted(dated, key=lambda pair: pair[0])]
+    return ordered
+
+
+def _post_row(source: Source, post: FetchedPost, now: datetime) -> Post:
+    return Post(
+        source_id=source.id,
+        external_id=post.external_id,
+        url=post.url,
+        title=post.title,
+        text=post.text,
+        published_at=post.published_at,
+        first_seen_at=now,
+        baseline=False,
+        forwarded_url=post.forwarded_url,
+    )
+
+
+def _story_text(post: Post) -> str:
+    return f"{post.title}\n\n{post.text}" if post.title else post.text
+
+
+def _reply_url(url: str | None, reply_to: str | None) -> str | None:
+    """The link of the post a channel post replies to: its own link, another number."""
+    if url is None or reply_to is None or "/" not in url:
+        return None
+    return f"{url.rsplit('/', 1)[0]}/{reply_to}"
+
+
+def _inside_window(post: Post, now: datetime, window: timedelta) -> bool:
+    published = post.published_at or post.first_seen_at
+    return now - published <= window
+
+
+def _outbox_rows(post: Post, text: str, hits: list[ChatHit], now: datetime) -> list[OutboxEntry]:
+    return [
+        OutboxEntry(
+            chat_id=hit.chat_id,
+            post_id=post.id,
+            story_id=post.story_id,
+            rule_id=hit.rule_id,
+            created_at=now,
+            next_attempt_at=now,
+            highlights={
+                # The words as the post wrote them, to set in bold when rendering.
+                "terms": sorted({text[start:end] for start, end in hit.hit.spans}),
+                "regions": list(hit.hit.regions),
+                "topics": list(hit.hit.topics),
+            },
+        )
+        for hit in hits
+    ]

@@ -1,0 +1,183 @@
+"""The poll loop: one tick picks the sources that are due, polls them, records results.
+
+A tick is the whole straight line: sync rules → claim due sources (`alerts.ingest.leases`:
+several processes may share the database) → fetch and parse them concurrently (the
+fetcher bounds them, per host and in all) → record each result in its own transaction
+→ wake delivery. Each source's poll and record is one task: a slow source is still in
+flight when the next tick comes, is skipped by it, and delays nobody else.
+
+Containment: one source's exception, of any type, never leaves its own poll. An
+expected failure comes back from `monitors.poll` as a value; anything else raised
+while polling it or recording its result (a bug met by its posts, a database
+refusal) is caught here. Both go through the one failure path,
+`alerts.ingest.health.record_failure`: the source backs off, is paused after a day of
+failures and the admins are told once; the tick goes on with the other sources.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import structlog
+
+from alerts.ingest.health import record_failure
+from alerts.ingest.leases import claim_due_sources, lease_for
+from alerts.ingest.pipeline import PipelineConfig, record_poll
+from alerts.ingest.storybook import StoryBook
+from alerts.sources import source_names, source_ref
+from alerts.store.models import utcnow
+from monitors.poll import Validators, poll
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from alerts.ingest.rulebook import RuleBook
+    from alerts.metrics import Metrics
+    from alerts.store.models import Source
+    from monitors.fetcher import Fetcher
+    from monitors.poll import PollResult
+
+log = structlog.get_logger(__name__)
+
+# Longer than any poll may take (the fetcher's 30 s deadline, times paging back).
+TICK_WAIT = 300.0
+
+
+class Poller:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        fetcher: Fetcher,
+        rulebook: RuleBook,
+        config: PipelineConfig,
+        *,
+        telegram_web_url: str,
+        on_alerts: Callable[[], None] = lambda: None,
+        metrics: Metrics | None = None,
+        tick_wait: float = TICK_WAIT,
+    ) -> None:
+        self._sessions = sessions
+        self._fetcher = fetcher
+        self._rulebook = rulebook
+        self._config = config
+        self._telegram_web_url = telegram_web_url
+        self._on_alerts = on_alerts
+        self._metrics = metrics
+        self._storybook = StoryBook()
+        self._stories_current = False
+        self._tick_wait = tick_wait
+        self._in_flight: dict[int, asyncio.Task[int]] = {}
+        self._recording = asyncio.Lock()
+
+    async def tick(self) -> int:
+        """Start a poll of every due source not already being polled.
+
+        Waits up to ``tick_wait`` seconds for them and returns how many alerts those
+        finished so far queued; a slower poll (a server dribbling its answer) goes on
+        in the background and records its result when it ends, so it never holds up
+        the next tick, nor the other sources' alerts.
+        """
+        async with self._sessions() as session:
+            await self._rulebook.sync(session)
+            if not self._stories_current:
+                async with self._recording:
+                    await self._storybook.rebuild(session, utcnow())
+                self._stories_current = True
+        async with self._sessions.begin() as session:
+            due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
+        started = [self._start(source) for source in due if source.id not in self._in_flight]
+        if not started:
+            return 0
+        done, _slow = await asyncio.wait(started, timeout=self._tick_wait)
+        return sum(task.result() for task in done if not task.cancelled())
+
+    async def aclose(self) -> None:
+        """Stop the polls still running; their sources are simply polled again later."""
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _start(self, source: Source) -> asyncio.Task[int]:
+        task = asyncio.create_task(self._poll_and_record(source), name=f"poll-{source.id}")
+        self._in_flight[source.id] = task
+        task.add_done_callback(lambda _task: self._in_flight.pop(source.id, None))
+        return task
+
+    async def _poll_and_record(self, source: Source) -> int:
+        result = await self._poll(source)
+        # One source's result at a time: SQLite has one writer, the story window one owner.
+        async with self._recording:
+            if isinstance(result, Exception):
+                await self._fail(source, result)
+                return 0
+            try:
+                alerts = await self._record(source, result)
+            except Exception as exc:
+                # Its transaction rolled back, so the same posts are tried next time.
+                log.exception("source_record_failed", source=source.id)
+                # The story window may hold posts the rollback removed.
+                self._stories_current = False
+                await self._fail(source, exc)
+                return 0
+        if alerts:
+            self._on_alerts()
+        return alerts
+
+    async def _record(self, source: Source, result: PollResult) -> int:
+        async with self._sessions.begin() as session:
+            merged = await session.merge(source)
+            recorded = await record_poll(
+                session,
+                merged,
+                result,
+                rulebook=self._rulebook,
+                storybook=self._storybook,
+                config=self._config,
+                now=utcnow(),
+            )
+        if self._metrics is not None:
+            self._metrics.recorded(recorded.new_posts, recorded.alerts)
+        return recorded.alerts
+
+    async def _fail(self, source: Source, error: Exception) -> None:
+        """The one failure path for what raised: as a failed poll, so it backs off."""
+        try:
+            async with self._sessions.begin() as session:
+                merged = await session.merge(source)
+                await record_failure(
+                    session,
+                    merged,
+                    error,
+                    self._config.poll_interval,
+                    utcnow(),
+                    admins=self._config.admins,
+                    watchers=self._rulebook.chats_naming(source_names(merged)),
+                )
+        except Exception:
+            # The database itself is failing: the source stays due and is tried next tick.
+            log.exception("source_failure_unrecorded", source=source.id)
+
+    async def _poll(self, source: Source) -> PollResult | Exception:
+        validators = Validators(
+            source.etag, source.last_modified, source.body_hash, cursor=source.cursor
+        )
+        started = time.perf_counter()
+        try:
+            result = await poll(
+                self._fetcher,
+                source_ref(source),
+                validators,
+                telegram_web_url=self._telegram_web_url,
+            )
+        except Exception as exc:
+            # A bug met by this source alone: the other polls of the tick go on.
+            log.exception("source_poll_crashed", source=source.id)
+            return exc
+        if self._metrics is not None:
+            self._metrics.polled(result, time.perf_counter() - started)
+        return result

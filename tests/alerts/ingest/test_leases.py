@@ -1,0 +1,125 @@
+"""Several processes on one database: source leases and the one-holder locks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from alerts.ingest.leases import claim_due_sources, lease_for
+from alerts.store import migrate
+from alerts.store.db import create_engine, session_factory
+from alerts.store.locks import DatabaseInUse, Singleton, lock_sqlite_database
+from alerts.store.models import Source, SourceKind, SourceState, utcnow
+from tests.postgres import create_database
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from pathlib import Path
+
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    from tests.postgres import PostgresServer
+
+LEASE = timedelta(seconds=30)
+
+
+@pytest.fixture
+async def postgres(postgres_server: PostgresServer) -> AsyncIterator[AsyncEngine]:
+    """Row and advisory locks are PostgreSQL's: SQLite has one process (`alerts.store.locks`)."""
+    engine = create_engine(create_database(postgres_server))
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def _sources(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
+    past = utcnow() - timedelta(seconds=5)
+    async with sessions.begin() as session:
+        session.add_all(
+            Source(
+                kind=SourceKind.FEED,
+                locator=f"https://news.example/{number}.xml",
+                state=SourceState.ACTIVE,
+                next_check_at=past,
+            )
+            for number in range(count)
+        )
+
+
+async def test_a_claimed_source_is_not_due_again_until_its_lease_lapses(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await _sources(sessions, 3)
+    now = utcnow()
+    async with sessions.begin() as session:
+        first = await claim_due_sources(session, now, LEASE)
+    async with sessions.begin() as session:
+        second = await claim_due_sources(session, now + timedelta(seconds=1), LEASE)
+    async with sessions.begin() as session:
+        lapsed = await claim_due_sources(session, now + LEASE + timedelta(seconds=1), LEASE)
+    assert len(first) == 3
+    assert second == []
+    assert sorted(s.id for s in lapsed) == sorted(s.id for s in first)
+
+
+async def test_concurrent_claims_skip_the_rows_another_is_claiming(postgres: AsyncEngine) -> None:
+    sessions = session_factory(postgres)
+    await _sources(sessions, 40)
+    now = utcnow()
+    # The first claim's transaction stays open: its rows are locked, not yet updated for
+    # the others, and the second claim must skip them rather than wait or take them.
+    async with sessions.begin() as holding:
+        first = await claim_due_sources(holding, now, LEASE)
+        async with sessions.begin() as other:
+            second = await asyncio.wait_for(claim_due_sources(other, now, LEASE), 5)
+    assert len(first) == 40
+    assert second == []
+
+
+def test_the_lease_covers_a_slow_fetch_and_two_intervals() -> None:
+    assert lease_for(1) == timedelta(seconds=30)
+    assert lease_for(60) == timedelta(seconds=120)
+
+
+async def test_one_holder_at_a_time_and_a_standby_takes_over(postgres: AsyncEngine) -> None:
+    engine = postgres
+    stop = asyncio.Event()
+    holder = Singleton(engine, "sender", "123:token")
+    standby = Singleton(engine, "sender", "123:token")
+    other_bot = Singleton(engine, "sender", "456:token")
+    assert await holder.acquire(stop)
+    assert await asyncio.wait_for(other_bot.acquire(stop), 5)
+    waiting = asyncio.create_task(standby.acquire(stop))
+    await asyncio.sleep(0.5)
+    assert not waiting.done()
+    await holder.release()
+    assert await asyncio.wait_for(waiting, 10)
+    await standby.release()
+    await other_bot.release()
+
+
+async def test_a_standby_gives_up_waiting_when_stopped(postgres: AsyncEngine) -> None:
+    engine = postgres
+    holder = Singleton(engine, "updates", "123:token")
+    assert await holder.acquire(asyncio.Event())
+    stop = asyncio.Event()
+    waiting = asyncio.create_task(Singleton(engine, "updates", "123:token").acquire(stop))
+    await asyncio.sleep(0.2)
+    stop.set()
+    assert await asyncio.wait_for(waiting, 2) is False
+    await holder.release()
+
+
+def test_a_sqlite_database_has_one_process(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lookout.db'}"
+    held = lock_sqlite_database(url)
+    assert held is not None
+    try:
+        with pytest.raises(DatabaseInUse, match="SQLite serves one process"):
+            lock_sqlite_database(url)
+    finally:
+        held.close()
+    lock_sqlite_database(url).close()  # type: ignore[union-attr]
