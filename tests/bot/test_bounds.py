@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from alerts.store.lemmas import lemma_document
 from alerts.store.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
 from bot.fitting import MESSAGE_LIMIT, units
+from rules.morphology import Morphology
 from tests.bot.conftest import ADMIN
 from tests.bot.test_history import MINE, sent_alerts
 
@@ -29,6 +31,8 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
 
 
 async def alerts_with(sessions, headlines: list[str], *, source_title: str = "Губернатор") -> None:
+    """Sent alerts as the pipeline leaves them, their posts indexed for /search."""
+    morphology = Morphology.load()
     start = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
     async with sessions.begin() as session:
         source = Source(kind=SourceKind.CHANNEL, locator="kursk_gov", title=source_title)
@@ -41,6 +45,7 @@ async def alerts_with(sessions, headlines: list[str], *, source_title: str = "Г
                 url=f"https://t.me/kursk_gov/{number}",
                 title="",
                 text=headline,
+                lemmas=lemma_document(headline, morphology),
                 published_at=start,
                 first_seen_at=start,
             )
