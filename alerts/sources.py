@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from monitors.fetcher import Fetcher
     from monitors.poll import PollResult
+    from monitors.post import Post as FetchedPost
 
 log = structlog.get_logger(__name__)
 
@@ -218,22 +219,25 @@ def _baseline_rows(source: Source, result: PollResult) -> list[Post]:
     seen: set[str] = set()
     rows = []
     for post in result.posts:
-        if post.external_id in seen:
-            continue
-        seen.add(post.external_id)
-        rows.append(
-            Post(
-                source_id=source.id,
-                external_id=post.external_id,
-                url=post.url,
-                title=post.title,
-                text=post.text,
-                published_at=post.published_at,
-                first_seen_at=source.added_at,
-                baseline=True,
-            )
-        )
+        if post.external_id not in seen:
+            seen.add(post.external_id)
+            rows.append(post_row(source, post, seen_at=source.added_at, baseline=True))
     return rows
+
+
+def post_row(source: Source, post: FetchedPost, *, seen_at: datetime, baseline: bool) -> Post:
+    """A fetched post as the row that stores it: the one place the two are mapped."""
+    return Post(
+        source_id=source.id,
+        external_id=post.external_id,
+        url=post.url,
+        title=post.title,
+        text=post.text,
+        published_at=post.published_at,
+        first_seen_at=seen_at,
+        baseline=baseline,
+        forwarded_url=post.forwarded_url,
+    )
 
 
 async def list_sources(session: AsyncSession) -> list[Source]:

@@ -32,7 +32,7 @@ import structlog
 from sqlalchemy import select, update
 
 from alerts.ingest.health import record_failure, record_success
-from alerts.sources import source_names
+from alerts.sources import post_row, source_names
 from alerts.store.lemmas import lemma_document
 from alerts.store.models import OutboxEntry, OutboxState, Post, Source
 
@@ -118,7 +118,7 @@ class _Recorder:
     now: datetime
 
     async def new_post(self, post: FetchedPost) -> int:
-        row = _post_row(self.source, post, self.now)
+        row = post_row(self.source, post, seen_at=self.now, baseline=False)
         self.session.add(row)
         await self.session.flush()
         row.story_id = self.storybook.assign(
@@ -250,20 +250,6 @@ def _oldest_first(newest_first: list[FetchedPost]) -> list[FetchedPost]:
     if len(dated) == len(ordered):
         return [post for _, post in sorted(dated, key=lambda pair: pair[0])]
     return ordered
-
-
-def _post_row(source: Source, post: FetchedPost, now: datetime) -> Post:
-    return Post(
-        source_id=source.id,
-        external_id=post.external_id,
-        url=post.url,
-        title=post.title,
-        text=post.text,
-        published_at=post.published_at,
-        first_seen_at=now,
-        baseline=False,
-        forwarded_url=post.forwarded_url,
-    )
 
 
 def _story_text(post: Post) -> str:
