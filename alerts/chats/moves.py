@@ -3,10 +3,9 @@
 `migrate_chat` follows Telegram's "group chat was upgraded to a supergroup": the
 supergroup becomes the subscriber. Its row is created with the old chat's
 preferences (or, if it exists already, keeps its own and is activated); watch rules
-and outbox entries, sent ones too (they are the chat's history), move to it; the old
-chat is deactivated. A chat hears of a story once (the outbox is unique per chat and
-story): an entry whose story the supergroup already has stays with the old chat,
-cancelled if it was pending. The move is idempotent: a second call finds nothing left.
+move to it, and its outbox entries as `alerts.outbox.transfer` moves them (a chat hears
+of a story once); the old chat is deactivated. The move is idempotent: a second call
+finds nothing left.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import update
 
+from alerts.outbox.transfer import move_entries
 from alerts.store.db import rowcount
-from alerts.store.models import Chat, OutboxEntry, OutboxState, WatchRule
+from alerts.store.models import Chat, WatchRule
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,24 +55,5 @@ async def migrate_chat(session: AsyncSession, old_id: int, new_id: int) -> ChatM
     rules = await session.execute(
         update(WatchRule).where(WatchRule.chat_id == old_id).values(chat_id=new_id)
     )
-    taken = select(OutboxEntry.story_id).where(
-        OutboxEntry.chat_id == new_id, OutboxEntry.story_id.is_not(None)
-    )
-    entries = await session.execute(
-        update(OutboxEntry)
-        .where(
-            OutboxEntry.chat_id == old_id,
-            or_(OutboxEntry.story_id.is_(None), OutboxEntry.story_id.not_in(taken)),
-        )
-        .values(chat_id=new_id)
-        .execution_options(synchronize_session=False)
-    )
-    duplicates = await session.execute(
-        update(OutboxEntry)
-        .where(and_(OutboxEntry.chat_id == old_id, OutboxEntry.state == OutboxState.PENDING))
-        .values(
-            state=OutboxState.CANCELLED,
-            cancel_reason=f"chat moved to supergroup {new_id}, which has this alert already",
-        )
-    )
-    return ChatMoved(rowcount(rules), rowcount(entries), rowcount(duplicates))
+    entries = await move_entries(session, old_id, new_id)
+    return ChatMoved(rowcount(rules), entries.moved, entries.duplicates)

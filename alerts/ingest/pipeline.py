@@ -19,22 +19,34 @@ a channel's edit, or a feed item whose title or summary changed under the same g
 are due for an edit, and words the edit adds can alert chats not yet alerted. When an
 update or an edit states a number or a place the sent alert did not (a casualty count
 rose), each chat sent that alert also gets the update as a new alert, a reply to it
-(`OutboxEntry.reply_to_message`; such an entry has no story, so it is not the one
+(`alerts.outbox.intake.queue_reply`; such an entry has no story, so it is not the one
 alert per story a chat gets).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from alerts.ingest.health import record_failure, record_success
+from alerts.outbox.intake import (
+    Highlights,
+    Recipient,
+    SentAlert,
+    alerted_chats,
+    post_edited,
+    queue_alerts,
+    queue_reply,
+    sent_showing,
+    show_update,
+    story_grew,
+)
 from alerts.sources import post_row, source_names
 from alerts.store.lemmas import lemma_document
-from alerts.store.models import OutboxEntry, OutboxState, Post, Source
+from alerts.store.models import Post, Source
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -131,47 +143,34 @@ class _Recorder:
     async def _story_grew(self, row: Post) -> None:
         """Sent alerts of the story are edited: to name a new source, or to show the
         update of a source already in it instead of its earlier post."""
-        earlier = select(Post.id).where(
-            Post.story_id == row.story_id,
-            Post.source_id == row.source_id,
-            Post.id != row.id,
-        )
-        values: dict[str, Any] = {"revision": OutboxEntry.revision + 1}
-        condition = OutboxEntry.story_id == row.story_id
-        if await self.session.scalar(earlier.limit(1)) is not None:
-            await self._tell_changes(row, OutboxEntry.post_id.in_(earlier), condition)
-            values["post_id"] = row.id
-            condition = condition & OutboxEntry.post_id.in_(earlier)
-        await self.session.execute(update(OutboxEntry).where(condition).values(**values))
-
-    async def _tell_changes(self, row: Post, *conditions: Any, before: str | None = None) -> None:
-        """Chats sent an alert whose facts `row` changes get `row` as a reply to it;
-        ``before`` is what the alert showed when it showed `row` itself, since edited."""
-        sent = await self.session.execute(
-            select(OutboxEntry, Post)
-            .join(Post, Post.id == OutboxEntry.post_id)
-            .where(
-                OutboxEntry.state == OutboxState.SENT,
-                OutboxEntry.message_id.is_not(None),
-                *conditions,
-            )
-        )
-        after = _story_text(row)
-        for entry, shown in sent:
-            shown_text = before if before is not None else _story_text(shown)
-            if not self.storybook.facts_changed(shown_text, after):
-                continue
-            self.session.add(
-                OutboxEntry(
-                    chat_id=entry.chat_id,
-                    post_id=row.id,
-                    rule_id=entry.rule_id,
-                    created_at=self.now,
-                    next_attempt_at=self.now,
-                    highlights=entry.highlights,
-                    reply_to_message=entry.message_id,
+        story_id = row.story_id
+        if story_id is None:
+            return
+        earlier = list(
+            await self.session.scalars(
+                select(Post.id).where(
+                    Post.story_id == story_id,
+                    Post.source_id == row.source_id,
+                    Post.id != row.id,
                 )
             )
+        )
+        if not earlier:
+            await story_grew(self.session, story_id)
+            return
+        await self._tell_changes(row, await sent_showing(self.session, earlier, story_id=story_id))
+        await show_update(self.session, story_id, earlier, row.id)
+
+    async def _tell_changes(
+        self, row: Post, sent: list[SentAlert], *, before: str | None = None
+    ) -> None:
+        """Chats sent an alert whose facts `row` changes get `row` as a reply to it;
+        ``before`` is what the alert showed when it showed `row` itself, since edited."""
+        after = _story_text(row)
+        for alert in sent:
+            shown_text = before if before is not None else _story_text(alert.shown)
+            if self.storybook.facts_changed(shown_text, after):
+                queue_reply(self.session, alert, row, self.now)
 
     async def edited_post(self, edit: FetchedPost) -> int:
         """An edited post keeps its identity; words added by the edit can still alert."""
@@ -189,13 +188,9 @@ class _Recorder:
         if row.lemmas is not None:
             row.lemmas = lemma_document(edit.full_text, self.rulebook.morphology)
         if self.storybook.facts_changed(before, _story_text(row)):
-            await self._tell_changes(row, OutboxEntry.post_id == row.id, before=before)
-        # The messages showing this post are due for an edit to its new text.
-        await self.session.execute(
-            update(OutboxEntry)
-            .where(OutboxEntry.post_id == row.id)
-            .values(revision=OutboxEntry.revision + 1)
-        )
+            sent = await sent_showing(self.session, (row.id,))
+            await self._tell_changes(row, sent, before=before)
+        await post_edited(self.session, row.id)
         return await self._alert(row, edit)
 
     async def _alert(self, row: Post, post: FetchedPost) -> int:
@@ -208,15 +203,11 @@ class _Recorder:
         )
         if not hits:
             return 0
-        already = set(
-            await self.session.scalars(
-                select(OutboxEntry.chat_id).where(OutboxEntry.story_id == row.story_id)
-            )
-        )
+        already = await alerted_chats(self.session, row.story_id)
         fresh_hits = [hit for hit in hits if hit.chat_id not in already]
         if fresh_hits and row.lemmas is None:
             row.lemmas = lemma_document(text, self.rulebook.morphology)
-        self.session.add_all(_outbox_rows(row, text, fresh_hits, self.now))
+        queue_alerts(self.session, row, [_recipient(text, hit) for hit in fresh_hits], self.now)
         return len(fresh_hits)
 
 
@@ -268,21 +259,14 @@ def _inside_window(post: Post, now: datetime, window: timedelta) -> bool:
     return now - published <= window
 
 
-def _outbox_rows(post: Post, text: str, hits: list[ChatHit], now: datetime) -> list[OutboxEntry]:
-    return [
-        OutboxEntry(
-            chat_id=hit.chat_id,
-            post_id=post.id,
-            story_id=post.story_id,
-            rule_id=hit.rule_id,
-            created_at=now,
-            next_attempt_at=now,
-            highlights={
-                # The words as the post wrote them, to set in bold when rendering.
-                "terms": sorted({text[start:end] for start, end in hit.hit.spans}),
-                "regions": list(hit.hit.regions),
-                "topics": list(hit.hit.topics),
-            },
-        )
-        for hit in hits
-    ]
+def _recipient(text: str, hit: ChatHit) -> Recipient:
+    return Recipient(
+        hit.chat_id,
+        hit.rule_id,
+        # The words as the post wrote them, to set in bold when rendering.
+        Highlights(
+            terms=tuple(sorted({text[start:end] for start, end in hit.hit.spans})),
+            regions=hit.hit.regions,
+            topics=hit.hit.topics,
+        ),
+    )
