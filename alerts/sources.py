@@ -12,7 +12,7 @@ others are added all the same.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -24,7 +24,8 @@ from alerts.ingest.failures import Failure, failure_of
 from alerts.ingest.schedule import next_success_check
 from alerts.store.models import Post, Source, SourceKind, SourceState, source_title, utcnow
 from monitors.locator import SourceRef, parse_source
-from monitors.poll import Validators, poll
+from monitors.poll import Validators
+from rules.source import stored_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from monitors.fetcher import Fetcher
-    from monitors.poll import PollResult
+    from monitors.poll import Monitor, PollResult
     from monitors.post import Post as FetchedPost
 
 log = structlog.get_logger(__name__)
@@ -73,12 +73,9 @@ def source_ref(source: Source) -> SourceRef:
     return SourceRef(kind=source.kind.value, locator=source.locator)
 
 
-def source_names(source: Source) -> tuple[str, ...]:
-    """The names a `source:` term may use for this source."""
-    if source.kind is SourceKind.CHANNEL:
-        return (f"@{source.locator}", source.locator)
-    host = urlsplit(source.locator).hostname or ""
-    return (source.locator, host, host.removeprefix("www."))
+def source_key_of(ref: SourceRef) -> str:
+    """Which source `ref` is: the key its row is stored with (`Source.key`)."""
+    return stored_key(ref.locator, channel=ref.kind == "channel")
 
 
 def display_name(source: Source) -> str:
@@ -91,10 +88,9 @@ def display_name(source: Source) -> str:
 
 async def add_source(
     sessions: async_sessionmaker[AsyncSession],
-    fetcher: Fetcher,
+    monitor: Monitor,
     text: str,
     *,
-    telegram_web_url: str,
     poll_interval: float,
 ) -> SourceAdded:
     """Check the source answers, then store it with its current posts as a baseline."""
@@ -102,15 +98,16 @@ async def add_source(
         ref = parse_source(text)
     except ValueError as exc:
         raise SourceRejected(Failure("bad_address", {"address": text}), str(exc)) from exc
+    key = source_key_of(ref)
     async with sessions.begin() as session:
-        existing = await session.scalar(select(Source).where(Source.locator == ref.locator))
+        existing = await _source_by_key(session, key)
         if existing is not None:
             paused = existing.state is SourceState.PAUSED
             if paused:
                 _resume(existing, utcnow())
             return SourceAdded(existing, 0, existed=True, resumed=paused)
     try:
-        result = await poll(fetcher, ref, Validators(), telegram_web_url=telegram_web_url)
+        result = await monitor.poll(ref, Validators())
     except Exception as exc:
         # A bug met by this one source: the admin who asked still gets an answer.
         log.exception("source_check_crashed", locator=ref.locator)
@@ -132,7 +129,7 @@ async def add_source(
     except IntegrityError:
         # Someone added the same source while we were fetching it.
         async with sessions() as session:
-            same = await session.scalar(select(Source).where(Source.locator == ref.locator))
+            same = await _source_by_key(session, key)
         if same is None:
             raise
         return SourceAdded(same, 0, existed=True)
@@ -141,10 +138,9 @@ async def add_source(
 
 async def import_sources(
     sessions: async_sessionmaker[AsyncSession],
-    fetcher: Fetcher,
+    monitor: Monitor,
     texts: Sequence[str],
     *,
-    telegram_web_url: str,
     poll_interval: float,
 ) -> list[SourceImported]:
     """Add each source of ``texts``; one outcome per text, in the same order."""
@@ -153,21 +149,31 @@ async def import_sources(
     async def one(text: str) -> SourceImported:
         async with slots:
             try:
-                added = await add_source(
-                    sessions,
-                    fetcher,
-                    text,
-                    telegram_web_url=telegram_web_url,
-                    poll_interval=poll_interval,
-                )
+                added = await add_source(sessions, monitor, text, poll_interval=poll_interval)
             except SourceRejected as exc:
                 return SourceImported(text, None, str(exc))
         return SourceImported(text, added)
 
-    # One text at a time per locator: the same source listed twice must not race itself.
-    unique = list(dict.fromkeys(texts))
-    outcomes = dict(zip(unique, await asyncio.gather(*(one(t) for t in unique)), strict=True))
-    return [outcomes[text] for text in texts]
+    # One text per source: the same source listed twice, however spelled, must not race
+    # itself. Each text still gets its own line with the outcome of its source.
+    first = {_identity(text): text for text in reversed(texts)}
+    done = await asyncio.gather(*(one(text) for text in first.values()))
+    outcomes = dict(zip(first, done, strict=True))
+    return [replace(outcomes[_identity(text)], text=text) for text in texts]
+
+
+def _identity(text: str) -> str:
+    try:
+        return source_key_of(parse_source(text))
+    except ValueError:
+        return text
+
+
+async def _source_by_key(session: AsyncSession, key: str) -> Source | None:
+    # The oldest, should rows from before keys existed share one.
+    return await session.scalar(
+        select(Source).where(Source.key == key).order_by(Source.id).limit(1)
+    )
 
 
 def _resume(source: Source, now: datetime) -> None:

@@ -37,6 +37,7 @@ from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from alerts.store.locks import Singleton
 from monitors.fetcher import Fetcher, user_agent
+from monitors.poll import Monitor
 from rules.lexicon import Lexicon
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class Service:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     lexicon: Lexicon
-    fetcher: Fetcher
+    monitor: Monitor
     out: TextIO
     metrics: Metrics = field(default_factory=Metrics)
     # Set when this process also sends: new alerts wake it instead of waiting a round.
@@ -121,7 +122,7 @@ async def run_service(
             engine=engine,
             sessions=sessions,
             lexicon=lexicon,
-            fetcher=fetcher,
+            monitor=Monitor(fetcher, settings.telegram_web_url),
             out=out,
         )
         parts: dict[str, Part] = {}
@@ -154,14 +155,13 @@ def _poll_loop(service: Service) -> Part:
     settings = service.settings
     poller = Poller(
         service.sessions,
-        service.fetcher,
+        service.monitor,
         RuleBook(service.lexicon),
         PipelineConfig(
             poll_interval=settings.poll_interval,
             alert_window=timedelta(hours=settings.alert_window_hours),
             admins=settings.admins,
         ),
-        telegram_web_url=settings.telegram_web_url,
         on_alerts=service.wake_delivery,
         metrics=service.metrics,
         # A tick only starts polls: each records its result and wakes delivery itself,
@@ -252,7 +252,7 @@ async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
         return None
     stack.push_async_callback(bot.session.close)
     dispatcher = build_dispatcher(
-        service.settings, service.sessions, service.lexicon, service.fetcher, build_i18n()
+        service.settings, service.sessions, service.lexicon, service.monitor, build_i18n()
     )
     lock = service.singleton("updates")
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.settings import Settings
-    from monitors.fetcher import Fetcher
+    from monitors.poll import Monitor
     from rules.lexicon import Lexicon
 
 
@@ -47,13 +47,13 @@ def build_dispatcher(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     lexicon: Lexicon,
-    fetcher: Fetcher,
+    monitor: Monitor,
     i18n: I18n,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         sessions=sessions,
         lexicon=lexicon,
-        fetcher=fetcher,
+        monitor=monitor,
         settings=settings,
         i18n=i18n,
         cooldown=Cooldown(),

@@ -5,13 +5,19 @@ Accepted forms (surrounding whitespace ignored):
 - a feed: an ``http://`` or ``https://`` URL with a host, no spaces, no
   credentials; kept as typed except that scheme and host are lower-cased;
 - a public Telegram channel: ``@name``, ``t.me/name``, ``https://t.me/name``,
-  ``https://t.me/s/name`` (also ``telegram.me``), optionally with a trailing
-  post number or slash, which are dropped. A name has 4-32 characters from
-  ``[A-Za-z0-9_]`` and starts with a letter; it is kept as typed, since
-  Telegram names are case-insensitive but people like their capitals.
+  ``https://t.me/s/name`` (on any host of `TELEGRAM_HOSTS`, with or without
+  ``www.``), optionally with a trailing post number or slash, which are dropped.
+  A name has 4-32 characters from ``[A-Za-z0-9_]`` and starts with a letter; it
+  is kept as typed, since Telegram names are case-insensitive but people like
+  their capitals.
 
 Anything else raises `BadSourceError` (a `ValueError`) whose message says what
 is wrong in words a bot user understands.
+
+Which source a `SourceRef` is (its key: every spelling of one channel or feed in one
+form) is decided by `rules.source.source_key`, which `alerts` stores on the source.
+`TELEGRAM_HOSTS` here must equal the list there (the packages may not import each
+other): a test holds them equal.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 _CHANNEL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
-_TELEGRAM_HOSTS = frozenset({"t.me", "www.t.me", "telegram.me", "www.telegram.me"})
+TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
+"""Hosts of public channel pages, without ``www.``."""
+_TELEGRAM_HOSTS = TELEGRAM_HOSTS | {f"www.{host}" for host in TELEGRAM_HOSTS}
 # Paths under t.me that are not channels; "s" is the preview prefix itself.
 _TELEGRAM_RESERVED = frozenset({"joinchat", "addstickers", "share", "proxy", "socks", "iv"})
 
@@ -38,22 +46,6 @@ class SourceRef:
     kind: Literal["feed", "channel"]
     locator: str
 
-    @property
-    def display_name(self) -> str:
-        """``@name`` for a channel, host and path for a feed."""
-        return display_name(self)
-
-
-def display_name(ref: SourceRef) -> str:
-    """How to show a source to a person: ``@name`` or ``host/path``."""
-    if ref.kind == "channel":
-        return f"@{ref.locator}"
-    parts = urlsplit(ref.locator)
-    shown = (parts.hostname or "") + parts.path.rstrip("/")
-    if parts.query:
-        shown += f"?{parts.query}"
-    return shown
-
 
 def parse_source(text: str) -> SourceRef:
     """Parse what a person typed into a `SourceRef`, or raise `BadSourceError`."""
@@ -65,9 +57,8 @@ def parse_source(text: str) -> SourceRef:
     if text.startswith("@"):
         return _channel(text[1:])
     lowered = text.lower()
-    for prefix in ("t.me/", "telegram.me/", "www.t.me/", "www.telegram.me/"):
-        if lowered.startswith(prefix):
-            return _telegram_url("https://" + text)
+    if lowered.split("/", 1)[0] in _TELEGRAM_HOSTS:
+        return _telegram_url("https://" + text)
     scheme, sep, _ = text.partition(":")
     if not sep or "." in scheme:
         raise BadSourceError(

@@ -18,6 +18,10 @@ Contract:
 - ``next_check_hint`` is the source's own wish, in seconds: the largest of
   Retry-After, ``Cache-Control: max-age`` and the feed's ``<ttl>``; the poll
   loop clamps it to its own bounds.
+
+A `Monitor` is what the rest of the program holds to poll sources: the fetcher and the
+base URL of public channel pages, built once in the composition root, so nothing above
+`monitors` knows where channel pages live.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     from monitors.locator import SourceRef
     from monitors.post import Post
 
-__all__ = ["PollResult", "Validators", "poll"]
+__all__ = ["Monitor", "PollResult", "Validators", "poll"]
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +65,18 @@ class PollResult:
     edits: tuple[Post, ...] = ()
     truncated: bool = False
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Monitor:
+    """Polls sources through `fetcher`; channels at ``{telegram_web_url}/s/{name}``."""
+
+    fetcher: Fetcher
+    telegram_web_url: str = "https://t.me"
+
+    async def poll(self, ref: SourceRef, validators: Validators) -> PollResult:
+        """Check one source once; see the module docstring."""
+        return await poll(self.fetcher, ref, validators, telegram_web_url=self.telegram_web_url)
 
 
 async def poll(

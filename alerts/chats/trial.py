@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from alerts.sources import display_name, source_names
+from alerts.sources import display_name
 from alerts.store.models import Post, Source
 from rules.matcher import Matcher
 
@@ -67,7 +67,7 @@ async def trial(
     posts = matched = 0
     examples: list[Example] = []
     async for partition in stream.partitions(BATCH):
-        batch = [(post, source, source_names(source)) for post, source in partition]
+        batch = [(post, source, source.key) for post, source in partition]
         hits = await asyncio.to_thread(_matching, matcher, batch)
         posts += len(batch)
         matched += len(hits)
@@ -77,13 +77,11 @@ async def trial(
     return TrialResult(posts, matched, tuple(examples))
 
 
-def _matching(
-    matcher: Matcher, batch: list[tuple[Post, Source, tuple[str, ...]]]
-) -> list[tuple[Post, Source]]:
+def _matching(matcher: Matcher, batch: list[tuple[Post, Source, str]]) -> list[tuple[Post, Source]]:
     """The posts of a batch the rule matches; pure CPU, run in a worker thread."""
     hits = []
-    for post, source, names in batch:
+    for post, source, key in batch:
         text = f"{post.title}\n\n{post.text}" if post.title else post.text
-        if matcher.match(text, sources=names):
+        if matcher.match(text, sources=(key,)):
             hits.append((post, source))
     return hits

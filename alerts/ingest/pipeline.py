@@ -44,7 +44,7 @@ from alerts.outbox.intake import (
     show_update,
     story_grew,
 )
-from alerts.sources import post_row, source_names
+from alerts.sources import post_row
 from alerts.store.lemmas import lemma_document
 from alerts.store.models import Post, Source
 
@@ -93,7 +93,7 @@ async def record_poll(
             config.poll_interval,
             now,
             admins=config.admins,
-            watchers=rulebook.chats_naming(source_names(source)),
+            watchers=rulebook.chats_naming((source.key,)),
         )
         return Recorded(0, 0)
     recorder = _Recorder(session, source, rulebook, storybook, config, now)
@@ -199,7 +199,7 @@ class _Recorder:
             return 0
         text = post.full_text
         hits = self.rulebook.match(
-            text, sources=source_names(self.source), first_seen_at=row.first_seen_at
+            text, sources=(self.source.key,), first_seen_at=row.first_seen_at
         )
         if not hits:
             return 0

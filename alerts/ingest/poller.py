@@ -26,9 +26,9 @@ from alerts.ingest.health import record_failure
 from alerts.ingest.leases import claim_due_sources, lease_for
 from alerts.ingest.pipeline import PipelineConfig, record_poll
 from alerts.ingest.storybook import StoryBook
-from alerts.sources import source_names, source_ref
+from alerts.sources import source_ref
 from alerts.store.models import utcnow
-from monitors.poll import Validators, poll
+from monitors.poll import Validators
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
     from alerts.ingest.rulebook import RuleBook
     from alerts.metrics import Metrics
     from alerts.store.models import Source
-    from monitors.fetcher import Fetcher
-    from monitors.poll import PollResult
+    from monitors.poll import Monitor, PollResult
 
 log = structlog.get_logger(__name__)
 
@@ -51,20 +50,18 @@ class Poller:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        fetcher: Fetcher,
+        monitor: Monitor,
         rulebook: RuleBook,
         config: PipelineConfig,
         *,
-        telegram_web_url: str,
         on_alerts: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
         tick_wait: float = TICK_WAIT,
     ) -> None:
         self._sessions = sessions
-        self._fetcher = fetcher
+        self._monitor = monitor
         self._rulebook = rulebook
         self._config = config
-        self._telegram_web_url = telegram_web_url
         self._on_alerts = on_alerts
         self._metrics = metrics
         self._storybook = StoryBook()
@@ -156,7 +153,7 @@ class Poller:
                     self._config.poll_interval,
                     utcnow(),
                     admins=self._config.admins,
-                    watchers=self._rulebook.chats_naming(source_names(merged)),
+                    watchers=self._rulebook.chats_naming((merged.key,)),
                 )
         except Exception:
             # The database itself is failing: the source stays due and is tried next tick.
@@ -168,12 +165,7 @@ class Poller:
         )
         started = time.perf_counter()
         try:
-            result = await poll(
-                self._fetcher,
-                source_ref(source),
-                validators,
-                telegram_web_url=self._telegram_web_url,
-            )
+            result = await self._monitor.poll(source_ref(source), validators)
         except Exception as exc:
             # A bug met by this source alone: the other polls of the tick go on.
             log.exception("source_poll_crashed", source=source.id)

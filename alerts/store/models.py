@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from typing_extensions import override
+
+from rules.source import stored_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.default import DefaultExecutionContext
 
 # Column widths that outside text must fit, the same on SQLite and PostgreSQL;
 # monitors and handlers bound their values to these before they get here.
@@ -109,12 +114,22 @@ def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
     )
 
 
+def _key_of_locator(context: DefaultExecutionContext) -> str:
+    # SQLAlchemy's own signature is untyped; it returns the row's values by column name.
+    row = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return stored_key(row["locator"], channel=row["kind"] == SourceKind.CHANNEL)
+
+
 class Source(Base):
     __tablename__ = "sources"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
     locator: Mapped[str] = mapped_column(String(URL_CHARS), unique=True)
+    # Which source this is: every spelling of one channel or feed has one key, computed
+    # from the locator when the row is written. Not unique in the schema: rows stored
+    # before keys existed may share one; adding a source finds the existing row by key.
+    key: Mapped[str] = mapped_column(Text, default=_key_of_locator)
     title: Mapped[str | None] = mapped_column(String(SOURCE_TITLE_CHARS))
     state: Mapped[SourceState] = mapped_column(
         _enum(SourceState, "source_state"), default=SourceState.ACTIVE

@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
+from rules.source import TELEGRAM_HOSTS
+
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "yclid", "ref", "ref_src", "igshid", "_openstat"})
 """Query parameters that only say who sent the reader (exact names, lower-cased)."""
 TRACKING_PREFIXES = ("utm_", "mc_")
@@ -36,7 +38,6 @@ TRACKING_PREFIXES = ("utm_", "mc_")
 
 _SCHEMES = frozenset({"http", "https"})
 _DROPPED_HOST_PREFIXES = ("www.", "m.")
-_TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog"})
 # Telegram usernames: a letter, then letters, digits and underscores; 4 characters is the
 # floor for old usernames, 32 the ceiling.
 _TELEGRAM_POST = re.compile(r"/(?:s/)?([a-z][a-z0-9_]{3,31})/(\d{1,12})(?:/\d{1,12})?", re.I)
@@ -61,7 +62,7 @@ def canonical_url(url: str) -> str | None:
     if host is None:
         return None
     path = quote(unquote_to_bytes(parts.path), safe=_PATH_SAFE).rstrip("/")
-    if host in _TELEGRAM_HOSTS:
+    if host in TELEGRAM_HOSTS:
         origin = _telegram_post(path)
         if origin is not None:
             return f"https://t.me/{origin[0]}/{origin[1]}"

@@ -6,7 +6,9 @@ Contract:
   (string), ``text`` (string), ``url`` (string or null) and ``published_at`` (ISO 8601
   with a timezone, e.g. ``2025-03-10T04:41:00Z``); ``forwarded_url`` and
   ``reply_to_url`` (the ``t.me`` link of the post it replies to in its own channel),
-  strings or null, are optional. Other keys are ignored.
+  strings or null, are optional. Other keys are ignored. Two spellings of one
+  source (``@Kursk_Gov``, ``https://t.me/s/kursk_gov``) are one source: they are
+  compared by their key (`rules.source.source_key`), as stored sources are.
 - For each post, in input order, it yields ``{"id": <the post's id>, "story": <the id of
   the first post of its story>}``. Posts are clustered by a `StoryWindow` over the
   last 48 hours of publication time (reading facts with the packaged gazetteer and
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from alerts.stories.facts import FactReader
 from alerts.stories.neardup import StoryItem, StoryWindow
+from rules.source import source_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -78,7 +81,7 @@ def _item(position: int, post: Mapping[str, Any]) -> StoryItem:
         _check_string(where, name, post.get(name), nullable=True)
     return StoryItem(
         key=str(position),
-        source=post["source"],
+        source=source_key(post["source"]) or post["source"],
         text=post["text"],
         url=post["url"],
         published_at=_published_at(where, post["published_at"]),

@@ -26,6 +26,7 @@ from alerts.store.db import create_engine, session_factory
 from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings, shorten_url
 from bot.sourcefile import SourceFileError, read_sources_file
 from monitors.fetcher import Fetcher, user_agent
+from monitors.poll import Monitor
 
 if TYPE_CHECKING:
     import argparse
@@ -85,9 +86,8 @@ async def _add(
         try:
             return await add_source(
                 sessions,
-                fetcher,
+                Monitor(fetcher, settings.telegram_web_url),
                 text,
-                telegram_web_url=settings.telegram_web_url,
                 poll_interval=settings.poll_interval,
             )
         except SourceRejected as exc:
@@ -104,9 +104,8 @@ async def _import(
     ) as fetcher:
         return await import_sources(
             sessions,
-            fetcher,
+            Monitor(fetcher, settings.telegram_web_url),
             texts,
-            telegram_web_url=settings.telegram_web_url,
             poll_interval=settings.poll_interval,
         )
 

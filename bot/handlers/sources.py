@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from bot.settings import Settings
-    from monitors.fetcher import Fetcher
+    from monitors.poll import Monitor
 
 
 ADMIN_COMMANDS = ("addsource", "delsource", "official")
@@ -113,17 +113,11 @@ async def add(
     message: Message,
     argument: str,
     sessions: async_sessionmaker[AsyncSession],
-    fetcher: Fetcher,
+    monitor: Monitor,
     settings: Settings,
 ) -> None:
     try:
-        added = await add_source(
-            sessions,
-            fetcher,
-            argument,
-            telegram_web_url=settings.telegram_web_url,
-            poll_interval=settings.poll_interval,
-        )
+        added = await add_source(sessions, monitor, argument, poll_interval=settings.poll_interval)
     except SourceRejected as exc:
         reason = failure_text(exc.failure, Words.current())
         await message.answer(_("Cannot add that source: %(reason)s") % {"reason": escape(reason)})

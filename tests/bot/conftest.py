@@ -18,6 +18,7 @@ from bot.i18n import build_i18n
 from bot.replies import WaitOutFloodControl
 from bot.settings import Settings
 from monitors.fetcher import Fetcher
+from monitors.poll import Monitor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -77,7 +78,7 @@ async def conversation(
         _env_file=None,
     )
     async with Fetcher(allow_private_networks=True) as fetcher:
-        dispatcher = build_dispatcher(settings, sessions, lexicon, fetcher, build_i18n())
+        dispatcher = build_dispatcher(settings, sessions, lexicon, Monitor(fetcher), build_i18n())
         polling = asyncio.create_task(
             dispatcher.start_polling(
                 reply_bot, handle_signals=False, close_bot_session=False, polling_timeout=1

@@ -24,6 +24,8 @@ from monitors.locator import BadSourceError, SourceRef, parse_source
         ("https://t.me/s/durov?before=519", "channel", "durov"),
         ("https://t.me/durov/539", "channel", "durov"),
         ("https://telegram.me/durov", "channel", "durov"),
+        ("https://telegram.dog/kursk_gov", "channel", "kursk_gov"),
+        ("telegram.dog/s/Kursk_Gov/15", "channel", "Kursk_Gov"),
         ("http://www.t.me/s/ClashReport", "channel", "ClashReport"),
     ],
 )
@@ -61,15 +63,3 @@ def test_refused_forms_say_why(text: str, says: str) -> None:
 
 def test_bad_source_is_a_value_error() -> None:
     assert issubclass(BadSourceError, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        ("@durov", "@durov"),
-        ("https://news.example/feed/", "news.example/feed"),
-        ("https://news.example/rss?lang=ru", "news.example/rss?lang=ru"),
-    ],
-)
-def test_display_name(text: str, shown: str) -> None:
-    assert parse_source(text).display_name == shown

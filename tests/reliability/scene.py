@@ -16,6 +16,7 @@ from alerts.sources import add_source
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from monitors.fetcher import Fetcher
+from monitors.poll import Monitor
 from tests.e2e.process import LookoutProcess, reply_to
 from tests.fakes.feeds import rss
 
@@ -52,11 +53,7 @@ async def add_sources(
         async with Fetcher(allow_private_networks=True) as fetcher:
             for url in urls:
                 await add_source(
-                    sessions,
-                    fetcher,
-                    url,
-                    telegram_web_url=web.base_url,
-                    poll_interval=poll_interval,
+                    sessions, Monitor(fetcher, web.base_url), url, poll_interval=poll_interval
                 )
     finally:
         await engine.dispose()

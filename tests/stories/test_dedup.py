@@ -102,3 +102,14 @@ def test_long_inputs_keep_naming_live_stories() -> None:
     answers = list(dedup(posts))
     assert answers[-1] == {"id": "repost", "story": last["id"]}
     assert len({answer["story"] for answer in answers}) == 1500
+
+
+def test_one_channel_spelled_two_ways_is_one_source() -> None:
+    # A channel's second warning in the same words is a new event, not a duplicate:
+    # that holds however the input spells the channel.
+    posts = [
+        row("a", GOV, "2025-03-10T06:15:00Z", source="@Kursk_Gov"),
+        row("b", GOV, "2025-03-10T07:15:00Z", source="https://t.me/s/kursk_gov"),
+        row("c", GOV, "2025-03-10T07:16:00Z", source="https://telegram.dog/belgorod_gov"),
+    ]
+    assert [answer["story"] for answer in dedup(posts)] == ["a", "b", "b"]

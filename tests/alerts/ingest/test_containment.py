@@ -20,6 +20,7 @@ from alerts.ingest.rulebook import RuleBook
 from alerts.sources import add_source
 from alerts.store.models import Chat, OutboxEntry, Post, Source, SourceKind, SourceState
 from monitors.fetcher import Fetcher
+from monitors.poll import Monitor
 from tests.fakes.channel import ChannelPost, channel_page
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ async def test_a_redirect_to_an_undecodable_host_fails_only_its_own_source(
     fake_web.redirect("/bad", "http://xn--/")
     good = await add_feed(sessions, fake_web.url("/good"))
     bad = await add_feed(sessions, fake_web.url("/bad"))
-    poller = Poller(sessions, fetcher, RuleBook(lexicon), CONFIG, telegram_web_url="")
+    poller = Poller(sessions, Monitor(fetcher), RuleBook(lexicon), CONFIG)
     await poller.tick()
     assert await stored_ids(sessions, good) == {"g1"}
     async with sessions() as session:
@@ -93,7 +94,7 @@ async def test_any_exception_in_a_poll_backs_off_pauses_after_a_day_and_tells_ad
     async with Fetcher(
         allow_private_networks=True, transport=httpx.MockTransport(explode)
     ) as broken:
-        poller = Poller(sessions, broken, RuleBook(lexicon), CONFIG, telegram_web_url="")
+        poller = Poller(sessions, Monitor(broken), RuleBook(lexicon), CONFIG)
         for _ in range(3):
             await poller.tick()
             async with sessions.begin() as session:
@@ -124,7 +125,7 @@ async def test_a_crash_while_recording_goes_through_the_same_failure_path(
     async with sessions.begin() as session:
         source = await session.get_one(Source, source_id)
         source.failing_since = datetime.now(UTC) - timedelta(days=2)
-    await Poller(sessions, fetcher, RuleBook(lexicon), CONFIG, telegram_web_url="").tick()
+    await Poller(sessions, Monitor(fetcher), RuleBook(lexicon), CONFIG).tick()
     async with sessions() as session:
         source = await session.get_one(Source, source_id)
         notices = list(await session.scalars(select(OutboxEntry.chat_id)))
@@ -142,7 +143,7 @@ async def test_oversized_links_guids_and_etags_are_stored_on_both_databases(
         headers={"ETag": '"' + "e" * 1500 + '"'},
     )
     source_id = await add_feed(sessions, fake_web.url("/feed"))
-    await Poller(sessions, fetcher, RuleBook(lexicon), CONFIG, telegram_web_url="").tick()
+    await Poller(sessions, Monitor(fetcher), RuleBook(lexicon), CONFIG).tick()
     assert len(await stored_ids(sessions, source_id)) == 2
     async with sessions() as session:
         source = await session.get_one(Source, source_id)
@@ -156,7 +157,7 @@ async def test_a_channel_added_then_polled_pages_back_to_its_baseline(
     baseline = [ChannelPost(n, f"baseline {n}", now) for n in range(81, 101)]
     fake_web.serve("/s/kursk_test", channel_page("kursk_test", "Kursk", baseline), "text/html")
     added = await add_source(
-        sessions, fetcher, "@kursk_test", telegram_web_url=fake_web.base_url, poll_interval=60
+        sessions, Monitor(fetcher, fake_web.base_url), "@kursk_test", poll_interval=60
     )
     # Thirty posts appear between two polls: the latest page shows only twenty.
     posts = [ChannelPost(n, f"new {n}", now) for n in range(101, 131)]
@@ -169,9 +170,7 @@ async def test_a_channel_added_then_polled_pages_back_to_its_baseline(
     async with sessions.begin() as session:
         source = await session.get_one(Source, added.source.id)
         source.next_check_at = now - timedelta(seconds=1)
-    poller = Poller(
-        sessions, fetcher, RuleBook(lexicon), CONFIG, telegram_web_url=fake_web.base_url
-    )
+    poller = Poller(sessions, Monitor(fetcher, fake_web.base_url), RuleBook(lexicon), CONFIG)
     await poller.tick()
     stored = await stored_ids(sessions, added.source.id)
     assert {str(n) for n in range(101, 131)} <= stored
@@ -186,9 +185,7 @@ async def test_a_slow_source_holds_up_neither_the_tick_nor_the_others(
     fake_web.serve("/good", rss(("g1", "https://news.example/1", "first")))
     slow = await add_feed(sessions, fake_web.url("/slow"))
     good = await add_feed(sessions, fake_web.url("/good"))
-    poller = Poller(
-        sessions, fetcher, RuleBook(lexicon), CONFIG, telegram_web_url="", tick_wait=1.0
-    )
+    poller = Poller(sessions, Monitor(fetcher), RuleBook(lexicon), CONFIG, tick_wait=1.0)
     await poller.tick()
     assert await stored_ids(sessions, good) == {"g1"}
     assert await stored_ids(sessions, slow) == set()

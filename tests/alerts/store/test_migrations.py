@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
+from alerts.store import migrate
+from alerts.store.db import create_engine
 from alerts.store.models import Base
 
 # Created by migration 0005 outside the models: full-text search's own tables.
@@ -31,3 +36,29 @@ async def test_migrated_schema_matches_the_models(engine) -> None:
     async with engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
+
+
+async def test_sources_stored_before_keys_get_theirs(database_url) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine, "0006")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO sources (kind, locator, state, official, added_at, next_check_at,"
+                    " posts_per_day, error_count) VALUES"
+                    " ('channel', 'Kursk_Gov', 'active', false, :now, :now, 0, 0),"
+                    " ('feed', 'https://президент.рф/rss/', 'active', false, :now, :now, 0, 0)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT locator, key FROM sources ORDER BY id"))
+            keys = [tuple(row) for row in rows]
+    finally:
+        await engine.dispose()
+    assert keys == [
+        ("Kursk_Gov", "@kursk_gov"),
+        ("https://президент.рф/rss/", "xn--d1abbgf6aiiy.xn--p1ai/rss"),
+    ]
