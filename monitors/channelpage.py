@@ -8,10 +8,8 @@ Contract:
 - Text is the message text (or media caption) as plain text with link words
   kept; the quoted text of a replied-to message is not part of it. A poll's
   question and options are appended, since people match on them too.
-- Extras: views (``8.67M`` -> 8670000), signature (``author``), forwarded
-  origin (``forwarded_from`` channel name, ``forwarded_url`` of the original),
-  ``reply_to`` (id of the replied post), ``media`` kinds in order (an album
-  lists each item), ``edited`` when the page says so, and the link preview.
+- Extras: ``forwarded_url`` (the original of a forward), ``reply_to`` (id of
+  the replied post), ``edited`` when the page says so, and the link preview.
 - ``before`` is the id the page's "load older" link asks for, None at the
   start of the channel.
 - Bounds: only the newest `MAX_POSTS_PER_PAGE` messages of a page are read (a
@@ -52,22 +50,9 @@ if TYPE_CHECKING:
 _MESSAGE = '[class*="widget_message"][data-post]'
 _TEXT = "message_text"
 _REPLY = "message_reply"
-# An album's items carry "grouped_media_wrap" besides the class of their kind.
-_MEDIA = (
-    ("message_photo_wrap", "photo"),
-    ("message_video_player", "video"),
-    ("message_roundvideo_player", "round_video"),
-    ("message_voice_player", "voice"),
-    ("message_audio_player", "audio"),
-    ("message_document_wrap", "document"),
-    ("message_sticker_wrap", "sticker"),
-    ("message_location_wrap", "location"),
-    ("message_poll", "poll"),
-)
+_POLL = "message_poll"
 MAX_POSTS_PER_PAGE = 100
 _POST_ID = re.compile(r"/(\d{1,15})(?:$|[?#/])", re.ASCII)
-_VIEWS = re.compile(r"([\d.,]+)\s*([KMB]?)", re.IGNORECASE)
-_VIEW_UNITS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,25 +116,20 @@ def _post(message: LexborNode, name: str, base_url: str) -> Post | None:
     url = safe_link(date_link.attributes.get("href") if date_link else None, own_url) or own_url
     forwarded = _first(message, "forwarded_from_name")
     forwarded_url = safe_link(forwarded.attributes.get("href") if forwarded else None, own_url)
-    media = _media(message)
     return Post(
         external_id=number,
         url=url,
         title="",
-        text=_message_text(message, media),
+        text=_message_text(message),
         published_at=_published(message),
-        author=_text_of(_first(message, "message_from_author")) or None,
-        forwarded_from=_channel_of(forwarded_url) or _text_of(forwarded) or None,
         forwarded_url=forwarded_url,
         reply_to=_reply_to(message),
-        media=media,
-        views=_views(_text_of(_first(message, "message_views"))),
         edited="edited" in _text_of(_first(message, "message_meta")).lower(),
         link_preview=_link_preview(_first(message, "message_link_preview"), own_url),
     )
 
 
-def _message_text(message: LexborNode, media: tuple[str, ...]) -> str:
+def _message_text(message: LexborNode) -> str:
     parts = []
     for node in _all(message, _TEXT):
         # The replied-to message's text is a quote, and an album caption nests a
@@ -158,7 +138,7 @@ def _message_text(message: LexborNode, media: tuple[str, ...]) -> str:
             continue
         parts.append(html_to_text(node.html or ""))
         break
-    if "poll" in media:
+    if any(not _inside(node, message, _REPLY) for node in _all(message, _POLL)):
         question = _text_of(_first(message, "poll_question"))
         options = [_text_of(n) for n in _all(message, "poll_option_text")]
         parts.append("\n".join([question, *options]))
@@ -190,18 +170,6 @@ def _first(node: LexborNode | None, suffix: str) -> LexborNode | None:
     return found[0] if found else None
 
 
-def _media(message: LexborNode) -> tuple[str, ...]:
-    found: dict[int, str] = {}
-    for suffix, kind in _MEDIA:
-        for node in _all(message, suffix):
-            if node.mem_id not in found and not _inside(node, message, _REPLY):
-                found[node.mem_id] = kind
-    if not found:
-        return ()
-    order = {node.mem_id: index for index, node in enumerate(message.traverse())}
-    return tuple(found[key] for key in sorted(found, key=order.__getitem__))
-
-
 def _published(message: LexborNode) -> datetime | None:
     date_link = _first(message, "message_date")
     time = (date_link and date_link.css_first("time[datetime]")) or message.css_first(
@@ -230,27 +198,6 @@ def _link_preview(node: LexborNode | None, base: str) -> LinkPreview | None:
         title=_text_of(_first(node, "preview_title")) or None,
         description=_text_of(_first(node, "preview_description")) or None,
     )
-
-
-def _channel_of(url: str | None) -> str | None:
-    """``sovetsudey`` from ``https://t.me/sovetsudey/1167``."""
-    if not url:
-        return None
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    if segments and segments[0] == "s":
-        segments = segments[1:]
-    return segments[0] if segments else None
-
-
-def _views(text: str) -> int | None:
-    match = _VIEWS.fullmatch(text.strip())
-    if match is None:
-        return None
-    number, unit = match.groups()
-    try:
-        return round(float(number.replace(",", "")) * _VIEW_UNITS[unit.upper()])
-    except ValueError:
-        return None
 
 
 def _title(tree: LexborHTMLParser) -> str | None:

@@ -72,7 +72,6 @@ def _post(item: dict[str, Any], base: str) -> Post:
         title=title,
         text=text,
         published_at=_date(item.get("date_published")) or _date(item.get("date_modified")),
-        author=_author(item),
     )
 
 
@@ -87,12 +86,3 @@ def _date(value: object) -> datetime | None:
         return as_utc(datetime.fromisoformat(value.strip()))
     except ValueError:
         return None
-
-
-def _author(item: dict[str, Any]) -> str | None:
-    authors = item.get("authors")
-    candidates = authors if isinstance(authors, list) else [item.get("author")]
-    for author in candidates:
-        if isinstance(author, dict) and isinstance(author.get("name"), str):
-            return normalize_text(author["name"]) or None
-    return None

@@ -9,8 +9,11 @@ Contract:
   separated by blank lines, no leading or trailing whitespace.
 - ``published_at`` is timezone-aware UTC or None when the source gave no
   usable date; a naive datetime is a bug and is refused at construction.
-- The remaining fields are extras only channel previews fill in; they default
-  to "unknown" so feed parsers and tests need not mention them.
+- The remaining fields are what channel previews add and the pipeline reads
+  (a forward's original and a reply's parent join stories, an edit is re-matched,
+  the link preview is matched too); they default to "none" so feed parsers and
+  tests need not mention them. A page shows more (views, signatures, media kinds);
+  nothing downstream uses it, so it is not parsed.
 """
 
 from __future__ import annotations
@@ -38,17 +41,10 @@ class Post:
     title: str
     text: str
     published_at: datetime | None
-    author: str | None = None
-    """Author or channel signature, when the source names one."""
-    forwarded_from: str | None = None
-    """Channel username (or display name when hidden) a forwarded post came from."""
     forwarded_url: str | None = None
     """URL of the original of a forwarded post (``https://t.me/name/123``)."""
     reply_to: str | None = None
     """``external_id`` of the post this one replies to, in the same source."""
-    media: tuple[str, ...] = ()
-    """Kinds of attached media in order: ``photo``, ``video``, ``document``, ..."""
-    views: int | None = None
     edited: bool = False
     """The source marks the post as edited, or a poll saw its text change."""
     link_preview: LinkPreview | None = None

@@ -188,14 +188,12 @@ def _post(entry: Any, base: str) -> Post:
     if _field(entry, "guidislink") and link is not None and link != _field(entry, "link"):
         link = None  # a guid that is not a URL, taken as the link by feedparser
     own_id = _field(entry, "id") if isinstance(_field(entry, "id"), str) else None
-    author = _field(entry, "author")
     return Post(
         external_id=item_id(own_id, link, title, text),
         url=link,
         title=title,
         text=text,
         published_at=_published(entry),
-        author=normalize_text(author) or None if isinstance(author, str) else None,
     )
 
 
