@@ -3,7 +3,7 @@
 An alert names its own post; when other sources report the same story, the message
 adds them ("Also: …"), and an official source among them confirms it. When a story
 gains a source after its alert went out, the entry's revision goes up
-(`alerts.ingest.pipeline`) and the sent message is due for an edit: `due_edits` finds those,
+(`alerts.outbox.intake`) and the sent message is due for an edit: `due_edits` finds those,
 one per chat, oldest first, so edits are paced like sends.
 """
 
