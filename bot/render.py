@@ -26,6 +26,7 @@ from aiogram.utils.formatting import Bold, Code, Text, TextLink, Url, as_line, a
 from alerts.ingest.failures import Failure
 from alerts.ingest.health import NOTICE_TEXT, SOURCE_PAUSED
 from alerts.outbox.queue import DIGEST_STARTED, Edit, Notice
+from bot.fitting import MESSAGE_LIMIT
 from bot.problems import failure_text
 from bot.wording import clip, fill
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from alerts.outbox.queue import Alert, StorySource
     from bot.i18n import Words
 
-TELEGRAM_TEXT_LIMIT = 4096
 HEADLINE_LIMIT = 300
 SOURCE_LIMIT = 100
 LINK_LIMIT = 1024
@@ -62,8 +62,8 @@ def render_alert(alert: Alert, words: Words, names: TagNames | None = None) -> T
     head = Bold(header(alert))
     # Newlines between the parts, and one spare unit per part for the trims' rounding.
     fixed = len(head) + sum(len(piece) for piece in tail) + 2 * (len(tail) + 3)
-    headline = clip(headline, min(HEADLINE_LIMIT, TELEGRAM_TEXT_LIMIT - fixed))
-    room = TELEGRAM_TEXT_LIMIT - fixed - len(Text(headline))
+    headline = clip(headline, min(HEADLINE_LIMIT, MESSAGE_LIMIT - fixed))
+    room = MESSAGE_LIMIT - fixed - len(Text(headline))
     body = clip(body, room) if room > 0 else ""
     parts: list[NodeType] = [head, emphasize(headline, alert.terms)]
     if body:
@@ -90,7 +90,7 @@ def render_notice(notice: Notice, words: Words) -> Text:
     if notice.kind == DIGEST_STARTED:
         return _digest_started(int(notice.arguments.get("minutes", 10)), words)
     if notice.kind == NOTICE_TEXT:
-        return Text(clip(str(notice.arguments.get("text", "")), TELEGRAM_TEXT_LIMIT))
+        return Text(clip(str(notice.arguments.get("text", "")), MESSAGE_LIMIT))
     # A kind this version does not know (queued by a newer one): say it plainly, never fail.
     return fill(
         words.gettext("A notice this version cannot show (%(kind)s)."), {"kind": notice.kind}

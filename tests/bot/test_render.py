@@ -9,8 +9,9 @@ import pytest
 from alerts.ingest.failures import Failure
 from alerts.ingest.health import SOURCE_PAUSED
 from alerts.outbox.queue import Alert, Edit, Notice, StorySource
+from bot.fitting import MESSAGE_LIMIT
 from bot.i18n import Words, build_i18n
-from bot.render import ALSO_SHOWN, TELEGRAM_TEXT_LIMIT, render_alert, render_edit, render_notice
+from bot.render import ALSO_SHOWN, render_alert, render_edit, render_notice
 from tests.fakes.telegram import utf16_len
 
 I18N = build_i18n()
@@ -59,7 +60,7 @@ def test_huge_fields_still_fit_telegram_limit() -> None:
     )
     for language in ("en", "ru", "uk"):
         text, entities = render_alert(huge, Words(I18N, language)).render()
-        assert utf16_len(text) <= TELEGRAM_TEXT_LIMIT
+        assert utf16_len(text) <= MESSAGE_LIMIT
         assert all(e.offset + e.length <= utf16_len(text) for e in entities)
 
 
