@@ -17,9 +17,10 @@ from alerts.chats.preferences import (
     set_quiet_hours,
     set_timezone,
 )
+from alerts.chats.zones import city_name, fold
 from bot.filters import TextArgument
 from bot.handlers.common import managed_routers, on_command
-from bot.i18n import Words
+from bot.i18n import Words, current_language
 from bot.problems import preference_problem
 from bot.wording import clip, fill
 
@@ -103,7 +104,7 @@ def unknown_zone(typed: str, suggestions: object) -> Text:
     names = [str(name) for name in suggestions] if isinstance(suggestions, tuple) else []
     zone = Code(clip(typed, ZONE_ECHO))
     if names:
-        listed = as_line(*(Code(f"/tz {name}") for name in names), sep=", ", end="")
+        listed = as_line(*(_suggestion(name) for name in names), sep=", ", end="")
         return fill(
             _("Not changed: unknown time zone %(zone)s. Did you mean %(names)s?"),
             {"zone": zone, "names": listed},
@@ -115,6 +116,15 @@ def unknown_zone(typed: str, suggestions: object) -> Text:
         ),
         {"zone": zone},
     )
+
+
+def _suggestion(zone: str) -> Text:
+    """`/tz Europe/Kyiv (Киев)`: the command to copy, and the city in the asker's words."""
+    city = city_name(zone, current_language())
+    command = Code(f"/tz {zone}")
+    if fold(city) == fold(zone.rsplit("/", 1)[-1]):
+        return command
+    return Text(command, f" ({city})")
 
 
 async def timezone_usage(message: Message) -> None:
