@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiogram import Router
@@ -88,7 +89,8 @@ async def timezone(
     message: Message, argument: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     try:
-        zone = parse_timezone(argument)
+        # Off the event loop: the first unknown name builds the table of city names.
+        zone = await asyncio.to_thread(parse_timezone, argument)
     except BadPreference as exc:
         # An unknown name is the one thing parse_timezone refuses.
         await message.answer(
