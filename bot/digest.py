@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from aiogram.utils.formatting import Bold, Text, Url, as_line, as_list
 
-from bot.render import TELEGRAM_TEXT_LIMIT
+from bot.fitting import MESSAGE_LIMIT, pack
 from bot.wording import clip, fill
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ class DigestPart:
 class _Item:
     entry_id: int
     text: Text
-    size: int
     silent: bool
     attempts: int
 
@@ -127,10 +126,15 @@ class DigestSchedule:
 
 
 def build_digest(
-    chat_id: int, alerts: Sequence[Alert], words: Words, *, limit: int = TELEGRAM_TEXT_LIMIT
+    chat_id: int, alerts: Sequence[Alert], words: Words, *, limit: int = MESSAGE_LIMIT
 ) -> list[DigestPart]:
     """The messages that list `alerts`, each within `limit` UTF-16 units."""
-    groups = _pack([_item(alert) for alert in alerts], limit - HEADER_ROOM)
+    items = [_item(alert) for alert in alerts]
+    texts = [item.text for item in items]
+    groups = [
+        [items[index] for index in group]
+        for group in pack(texts, separator=SEPARATOR, limit=limit - HEADER_ROOM)
+    ]
     count = len(alerts)
     title = fill(
         words.ngettext("Digest: %(count)d alert", "Digest: %(count)d alerts", count),
@@ -155,19 +159,6 @@ def build_digest(
     return parts
 
 
-def _pack(items: list[_Item], budget: int) -> list[list[_Item]]:
-    groups: list[list[_Item]] = []
-    used = budget  # forces a new group for the first item
-    for item in items:
-        size = item.size + len(SEPARATOR)
-        if used + size > budget:
-            groups.append([])
-            used = 0
-        groups[-1].append(item)
-        used += size
-    return groups
-
-
 def _item(alert: Alert) -> _Item:
     source = clip(alert.source_name, SOURCE_LIMIT)
     first_line = (alert.title.strip() or alert.text.strip()).partition("\n")[0].strip()
@@ -175,4 +166,4 @@ def _item(alert: Alert) -> _Item:
     line = Text("• ", Bold(source), f": {headline}") if headline else Text("• ", Bold(source))
     # A link too long for a message is left out rather than cut: a cut link leads nowhere.
     text = as_list(line, Url(alert.url)) if alert.url and len(alert.url) <= URL_LIMIT else line
-    return _Item(alert.id, text, len(text), alert.silent, alert.attempts)
+    return _Item(alert.id, text, alert.silent, alert.attempts)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
@@ -36,11 +35,9 @@ def build_bot(settings: Settings, *, for_replies: bool) -> Bot | None:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     if for_replies:
         session.middleware(WaitOutFloodControl())
-    return Bot(
-        settings.bot_token.get_secret_value(),
-        session=session,
-        default=DefaultBotProperties(parse_mode="HTML"),
-    )
+    # No default parse mode: every message is text with entities (`utils.formatting`),
+    # so nothing sent is ever read as markup.
+    return Bot(settings.bot_token.get_secret_value(), session=session)
 
 
 def build_dispatcher(

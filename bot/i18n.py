@@ -10,7 +10,7 @@ senders whose client reports none, from the chat's stored language. A language w
 a catalog (`de`, `pt-br`) gets English. Handlers then call aiogram's `gettext` and
 `ngettext`, which read that locale from a context variable; code that runs outside an
 update (the command menu, delivery) holds a `Words` for the chat's language instead.
-Code that words messages for both (`bot.render`, `bot.failures`) takes a `Words`:
+Code that words messages for both (`bot.render`, `bot.problems`) takes a `Words`:
 `Words.current()` inside an update.
 
 Messages defined below the bot (the rule parser's, `rules.errors.MESSAGES`) are marked

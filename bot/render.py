@@ -7,6 +7,10 @@ are `bot.digest`'s. Each returns a formatting
 `Text`: user and source text is never parsed as markup, and sizes are counted in
 UTF-16 units as Telegram counts them. `render_console` is the terminal's one line.
 
+Notices queued before migration 0005 are stored as their English sentence (kind
+`NOTICE_TEXT`); the only one there ever was, a source's pause, is recognised
+(`OLD_PAUSE_NOTICE`) and worded in the chat's language like a new one.
+
 Contract of an alert: source and time (in the chat's zone) in bold; the headline; the
 post text, trimmed; a line of the regions and topics hit, named in the chat's
 language; the link; then, once other sources report the same story, "Also:" with
@@ -26,6 +30,7 @@ from aiogram.utils.formatting import Bold, Code, Text, TextLink, Url, as_line, a
 from alerts.ingest.failures import Failure
 from alerts.ingest.health import NOTICE_TEXT, SOURCE_PAUSED
 from alerts.outbox.queue import DIGEST_STARTED, Edit, Notice
+from bot.fitting import MESSAGE_LIMIT
 from bot.problems import failure_text
 from bot.wording import clip, fill
 
@@ -35,11 +40,17 @@ if TYPE_CHECKING:
     from alerts.outbox.queue import Alert, StorySource
     from bot.i18n import Words
 
-TELEGRAM_TEXT_LIMIT = 4096
 HEADLINE_LIMIT = 300
 SOURCE_LIMIT = 100
 LINK_LIMIT = 1024
 ALSO_SHOWN = 5
+# The one notice ever stored as an English sentence (before migration 0005), still
+# pending in a database upgraded while a source's pause notice waited to be sent.
+OLD_PAUSE_NOTICE = re.compile(
+    r"Source #(?P<id>\d+) (?P<name>.+?) is paused: it has failed for a day \((?P<detail>.*)\)\. "
+    r"An admin can add it again once it works\.",
+    re.DOTALL,
+)
 # What separates a repeated title from the rest: punctuation, spaces, em and en dashes.
 TITLE_TRAILERS = " .:;,-\n\u2014\u2013"
 
@@ -62,8 +73,8 @@ def render_alert(alert: Alert, words: Words, names: TagNames | None = None) -> T
     head = Bold(header(alert))
     # Newlines between the parts, and one spare unit per part for the trims' rounding.
     fixed = len(head) + sum(len(piece) for piece in tail) + 2 * (len(tail) + 3)
-    headline = clip(headline, min(HEADLINE_LIMIT, TELEGRAM_TEXT_LIMIT - fixed))
-    room = TELEGRAM_TEXT_LIMIT - fixed - len(Text(headline))
+    headline = clip(headline, min(HEADLINE_LIMIT, MESSAGE_LIMIT - fixed))
+    room = MESSAGE_LIMIT - fixed - len(Text(headline))
     body = clip(body, room) if room > 0 else ""
     parts: list[NodeType] = [head, emphasize(headline, alert.terms)]
     if body:
@@ -77,24 +88,34 @@ def render_edit(edit: Edit, words: Words, names: TagNames | None = None) -> Text
 
 
 def render_notice(notice: Notice, words: Words) -> Text:
+    arguments = notice.arguments
     if notice.kind == SOURCE_PAUSED:
-        arguments = notice.arguments
         failure = Failure.from_json(arguments.get("failure"))
-        template = words.gettext(
-            "Source #%(id)s %(name)s is paused: it has failed for a day (%(reason)s). "
-            "An admin can add it again once it works."
+        return _source_paused(
+            arguments.get("source_id", "?"), arguments.get("name"), failure, words
         )
-        name = clip(str(arguments.get("name", "")), SOURCE_LIMIT)
-        values = {"id": arguments.get("source_id", "?"), "name": Bold(name)}
-        return fill(template, values | {"reason": failure_text(failure, words)})
     if notice.kind == DIGEST_STARTED:
-        return _digest_started(int(notice.arguments.get("minutes", 10)), words)
+        return _digest_started(int(arguments.get("minutes", 10)), words)
     if notice.kind == NOTICE_TEXT:
-        return Text(clip(str(notice.arguments.get("text", "")), TELEGRAM_TEXT_LIMIT))
+        text = str(arguments.get("text", ""))
+        old = OLD_PAUSE_NOTICE.fullmatch(text)
+        if old is not None:
+            # Its reason was an English detail, not a key: the chat is told only that it failed.
+            return _source_paused(old["id"], old["name"], None, words)
+        return Text(clip(text, MESSAGE_LIMIT))
     # A kind this version does not know (queued by a newer one): say it plainly, never fail.
     return fill(
         words.gettext("A notice this version cannot show (%(kind)s)."), {"kind": notice.kind}
     )
+
+
+def _source_paused(source_id: object, name: object, failure: Failure | None, words: Words) -> Text:
+    template = words.gettext(
+        "Source #%(id)s %(name)s is paused: it has failed for a day (%(reason)s). "
+        "An admin can add it again once it works."
+    )
+    values = {"id": str(source_id), "name": Bold(clip(str(name or ""), SOURCE_LIMIT))}
+    return fill(template, values | {"reason": failure_text(failure, words)})
 
 
 def _digest_started(minutes: int, words: Words) -> Text:

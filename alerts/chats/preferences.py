@@ -8,7 +8,7 @@ What was typed wrong is a `BadPreference` with a `key` and `arguments`, never a
 sentence: the bot words it in the chat's language. Keys: `quiet_format` (not
 HH:MM-HH:MM), `quiet_range` (an hour past 23 or a minute past 59), `quiet_same` (start
 equals end), `unknown_zone` (arguments: `zone` as typed, `suggestions`, the closest
-IANA names, best first, possibly none).
+IANA names, best first, possibly none: `alerts.chats.zones`, which also knows `Киев`).
 
 `is_quiet` is how delivery reads quiet hours: the window includes its start and
 excludes its end; equal marks mean none. An unknown zone name is read as UTC rather
@@ -17,7 +17,6 @@ than failing delivery: /tz validates names, this is the fallback.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
@@ -25,10 +24,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from alerts.chats.watch import ensure_chat
+from alerts.chats.zones import closest_zones
 from alerts.store.models import Chat
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,11 +36,6 @@ if TYPE_CHECKING:
 _WINDOW = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})\s*$")
 MINUTES_PER_DAY = 24 * 60
 OFF_WORDS = frozenset({"off", "none", "нет", "выкл", "ні", "вимк"})
-
-
-MAX_ZONE_SUGGESTIONS = 3
-# How alike a typed name and a zone name must be to suggest it (difflib's ratio).
-ZONE_CUTOFF = 0.75
 
 
 class BadPreference(ValueError):
@@ -95,31 +89,7 @@ def parse_timezone(text: str) -> str:
     by_lower = {name.lower(): name for name in available_timezones()}
     if wanted.lower() in by_lower:
         return by_lower[wanted.lower()]
-    raise BadPreference(
-        "unknown_zone", zone=wanted, suggestions=closest_zones(wanted, by_lower.values())
-    )
-
-
-def closest_zones(typed: str, zones: Iterable[str]) -> tuple[str, ...]:
-    """The zone names closest to `typed`: by the city part first (Kyiv → Europe/Kyiv)."""
-    wanted = typed.strip().lower().replace(" ", "_")
-    if not wanted:
-        return ()
-    by_city: dict[str, list[str]] = {}
-    by_name: dict[str, str] = {}
-    for zone in sorted(zones):
-        by_city.setdefault(zone.rsplit("/", 1)[-1].lower(), []).append(zone)
-        by_name[zone.lower()] = zone
-    found: list[str] = []
-    for city in difflib.get_close_matches(
-        wanted, by_city, n=MAX_ZONE_SUGGESTIONS, cutoff=ZONE_CUTOFF
-    ):
-        found.extend(by_city[city])
-    for name in difflib.get_close_matches(
-        wanted, by_name, n=MAX_ZONE_SUGGESTIONS, cutoff=ZONE_CUTOFF
-    ):
-        found.append(by_name[name])
-    return tuple(dict.fromkeys(found))[:MAX_ZONE_SUGGESTIONS]
+    raise BadPreference("unknown_zone", zone=wanted, suggestions=closest_zones(wanted))
 
 
 async def chat_zone(session: AsyncSession, chat_id: int) -> ZoneInfo:

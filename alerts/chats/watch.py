@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from alerts.store.db import rowcount
 from alerts.store.models import Chat, WatchRule
 from rules.syntax import MAX_LENGTH, parse_rule
 
 if TYPE_CHECKING:
+    from sqlalchemy import Insert
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from rules.lexicon import Lexicon
@@ -75,17 +77,28 @@ async def ensure_chat(
     title: str | None = None,
     language: str | None = None,
 ) -> Chat:
-    """The chat's row, created on first contact; a chat that writes again is active again."""
-    chat = await session.get(Chat, chat_id)
-    if chat is None:
-        chat = Chat(id=chat_id, type=chat_type, title=title, language=language, active=True)
-        session.add(chat)
-    else:
-        chat.active = True
-        chat.title = title or chat.title
-        chat.language = language or chat.language
+    """The chat's row, created on first contact; a chat that writes again is active again.
+
+    Idempotent under concurrency: when two first messages from a new chat arrive at
+    once, the second insert does nothing (it waits for the first's row, then finds it).
+    """
+    new_row = {"id": chat_id, "type": chat_type, "title": title, "language": language}
+    await session.execute(_insert_if_absent(session, new_row))
+    # populate_existing: a row this session loaded before the insert is read afresh.
+    found = select(Chat).where(Chat.id == chat_id).execution_options(populate_existing=True)
+    chat = (await session.scalars(found)).one()
+    chat.active = True
+    chat.title = title or chat.title
+    chat.language = language or chat.language
     await session.flush()
     return chat
+
+
+def _insert_if_absent(session: AsyncSession, values: dict[str, object]) -> Insert:
+    """INSERT … ON CONFLICT (id) DO NOTHING, in the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(Chat).values(values).on_conflict_do_nothing(index_elements=[Chat.id])
 
 
 async def add_rule(session: AsyncSession, chat_id: int, text: str, lexicon: Lexicon) -> StoredRule:

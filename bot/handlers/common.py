@@ -4,20 +4,22 @@ Commands work alike in private chats, groups and channels: a channel's admins gi
 them as channel posts, so every command handler is registered for both messages and
 channel posts. Commands that change a chat pass `CanManageChat`; in a group, everyone
 else gets `refuse_non_manager` instead. Replies go through aiogram's gettext (see
-`bot.i18n`); `code` wraps user text for the placeholder a translation carries it in.
+`bot.i18n`) and are built as `utils.formatting` nodes (`bot.wording.fill`), sent as
+text and entities: nothing a user or a source wrote is ever parsed as markup.
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.access import CanManageChat
+from bot.wording import fill
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,11 +36,6 @@ def on_command(
     router.channel_post.register(handler, *filters, flags=flags)
 
 
-def code(text: str) -> str:
-    """User text as HTML `<code>`, escaped; translations get it through a placeholder."""
-    return f"<code>{escape(text)}</code>"
-
-
 def only_managers() -> str:
     return _("Only this group's administrators can change its alerts.")
 
@@ -47,19 +44,19 @@ async def cooled_down(message: Message, cooldown: Cooldown, command: str) -> boo
     """True when the chat may run a heavy command now; else it is told how long to wait."""
     wait = cooldown.wait_left(message.chat.id, command)
     if wait:
+        template = ngettext(
+            "Please wait %(seconds)d second before using %(command)s again.",
+            "Please wait %(seconds)d seconds before using %(command)s again.",
+            wait,
+        )
         await message.answer(
-            ngettext(
-                "Please wait %(seconds)d second before using %(command)s again.",
-                "Please wait %(seconds)d seconds before using %(command)s again.",
-                wait,
-            )
-            % {"seconds": wait, "command": f"/{command}"}
+            **fill(template, {"seconds": wait, "command": f"/{command}"}).as_kwargs()
         )
     return not wait
 
 
 async def refuse_non_manager(message: Message) -> None:
-    await message.answer(only_managers())
+    await message.answer(**Text(only_managers()).as_kwargs())
 
 
 def managed_routers(name: str, commands: tuple[str, ...]) -> tuple[Router, Router]:

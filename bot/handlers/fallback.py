@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
+from aiogram.utils.formatting import Code, Text
 from aiogram.utils.i18n import gettext as _
 
-from bot.handlers.common import code
 from bot.handlers.sources import ADMIN_COMMANDS
 from bot.menu import COMMANDS
-from bot.wording import clip
+from bot.wording import clip, fill
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -48,23 +48,21 @@ async def unknown_command(message: Message, bot: Bot) -> None:
     private = message.chat.type == ChatType.PRIVATE
     if suggestion is None and not (private or addressed):
         return
-    typed = code(clip("/" + name, ECHO))
+    typed = Code(clip("/" + name, ECHO))
     if suggestion is None:
-        await message.answer(
-            _("I do not know the command %(typed)s. /help lists every command.") % {"typed": typed}
-        )
+        unknown = _("I do not know the command %(typed)s. /help lists every command.")
+        await message.answer(**fill(unknown, {"typed": typed}).as_kwargs())
         return
-    await message.answer(
-        _(
-            "I do not know the command %(typed)s. Did you mean %(command)s? "
-            "/help lists every command."
-        )
-        % {"typed": typed, "command": "/" + suggestion}
+    template = _(
+        "I do not know the command %(typed)s. Did you mean %(command)s? /help lists every command."
     )
+    values = {"typed": typed, "command": "/" + suggestion}
+    await message.answer(**fill(template, values).as_kwargs())
 
 
 async def plain_text(message: Message) -> None:
-    await message.answer(_("I answer commands: /watch WORDS to get alerts, /help for the rest."))
+    hint = _("I answer commands: /watch WORDS to get alerts, /help for the rest.")
+    await message.answer(**Text(hint).as_kwargs())
 
 
 def build_router() -> Router:

@@ -29,7 +29,7 @@ from alerts.chats.history import EmptyQuery, count_history, export_rows, history
 from alerts.chats.preferences import chat_zone
 from bot.filters import NumberArgument, TextArgument
 from bot.fitting import fit_message, fit_messages
-from bot.handlers.common import code, cooled_down, on_command
+from bot.handlers.common import cooled_down, on_command
 from bot.numbers import parse_number
 from bot.typing_action import SLOW
 from bot.wording import clip, fill
@@ -79,7 +79,7 @@ async def show_history(
 ) -> None:
     text, keyboard = await _page(sessions, message.chat.id, 0, min(number, MAX_PAGE))
     await message.answer(
-        text,
+        **text.as_kwargs(),
         reply_markup=keyboard,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
@@ -100,7 +100,7 @@ async def turn_page(
     await query.answer()
     try:
         await bot.edit_message_text(
-            text,
+            **text.as_kwargs(),
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
             reply_markup=keyboard,
@@ -114,14 +114,14 @@ async def turn_page(
 
 async def _page(
     sessions: async_sessionmaker[AsyncSession], chat_id: int, offset: int, size: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The page as HTML (the bot's parse mode), within Telegram's limit, and its buttons."""
+) -> tuple[Text, InlineKeyboardMarkup | None]:
+    """The page, within Telegram's limit, and its buttons."""
     async with sessions() as session:
         total = await count_history(session, chat_id)
         items = await history(session, chat_id, offset=offset, limit=size)
         zone = await chat_zone(session, chat_id)
     if not items:
-        return Text(_("No alerts yet.")).as_html(), None
+        return Text(_("No alerts yet.")), None
     header = fill(
         _("Alerts %(first)d–%(last)d of %(total)d, newest first:"),
         {"first": offset + 1, "last": offset + len(items), "total": total},
@@ -134,7 +134,7 @@ async def _page(
         older = HistoryPage(offset=offset + size, size=size)
         keyboard.button(text=_("Older") + " ▶", callback_data=older)
     markup = keyboard.as_markup() if keyboard.buttons else None
-    return fit_message(header.as_html(), _blocks(items, zone)), markup
+    return fit_message(header, _blocks(items, zone)), markup
 
 
 async def find(
@@ -151,7 +151,8 @@ async def find(
         try:
             items = await search(session, message.chat.id, argument, lexicon.morphology)
         except EmptyQuery:
-            await message.answer(_("Nothing to search for: write at least one word."))
+            nothing = Text(_("Nothing to search for: write at least one word."))
+            await message.answer(**nothing.as_kwargs())
             return
         zone = await chat_zone(session, message.chat.id)
     if not items:
@@ -159,14 +160,15 @@ async def find(
         await message.answer(**missing.as_kwargs())
         return
     header = fill(_("Alerts mentioning %(query)s, newest first:"), {"query": echo})
-    for text in fit_messages([header.as_html(), *_blocks(items, zone)]):
-        await message.answer(text, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    for text in fit_messages([header, *_blocks(items, zone)]):
+        await message.answer(
+            **text.as_kwargs(), link_preview_options=LinkPreviewOptions(is_disabled=True)
+        )
 
 
 async def find_usage(message: Message) -> None:
-    await message.answer(
-        _("Usage: /search WORDS, for example %(example)s") % {"example": code("/search Суджа")}
-    )
+    usage = _("Usage: /search WORDS, for example %(example)s")
+    await message.answer(**fill(usage, {"example": Code("/search Суджа")}).as_kwargs())
 
 
 async def export(
@@ -181,13 +183,13 @@ async def export(
             if len(items) >= MAX_EXPORT_ROWS:
                 break
     if not items:
-        await message.answer(_("No alerts yet: nothing to export."))
+        await message.answer(**Text(_("No alerts yet: nothing to export.")).as_kwargs())
         return
     data = await asyncio.to_thread(csv_bytes, items)
     document = BufferedInputFile(data, filename="alerts.csv")
     rows = len(items)
-    caption = ngettext("%(count)d alert", "%(count)d alerts", rows) % {"count": rows}
-    await message.answer_document(document, caption=caption)
+    caption = fill(ngettext("%(count)d alert", "%(count)d alerts", rows), {"count": rows})
+    await message.answer_document(document, **caption.as_caption_kwargs())
 
 
 def csv_bytes(items: list[HistoryItem]) -> bytes:
@@ -206,8 +208,8 @@ def _inert(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
-def _blocks(items: list[HistoryItem], zone: ZoneInfo) -> list[str]:
-    """One HTML block per alert (time in the chat's zone, source in bold, headline, link),
+def _blocks(items: list[HistoryItem], zone: ZoneInfo) -> list[Text]:
+    """One block per alert (time in the chat's zone, source in bold, headline, link),
     for `bot.fitting` to pack within Telegram's limit."""
     blocks = []
     for item in items:
@@ -217,5 +219,5 @@ def _blocks(items: list[HistoryItem], zone: ZoneInfo) -> list[str]:
         # A link too long to show whole is left out: a cut link leads nowhere.
         if item.url and len(item.url) <= LINK:
             line = as_list(line, Url(item.url))
-        blocks.append(line.as_html())
+        blocks.append(line)
     return blocks

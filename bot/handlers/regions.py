@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.utils.formatting import Code, Text, as_list
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.filters import TextArgument
 from bot.handlers.common import on_command
 from bot.i18n import current_language
+from bot.wording import fill
 from rules.regionlist import find_regions
 
 if TYPE_CHECKING:
@@ -26,25 +27,21 @@ MAX_LINES = 40
 
 async def regions(message: Message, argument: str, lexicon: Lexicon) -> None:
     rows = find_regions(lexicon.gazetteer, argument, current_language())
-    lines = [f"<code>region:{row.key}</code> — {escape(row.name)}" for row in rows[:MAX_LINES]]
+    lines = [Text(Code(f"region:{row.key}"), " — ", row.name) for row in rows[:MAX_LINES]]
     rest = len(rows) - MAX_LINES
     if rest > 0:
-        lines.append(
-            ngettext(
-                "…and %(count)d more region: write more of the name.",
-                "…and %(count)d more regions: write more of the name.",
-                rest,
-            )
-            % {"count": rest}
+        more = ngettext(
+            "…and %(count)d more region: write more of the name.",
+            "…and %(count)d more regions: write more of the name.",
+            rest,
         )
-    await message.answer("\n".join(lines))
+        lines.append(fill(more, {"count": rest}))
+    await message.answer(**as_list(*lines).as_kwargs())
 
 
 async def regions_usage(message: Message) -> None:
-    await message.answer(
-        _("Write a region's name or key after /regions, e.g. %(example)s.")
-        % {"example": "<code>/regions курская</code>"}
-    )
+    usage = _("Write a region's name or key after /regions, e.g. %(example)s.")
+    await message.answer(**fill(usage, {"example": Code("/regions курская")}).as_kwargs())
 
 
 def build_router() -> Router:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import Command
+from aiogram.utils.formatting import Bold, Text, as_list
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
@@ -27,6 +27,7 @@ from bot.handlers.common import on_command
 from bot.i18n import N_, Words
 from bot.problems import failure_text
 from bot.typing_action import SLOW
+from bot.wording import fill
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -68,41 +69,46 @@ async def sources(message: Message, sessions: async_sessionmaker[AsyncSession]) 
         rows = await list_sources(session)
         zone = await chat_zone(session, message.chat.id)
     if not rows:
-        await message.answer(_("No sources yet. An admin adds them with /addsource."))
+        none = Text(_("No sources yet. An admin adds them with /addsource."))
+        await message.answer(**none.as_kwargs())
         return
     for text in fit_messages([describe_source(source, zone) for source in rows]):
-        await message.answer(text)
+        await message.answer(**text.as_kwargs())
 
 
-def describe_source(source: Source, zone: ZoneInfo) -> str:
+def describe_source(source: Source, zone: ZoneInfo) -> Text:
     """A source's kind, name and health, its times in the chat's zone."""
     words = Words.current()
     official = " ✅ " + _("official") if source.official else ""
     per_day = round(source.posts_per_day)
     rate = ngettext("%(count)d post/day", "%(count)d posts/day", per_day) % {"count": per_day}
-    health = _("state: %(state)s, %(rate)s, last success: %(when)s") % {
-        "state": _(STATES[source.state]),
-        "rate": rate,
-        "when": _when(source.last_success_at, zone),
-    }
-    name = escape(display_name(source))
-    lines = [f"#{source.id} {_(KINDS[source.kind])} <b>{name}</b>{official}", health]
+    health = fill(
+        _("state: %(state)s, %(rate)s, last success: %(when)s"),
+        {
+            "state": _(STATES[source.state]),
+            "rate": rate,
+            "when": _when(source.last_success_at, zone),
+        },
+    )
+    title = Text(f"#{source.id} {_(KINDS[source.kind])} ", Bold(display_name(source)), official)
+    lines = [title, health]
     if source.error_count:
-        lines.append(
-            ngettext(
-                "last error (%(count)d time, %(when)s): %(error)s",
-                "last error (%(count)d times, %(when)s): %(error)s",
-                source.error_count,
-            )
-            % {
-                "count": source.error_count,
-                "when": _when(source.last_error_at, zone),
-                "error": escape(failure_text(Failure.from_json(source.last_failure), words)),
-            }
+        template = ngettext(
+            "last error (%(count)d time, %(when)s): %(error)s",
+            "last error (%(count)d times, %(when)s): %(error)s",
+            source.error_count,
         )
+        values = {
+            "count": source.error_count,
+            "when": _when(source.last_error_at, zone),
+            "error": failure_text(Failure.from_json(source.last_failure), words),
+        }
+        lines.append(fill(template, values))
     if source.state is SourceState.PAUSED:
-        lines.append(_("paused after a day of failures: /addsource with its address resumes it"))
-    return "\n".join(lines)
+        lines.append(
+            Text(_("paused after a day of failures: /addsource with its address resumes it"))
+        )
+    return as_list(*lines)
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -120,40 +126,41 @@ async def add(
         added = await add_source(sessions, monitor, argument, poll_interval=settings.poll_interval)
     except SourceRejected as exc:
         reason = failure_text(exc.failure, Words.current())
-        await message.answer(_("Cannot add that source: %(reason)s") % {"reason": escape(reason)})
+        refused = fill(_("Cannot add that source: %(reason)s"), {"reason": reason})
+        await message.answer(**refused.as_kwargs())
         return
     values = {
         "id": added.source.id,
-        "name": f"<b>{escape(display_name(added.source))}</b>",
+        "name": Bold(display_name(added.source)),
         "count": added.baseline_posts,
     }
     if added.resumed:
-        await message.answer(_("Source #%(id)d %(name)s is active again.") % values)
+        template = _("Source #%(id)d %(name)s is active again.")
     elif added.existed:
-        await message.answer(_("Already watching #%(id)d %(name)s.") % values)
+        template = _("Already watching #%(id)d %(name)s.")
     else:
-        await message.answer(
-            ngettext(
-                "Added #%(id)d %(name)s. Its %(count)d current post is recorded as a baseline; "
-                "new posts from now on are matched.",
-                "Added #%(id)d %(name)s. Its %(count)d current posts are recorded as a baseline; "
-                "new posts from now on are matched.",
-                added.baseline_posts,
-            )
-            % values
+        template = ngettext(
+            "Added #%(id)d %(name)s. Its %(count)d current post is recorded as a baseline; "
+            "new posts from now on are matched.",
+            "Added #%(id)d %(name)s. Its %(count)d current posts are recorded as a baseline; "
+            "new posts from now on are matched.",
+            added.baseline_posts,
         )
+    await message.answer(**fill(template, values).as_kwargs())
+
+
+def _no_such_source(number: int) -> Text:
+    return fill(_("There is no source #%(id)d. /sources lists them."), {"id": number})
 
 
 async def delete(message: Message, number: int, sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         removed = await remove_source(session, number)
     if removed is None:
-        await message.answer(_("There is no source #%(id)d. /sources lists them.") % {"id": number})
-    else:
-        await message.answer(
-            _("Source #%(id)d %(name)s deleted.")
-            % {"id": number, "name": escape(display_name(removed))}
-        )
+        await message.answer(**_no_such_source(number).as_kwargs())
+        return
+    values = {"id": number, "name": display_name(removed)}
+    await message.answer(**fill(_("Source #%(id)d %(name)s deleted."), values).as_kwargs())
 
 
 async def official(
@@ -161,21 +168,22 @@ async def official(
 ) -> None:
     async with sessions.begin() as session:
         source = await toggle_official(session, number)
-        if source is not None:
-            values = {"id": number, "name": escape(display_name(source))}
     if source is None:
-        await message.answer(_("There is no source #%(id)d. /sources lists them.") % {"id": number})
-    elif source.official:
-        await message.answer(_("Source #%(id)d %(name)s is official.") % values)
+        await message.answer(**_no_such_source(number).as_kwargs())
+        return
+    if source.official:
+        template = _("Source #%(id)d %(name)s is official.")
     else:
-        await message.answer(_("Source #%(id)d %(name)s is no longer official.") % values)
+        template = _("Source #%(id)d %(name)s is no longer official.")
+    values = {"id": number, "name": display_name(source)}
+    await message.answer(**fill(template, values).as_kwargs())
 
 
 async def admin_usage(message: Message) -> None:
-    await message.answer(
-        _("Usage: /addsource URL-or-@channel, /delsource ID, /official ID (IDs from /sources)")
-    )
+    usage = _("Usage: /addsource URL-or-@channel, /delsource ID, /official ID (IDs from /sources)")
+    await message.answer(**Text(usage).as_kwargs())
 
 
 async def refuse(message: Message) -> None:
-    await message.answer(_("Sorry, only the operators of this bot can manage sources."))
+    refusal = _("Sorry, only the operators of this bot can manage sources.")
+    await message.answer(**Text(refusal).as_kwargs())

@@ -6,43 +6,53 @@ from typing import TYPE_CHECKING
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
+from aiogram.utils.formatting import Bold, Code, Text, as_line, as_list
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from alerts.chats.trial import TRIAL_DAYS
 from bot.handlers.common import on_command
+from bot.wording import fill
 
 if TYPE_CHECKING:
     from aiogram.types import Message
+    from aiogram.utils.formatting import NodeType
 
 # Rules in the rule language are the same in every language: they stay out of the catalogs.
 EXAMPLES = {
-    "either": "<code>дрон OR БПЛА Курск</code>",
-    "phrase": '<code>"мост через Сейм"</code>',
-    "prefix": "<code>дрон*</code>",
-    "without": "<code>-учения</code>",
-    "fields": "<code>region:kursk</code>, <code>topic:drones</code>, <code>source:@channel</code>",
+    "either": Code("дрон OR БПЛА Курск"),
+    "phrase": Code('"мост через Сейм"'),
+    "prefix": Code("дрон*"),
+    "without": Code("-учения"),
+    "fields": as_line(
+        Code("region:kursk"), Code("topic:drones"), Code("source:@channel"), sep=", ", end=""
+    ),
 }
 
 
-def help_text() -> str:
+def help_text() -> Text:
     """The /help message; every line but the markup and the example rules is translated."""
-    intro = _(
-        "%(lookout)s watches news feeds and public Telegram channels and alerts you "
-        "when a new post matches your watch rules."
-    ) % {"lookout": "<b>Lookout</b>"}
+    intro = fill(
+        _(
+            "%(lookout)s watches news feeds and public Telegram channels and alerts you "
+            "when a new post matches your watch rules."
+        ),
+        {"lookout": Bold("Lookout")},
+    )
     rules = [
         _heading(_("Rules")),
         _("/watch RULE — alert this chat about new posts matching RULE"),
         _("/watch !RULE — the same, urgent: it rings even in quiet hours"),
         _("/rules — this chat's rules, with buttons to delete them"),
         _("/unwatch ID — delete a rule"),
-        ngettext(
-            "/test RULE — how often RULE would have matched in the last %(days)d day",
-            "/test RULE — how often RULE would have matched in the last %(days)d days",
-            TRIAL_DAYS,
-        )
-        % {"days": TRIAL_DAYS},
+        fill(
+            ngettext(
+                "/test RULE — how often RULE would have matched in the last %(days)d day",
+                "/test RULE — how often RULE would have matched in the last %(days)d days",
+                TRIAL_DAYS,
+            ),
+            {"days": TRIAL_DAYS},
+        ),
         _("/regions NAME — the keys to write after region:, found by any name"),
     ]
     when = [
@@ -60,11 +70,11 @@ def help_text() -> str:
     ]
     writing = [
         _heading(_("Writing a rule")),
-        _("%(either)s — either word, and Курск: OR binds first") % EXAMPLES,
-        _("%(phrase)s — the words together and in this order") % EXAMPLES,
-        _("%(prefix)s — any word starting with дрон") % EXAMPLES,
-        _("%(without)s — only posts without the word") % EXAMPLES,
-        _("%(fields)s — a region with its places, a topic, one source") % EXAMPLES,
+        fill(_("%(either)s — either word, and Курск: OR binds first"), EXAMPLES),
+        fill(_("%(phrase)s — the words together and in this order"), EXAMPLES),
+        fill(_("%(prefix)s — any word starting with дрон"), EXAMPLES),
+        fill(_("%(without)s — only posts without the word"), EXAMPLES),
+        fill(_("%(fields)s — a region with its places, a topic, one source"), EXAMPLES),
         _("Words match in any form, in Russian, Ukrainian and English."),
     ]
     footer = [
@@ -74,21 +84,21 @@ def help_text() -> str:
             "/delsource ID, /official ID"
         ),
     ]
-    sections = [[intro], rules, when, looking_back, writing, footer]
-    return "\n\n".join("\n".join(lines) for lines in sections)
+    sections: list[list[NodeType]] = [[intro], rules, when, looking_back, writing, footer]
+    return as_list(*(as_list(*lines) for lines in sections), sep="\n\n")
 
 
-def _heading(title: str) -> str:
-    return f"<b>{title}</b>"
+def _heading(title: str) -> Text:
+    return Bold(title)
 
 
 async def start(message: Message) -> None:
     # The chat's row was made by ChatTracker before this handler ran.
-    await message.answer(help_text())
+    await message.answer(**help_text().as_kwargs())
 
 
 async def help_(message: Message) -> None:
-    await message.answer(help_text())
+    await message.answer(**help_text().as_kwargs())
 
 
 def build_router() -> Router:

@@ -7,7 +7,6 @@ into as many messages as Telegram's limit needs, the delete buttons under the la
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from aiogram import Router
@@ -33,7 +32,7 @@ from alerts.store.models import utcnow
 from bot.access import CanManageChat
 from bot.filters import NumberArgument, TextArgument
 from bot.fitting import fit_messages
-from bot.handlers.common import code, cooled_down, managed_routers, on_command, only_managers
+from bot.handlers.common import cooled_down, managed_routers, on_command, only_managers
 from bot.i18n import Words, current_language
 from bot.numbers import parse_number
 from bot.problems import rule_problem
@@ -67,56 +66,55 @@ async def watch(
         async with sessions.begin() as session:
             stored = await add_rule(session, message.chat.id, argument, lexicon)
     except RuleSyntaxError as exc:
-        await message.answer(unreadable(exc))
+        await message.answer(**unreadable(exc).as_kwargs())
         return
     except RuleTooLong as exc:
-        await message.answer(too_long(exc))
+        await message.answer(**too_long(exc).as_kwargs())
         return
     except TooManyRules:
-        await message.answer(
-            ngettext(
-                "Not added: a chat may keep at most %(limit)d rule. Remove one with /unwatch ID.",
-                "Not added: a chat may keep at most %(limit)d rules. Remove one with /unwatch ID.",
-                MAX_RULES_PER_CHAT,
-            )
-            % {"limit": MAX_RULES_PER_CHAT}
+        template = ngettext(
+            "Not added: a chat may keep at most %(limit)d rule. Remove one with /unwatch ID.",
+            "Not added: a chat may keep at most %(limit)d rules. Remove one with /unwatch ID.",
+            MAX_RULES_PER_CHAT,
         )
+        await message.answer(**fill(template, {"limit": MAX_RULES_PER_CHAT}).as_kwargs())
         return
-    values = {"id": stored.id, "rule": code(stored.text)}
+    values = {"id": stored.id, "rule": Code(stored.text)}
     if stored.urgent:
-        watching = _("Watching #%(id)d (urgent): %(rule)s") % values
+        watching = fill(_("Watching #%(id)d (urgent): %(rule)s"), values)
     else:
-        watching = _("Watching #%(id)d: %(rule)s") % values
-    await message.answer(
-        watching
-        + "\n"
-        + describe_rule(stored.rule, lexicon, current_language())
-        + _("You will be alerted about new posts that match.")
-    )
+        watching = fill(_("Watching #%(id)d: %(rule)s"), values)
+    lines = [
+        watching,
+        *describe_rule(stored.rule, lexicon, current_language()),
+        Text(_("You will be alerted about new posts that match.")),
+    ]
+    await message.answer(**as_list(*lines).as_kwargs())
 
 
-def unreadable(exc: RuleSyntaxError) -> str:
+def unreadable(exc: RuleSyntaxError) -> Text:
     reason = rule_problem(exc, Words.current())
-    return _("I could not read that rule: %(reason)s") % {"reason": escape(reason)}
+    return fill(_("I could not read that rule: %(reason)s"), {"reason": reason})
 
 
-def too_long(exc: RuleTooLong) -> str:
-    return _(
+def too_long(exc: RuleTooLong) -> Text:
+    template = _(
         "Not added: written out in full, the rule is %(length)d characters long, "
         "over the limit of %(limit)d. Split it into two rules."
-    ) % {"length": exc.length, "limit": exc.limit}
+    )
+    return fill(template, {"length": exc.length, "limit": exc.limit})
 
 
-def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> str:
-    """The regions and topics a rule names, spelled out, one line each (or nothing)."""
+def describe_rule(rule: Rule, lexicon: Lexicon, language: str) -> list[Text]:
+    """The regions and topics a rule names, spelled out, one line each (or none)."""
     lines = []
     if rule.regions:
         names = [lexicon.gazetteer.display_name(key, language) for key in rule.regions]
-        lines.append(_("Regions: %(names)s") % {"names": escape(", ".join(names))} + "\n")
+        lines.append(fill(_("Regions: %(names)s"), {"names": ", ".join(names)}))
     if rule.topics:
         names = [lexicon.topics.display_name(key, language) for key in rule.topics]
-        lines.append(_("Topics: %(names)s") % {"names": escape(", ".join(names))} + "\n")
-    return "".join(lines)
+        lines.append(fill(_("Topics: %(names)s"), {"names": ", ".join(names)}))
+    return lines
 
 
 async def test_rule(
@@ -130,10 +128,10 @@ async def test_rule(
     try:
         rule = checked_rule(body, lexicon)
     except RuleSyntaxError as exc:
-        await message.answer(unreadable(exc))
+        await message.answer(**unreadable(exc).as_kwargs())
         return
     except RuleTooLong as exc:
-        await message.answer(too_long(exc))
+        await message.answer(**too_long(exc).as_kwargs())
         return
     if not await cooled_down(message, cooldown, "test"):
         return
@@ -160,18 +158,16 @@ async def test_rule(
 
 
 async def test_usage(message: Message) -> None:
-    await message.answer(
-        _("Usage: /test RULE, for example %(example)s")
-        % {"example": code("/test topic:drones region:kursk")}
-    )
+    example = Code("/test topic:drones region:kursk")
+    usage = fill(_("Usage: /test RULE, for example %(example)s"), {"example": example})
+    await message.answer(**usage.as_kwargs())
 
 
 async def watch_usage(message: Message) -> None:
     # Translators: a word people might watch for, shown as "/watch drone".
     word = _("drone")
-    await message.answer(
-        _("Usage: /watch WORDS, for example %(example)s") % {"example": code(f"/watch {word}")}
-    )
+    usage = _("Usage: /watch WORDS, for example %(example)s")
+    await message.answer(**fill(usage, {"example": Code(f"/watch {word}")}).as_kwargs())
 
 
 class RuleButton(CallbackData, prefix="rule"):
@@ -182,17 +178,19 @@ async def rules(message: Message, sessions: async_sessionmaker[AsyncSession]) ->
     async with sessions() as session:
         rows = await list_rules(session, message.chat.id)
     if not rows:
-        await message.answer(_("No watch rules yet. Add one with /watch WORDS."))
+        await message.answer(
+            **Text(_("No watch rules yet. Add one with /watch WORDS.")).as_kwargs()
+        )
         return
-    lines = [f"#{row.id}{' ❗' if row.urgent else ''} {code(row.text)}" for row in rows]
+    lines = [Text(f"#{row.id}{' ❗' if row.urgent else ''} ", Code(row.text)) for row in rows]
     keyboard = InlineKeyboardBuilder()
     for row in rows:
         keyboard.button(text=f"✖ #{row.id}", callback_data=RuleButton(rule_id=row.id))
     keyboard.adjust(4)
-    *first, last = fit_messages([_("Your watch rules:"), *lines], separator="\n")
+    *first, last = fit_messages([Text(_("Your watch rules:")), *lines], separator="\n")
     for text in first:
-        await message.answer(text)
-    await message.answer(last, reply_markup=keyboard.as_markup())
+        await message.answer(**text.as_kwargs())
+    await message.answer(**last.as_kwargs(), reply_markup=keyboard.as_markup())
 
 
 async def delete_pressed(
@@ -220,13 +218,14 @@ async def unwatch(
     async with sessions.begin() as session:
         removed = await remove_rule(session, message.chat.id, number)
     if removed:
-        await message.answer(_("Rule #%(id)d deleted.") % {"id": number})
+        reply = fill(_("Rule #%(id)d deleted."), {"id": number})
     else:
-        await message.answer(_("You have no rule #%(id)d. /rules lists yours.") % {"id": number})
+        reply = fill(_("You have no rule #%(id)d. /rules lists yours."), {"id": number})
+    await message.answer(**reply.as_kwargs())
 
 
 async def unwatch_usage(message: Message) -> None:
-    await message.answer(_("Usage: /unwatch ID, with an ID from /rules"))
+    await message.answer(**Text(_("Usage: /unwatch ID, with an ID from /rules")).as_kwargs())
 
 
 MANAGED = ("watch", "unwatch")

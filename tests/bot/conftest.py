@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from pydantic import SecretStr
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from rules.lexicon import Lexicon
-    from tests.fakes.telegram import FakeTelegram
+    from tests.fakes.telegram import FakeTelegram, SentMessage
 
 ADMIN = 1001
 
@@ -46,19 +45,45 @@ class Conversation:
         chat_type: str = "private",
         language_code: str = "en",
     ) -> str:
+        """The text of the first reply, as the person reads it."""
+        reply = await self.ask(
+            chat_id, text, user_id=user_id, chat_type=chat_type, language_code=language_code
+        )
+        return reply.visible_text
+
+    async def ask(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        language_code: str = "en",
+    ) -> SentMessage:
+        """The first reply, with its entities."""
         before = len(self.fake.messages_to(chat_id))
         self.fake.user_says(
             chat_id, text, user_id=user_id, chat_type=chat_type, language_code=language_code
         )
         await self.fake.wait_for(lambda: len(self.fake.messages_to(chat_id)) > before, timeout=10)
-        return self.fake.messages_to(chat_id)[before].text
+        return self.fake.messages_to(chat_id)[before]
+
+
+def marked(message: SentMessage, kind: str) -> list[str]:
+    """The pieces of a message's text that carry an entity of `kind` ("bold", "code")."""
+    encoded = message.visible_text.encode("utf-16-le")
+    return [
+        encoded[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.entities
+        if e["type"] == kind
+    ]
 
 
 @pytest.fixture
 async def reply_bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
     session = AiohttpSession(api=TelegramAPIServer.from_base(fake_telegram.api_url))
     session.middleware(WaitOutFloodControl())
-    bot = Bot(fake_telegram.token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    bot = Bot(fake_telegram.token, session=session)
     yield bot
     await bot.session.close()
 

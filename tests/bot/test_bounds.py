@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from alerts.store.lemmas import lemma_document
 from alerts.store.models import Chat, OutboxEntry, OutboxState, Post, Source, SourceKind, WatchRule
-from bot.fitting import MESSAGE_LIMIT, units
+from bot.fitting import MESSAGE_LIMIT
 from rules.morphology import Morphology
 from tests.bot.conftest import ADMIN
 from tests.bot.test_history import MINE, sent_alerts
+from tests.fakes.telegram import utf16_len
 
 GROUP = -100_777
 MEMBER = 31
@@ -122,7 +123,7 @@ async def test_history_and_search_with_emoji_headlines_fit_one_message(
     found = await conversation.say(MINE, "/search Суджа " + "🙂" * 4000)
     assert "Alerts mentioning" in found
     for sent in fake_telegram.messages_to(MINE):
-        assert units(sent.visible_text) <= MESSAGE_LIMIT
+        assert utf16_len(sent.visible_text) <= MESSAGE_LIMIT
 
 
 async def test_rules_longer_than_one_message_are_split_with_buttons_under_the_last(
@@ -139,7 +140,7 @@ async def test_rules_longer_than_one_message_are_split_with_buttons_under_the_la
     )
     replies = fake_telegram.messages_to(MINE)[before:]
     assert len(replies) >= 2
-    assert all(units(reply.visible_text) <= MESSAGE_LIMIT for reply in replies)
+    assert all(utf16_len(reply.visible_text) <= MESSAGE_LIMIT for reply in replies)
     assert sum(reply.visible_text.count("слово000") for reply in replies) == 12
     assert replies[-1].reply_markup is not None
 

@@ -9,6 +9,7 @@ import pytest
 
 from alerts.chats.preferences import BadPreference, QuietHours, is_quiet, parse_quiet_hours
 from alerts.store.models import Chat
+from tests.bot.conftest import marked
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,6 +50,25 @@ async def test_bad_settings_are_explained_and_change_nothing(conversation, sessi
     assert "Usage: /tz" in await conversation.say(5, "/tz")
     stored = await chat(sessions, 5)
     assert (stored.quiet_start, stored.timezone) == (None, "UTC")
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "suggested"),
+    [
+        ("ru", "Киев", "/tz Europe/Kyiv (Киев)"),
+        ("ru", "Київ", "/tz Europe/Kyiv (Киев)"),
+        ("uk", "Киев", "/tz Europe/Kyiv (Київ)"),
+        ("uk", "Москва", "/tz Europe/Moscow (Москва)"),
+        ("en", "Киев", "/tz Europe/Kyiv?"),
+    ],
+)
+async def test_a_city_in_cyrillic_gets_its_zone_suggested_in_the_askers_script(
+    conversation, sessions, language, typed, suggested
+) -> None:
+    reply = await conversation.ask(5, f"/tz {typed}", language_code=language)
+    assert suggested in reply.visible_text
+    assert marked(reply, "code") == [typed, suggested.split(" (")[0].rstrip("?")]
+    assert (await chat(sessions, 5)).timezone == "UTC"
 
 
 async def test_only_group_admins_change_a_group(conversation, fake_telegram, sessions) -> None:

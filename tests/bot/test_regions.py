@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.handlers.regions import MAX_LINES
+from tests.bot.conftest import marked
 from tests.e2e.process import LookoutProcess, run_command
 
 if TYPE_CHECKING:
@@ -12,8 +13,9 @@ if TYPE_CHECKING:
 
 
 async def test_regions_finds_the_key_by_a_russian_adjective(conversation) -> None:
-    answer = await conversation.say(5, "/regions курская")
-    assert answer == "<code>region:kursk</code> — Kursk Oblast"
+    answer = await conversation.ask(5, "/regions курская")
+    assert answer.visible_text == "region:kursk — Kursk Oblast"
+    assert marked(answer, "code") == ["region:kursk"]
 
 
 async def test_regions_answers_in_the_askers_language(conversation) -> None:
@@ -22,9 +24,11 @@ async def test_regions_answers_in_the_askers_language(conversation) -> None:
 
 
 async def test_an_unknown_name_still_lists_the_closest_keys(conversation) -> None:
-    lines = (await conversation.say(5, "/regions nowhere")).splitlines()
+    answer = await conversation.ask(5, "/regions nowhere")
+    lines = answer.visible_text.splitlines()
     assert 1 < len(lines) <= 5
-    assert all(line.startswith("<code>region:") for line in lines)
+    assert [line.split(" — ")[0] for line in lines] == marked(answer, "code")
+    assert all(line.startswith("region:") for line in lines)
 
 
 async def test_a_broad_query_is_cut_short_with_a_hint(conversation) -> None:

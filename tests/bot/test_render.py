@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts.ingest.failures import Failure
-from alerts.ingest.health import SOURCE_PAUSED
+from alerts.ingest.health import NOTICE_TEXT, SOURCE_PAUSED
 from alerts.outbox.queue import Alert, Edit, Notice, StorySource
+from bot.fitting import MESSAGE_LIMIT
 from bot.i18n import Words, build_i18n
-from bot.render import ALSO_SHOWN, TELEGRAM_TEXT_LIMIT, render_alert, render_edit, render_notice
+from bot.render import ALSO_SHOWN, render_alert, render_edit, render_notice
 from tests.fakes.telegram import utf16_len
 
 I18N = build_i18n()
@@ -59,7 +60,7 @@ def test_huge_fields_still_fit_telegram_limit() -> None:
     )
     for language in ("en", "ru", "uk"):
         text, entities = render_alert(huge, Words(I18N, language)).render()
-        assert utf16_len(text) <= TELEGRAM_TEXT_LIMIT
+        assert utf16_len(text) <= MESSAGE_LIMIT
         assert all(e.offset + e.length <= utf16_len(text) for e in entities)
 
 
@@ -120,3 +121,20 @@ def test_a_paused_source_notice_is_worded_when_sent(language, expected) -> None:
     assert text.startswith(expected)
     assert "503" in text
     assert [text[e.offset : e.offset + e.length] for e in entities] == ["Border <News>"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "uk"])
+def test_a_pause_notice_stored_in_english_before_0005_is_worded_like_a_new_one(language) -> None:
+    words = Words(I18N, language)
+    stored = (
+        "Source #4 Border <News> is paused: it has failed for a day (HTTP 503 from "
+        "https://news.example/feed). An admin can add it again once it works."
+    )
+    old = Notice(1, 5, 0, kind=NOTICE_TEXT, arguments={"text": stored})
+    new = Notice(2, 5, 0, kind=SOURCE_PAUSED, arguments={"source_id": 4, "name": "Border <News>"})
+    assert render_notice(old, words).render() == render_notice(new, words).render()
+
+
+def test_another_stored_sentence_is_shown_as_it_was() -> None:
+    notice = Notice(1, 5, 0, kind=NOTICE_TEXT, arguments={"text": "Maintenance tonight."})
+    assert render_notice(notice, Words(I18N, "ru")).render() == ("Maintenance tonight.", [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bot.conftest import ADMIN
+from tests.bot.conftest import ADMIN, marked
 from tests.fakes.feeds import rss
 
 USER = 3003
@@ -11,14 +11,20 @@ USER = 3003
 async def test_admin_adds_a_feed_and_everyone_sees_it(conversation, fake_web) -> None:
     fake_web.serve(
         "/feed.xml",
-        rss([{"guid": "a", "title": "Drone", "link": "https://news.example/a"}], title="Border"),
+        rss(
+            [{"guid": "a", "title": "Drone", "link": "https://news.example/a"}],
+            title="Border <R&D>",
+        ),
     )
-    reply = await conversation.say(ADMIN, f"/addsource {fake_web.url('/feed.xml')}", user_id=ADMIN)
-    assert "Added #1 <b>Border</b>" in reply
-    assert "1 current post is recorded" in reply
-    listing = await conversation.say(USER, "/sources")
-    assert "#1 feed <b>Border</b>" in listing
-    assert "state: active" in listing
+    added = await conversation.ask(ADMIN, f"/addsource {fake_web.url('/feed.xml')}", user_id=ADMIN)
+    # The name is shown as the feed has it, in bold: nothing in it is read as markup.
+    assert "Added #1 Border <R&D>." in added.visible_text
+    assert marked(added, "bold") == ["Border <R&D>"]
+    assert "1 current post is recorded" in added.visible_text
+    listing = await conversation.ask(USER, "/sources")
+    assert "#1 feed Border <R&D>" in listing.visible_text
+    assert marked(listing, "bold") == ["Border <R&D>"]
+    assert "state: active" in listing.visible_text
     again = await conversation.say(ADMIN, f"/addsource {fake_web.url('/feed.xml')}", user_id=ADMIN)
     assert "Already watching #1" in again
 

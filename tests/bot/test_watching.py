@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from alerts.store.models import Post, Source, SourceKind
+from tests.bot.conftest import marked
 
 
 async def test_watch_answers_with_the_understood_rule(conversation) -> None:
@@ -12,6 +13,18 @@ async def test_watch_answers_with_the_understood_rule(conversation) -> None:
     assert "Watching #" in reply
     assert "Regions: Kursk" in reply
     assert "Topics: Drones" in reply
+
+
+async def test_rules_are_shown_as_code_one_per_line(conversation) -> None:
+    watching = await conversation.ask(5, '/watch !"мост через Сейм"')
+    assert marked(watching, "code") == ['"мост через сейм"']
+    await conversation.say(5, "/watch дрон")
+    listing = await conversation.ask(5, "/rules")
+    assert marked(listing, "code") == ['"мост через сейм"', "дрон"]
+    assert listing.visible_text.splitlines()[1:] == [
+        f"#{number}{mark} {rule}"
+        for number, mark, rule in ((1, " ❗", '"мост через сейм"'), (2, "", "дрон"))
+    ]
 
 
 async def test_watch_explains_a_rule_it_cannot_read(conversation) -> None:

@@ -56,6 +56,9 @@ COMMANDS = [
     "/quiet off",
     "/quiet",
     "/tz Kyiv",
+    "/tz Киев",
+    "/tz Київ",
+    "/tz Москва",
     "/tz Europe/Kyiv",
     "/tz",
     "/history",
@@ -134,6 +137,8 @@ async def test_every_reply_alert_and_edit_is_in_the_users_language(
         ),
     )
     await lookout.start()
+    # Start-up (the lexicon) is slow on a busy machine: the replies are timed from here.
+    await fake_telegram.wait_for(lambda: fake_telegram.polling, timeout=120)
     said: dict[int, list[str]] = {RUSSIAN: [], UKRAINIAN: []}
     try:
         for chat_id, language in ((RUSSIAN, "ru"), (UKRAINIAN, "uk")):
@@ -171,7 +176,7 @@ async def test_every_reply_alert_and_edit_is_in_the_users_language(
     finally:
         assert await lookout.stop() == 0, lookout.logs()
 
-    for chat_id, first_word in ((RUSSIAN, "Также"), (UKRAINIAN, "Також")):
+    for chat_id, first_word, kyiv in ((RUSSIAN, "Также", "Киев"), (UKRAINIAN, "Також", "Київ")):
         kept = {word.lower() for text in said[chat_id] for word in re.findall(r"\w+", text)}
         kept |= KEPT | {word.lower() for word in FEED_TITLE.split()}
         kept |= set(Gazetteer.load().keys()) | set(Topics.load().keys())
@@ -183,3 +188,5 @@ async def test_every_reply_alert_and_edit_is_in_the_users_language(
         english = {word for text in written for word in english_words(text, kept)}
         assert not english, (chat_id, english)
         assert any(first_word in text for text in written)
+        # /tz Kyiv, /tz Киев and /tz Київ suggest the zone, its city in the asker's script.
+        assert sum(f"/tz Europe/Kyiv ({kyiv})" in text for text in written) == 3

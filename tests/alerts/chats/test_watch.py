@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import event, select
 
 from alerts.chats.watch import (
     CONSOLE_CHAT_ID,
@@ -14,6 +17,7 @@ from alerts.chats.watch import (
     remove_rule,
     replace_console_rules,
 )
+from alerts.store.models import Chat
 from rules.errors import RuleSyntaxError
 
 
@@ -74,3 +78,31 @@ async def test_console_rules_are_replaced_but_kept_rules_keep_their_age(sessions
     assert not any("kursk" in text for text in now)
     async with sessions() as session:
         assert len(await list_rules(session, CONSOLE_CHAT_ID)) == 2
+
+
+async def _first_contact(sessions, chat_id: int, language: str) -> None:
+    async with sessions.begin() as session:
+        await ensure_chat(session, chat_id, chat_type="private", language=language)
+
+
+async def test_two_first_messages_at_once_make_one_chat(engine, sessions) -> None:
+    """Regression (issue 13): the second of two first messages failed on the chat's key."""
+    second_inserting = asyncio.Event()
+
+    def note_insert(_connection, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CHATS"):
+            second_inserting.set()
+
+    async with sessions.begin() as first:
+        await ensure_chat(first, 99, chat_type="private", language="ru")
+        event.listen(engine.sync_engine, "before_cursor_execute", note_insert)
+        try:
+            # The second message arrives while the first's row is not yet committed.
+            second = asyncio.create_task(_first_contact(sessions, 99, "uk"))
+            await asyncio.wait_for(second_inserting.wait(), timeout=10)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", note_insert)
+    await second
+    async with sessions() as session:
+        rows = list(await session.scalars(select(Chat).where(Chat.id == 99)))
+    assert [(row.active, row.language) for row in rows] == [(True, "uk")]
