@@ -18,11 +18,13 @@ returns, for every term present, the character spans (in the original text) of i
 occurrences: the cost grows with the post and the terms it contains, not with the number
 of terms indexed. A post word is lemmatized only when its first letters are those of
 some form of some rule word (``Morphology.heads``): most new words in a post — names,
-numbers, rare words — are not, and cost a dictionary lookup less. Two caches make
-repeated words cheap: raw word → normalized words and their lemma keys (kept), and raw
-word → matching atoms (cleared when the atoms change);
-with them warm, a post is split and looked up in C, and Python touches only its words
-that some rule mentions.
+numbers, rare words — are not, and cost a dictionary lookup less. Nor is a dictionary
+word: every form of every dictionary lexeme whose lemma some rule word has is filed
+when the rule word arrives (``Morphology.lexeme_forms``), so a dictionary word's
+lemmas that matter are one dict look-up away, and only a word no dictionary knows is
+analyzed (guesses and stems). A cache of raw word → matching atoms (cleared when the
+atoms change) makes repeated words cheap: with it warm, a post is split and looked up
+in C, and Python touches only its words that some rule mentions.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections import Counter
 from itertools import accumulate
 from typing import TYPE_CHECKING, cast
 
-from rules.morphology import head
+from rules.morphology import STEM_MARK, has_cyrillic, head
 from rules.patterns import AtomKey, Blockers, PatternCompiler
 from rules.rule import Region, Term
 from rules.text import is_acronym, iter_raw_words, normalize_word, raw_words, split_raw_words
@@ -47,6 +49,7 @@ _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
+_STEM_KEY = "~" + STEM_MARK
 _SENTENCE_END = frozenset(".!?…\n")
 # How much text after a guarded form its guard may read: a list of ten region adjectives.
 _FOLLOWING = 300
@@ -75,7 +78,8 @@ class TermIndex:
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
         # The split keeps the common case — a one-word term — to one list extension.
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
-        self._words: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+        # Dictionary form -> the lemmas rule words have that it is a form of.
+        self._lemma_forms: dict[str, tuple[str, ...]] = {}
         self._atoms: dict[str, _Cached] = {}
         self._next_id = 0
 
@@ -136,7 +140,10 @@ class TermIndex:
             lookup = self._lookup_keys(key)
             self._atom_lookup_keys[atom] = lookup
             for lookup_key in lookup:
-                self._by_key.setdefault(lookup_key, set()).add(atom)
+                if lookup_key not in self._by_key:
+                    self._by_key[lookup_key] = set()
+                    self._reach(lookup_key)
+                self._by_key[lookup_key].add(atom)
             if key[0] == "p":
                 self._prefix_lengths[len(key[1])] += 1
             if key[0] == "w":
@@ -158,6 +165,7 @@ class TermIndex:
             atoms.discard(atom)
             if not atoms:
                 del self._by_key[lookup_key]
+                self._unreach(lookup_key)
         if key[0] == "p":
             self._prefix_lengths[len(key[1])] -= 1
             if not self._prefix_lengths[len(key[1])]:
@@ -167,6 +175,23 @@ class TermIndex:
             if not self._heads[gone]:
                 del self._heads[gone]
         self._atoms.clear()
+
+    def _reach(self, lookup_key: str) -> None:
+        """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
+        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+            lemma = lookup_key[1:]
+            for form in self._lexicon.morphology.lexeme_forms(lemma):
+                self._lemma_forms[form] = (*self._lemma_forms.get(form, ()), lemma)
+
+    def _unreach(self, lookup_key: str) -> None:
+        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+            lemma = lookup_key[1:]
+            for form in self._lexicon.morphology.lexeme_forms(lemma):
+                kept = tuple(other for other in self._lemma_forms[form] if other != lemma)
+                if kept:
+                    self._lemma_forms[form] = kept
+                else:
+                    del self._lemma_forms[form]
 
     def _lookup_keys(self, key: AtomKey) -> tuple[str, ...]:
         kind, text = key
@@ -183,20 +208,29 @@ class TermIndex:
         A word whose head no rule word's forms have gets no keys without lemmatizing:
         it can only match surface and prefix atoms, which ``_word_atoms`` checks anyway.
         """
-        analysis = self._words.get(raw)
-        if analysis is None:
-            normalized = normalize_word(raw)
-            if not any(head(word) in self._heads for word in normalized):
-                return tuple((word, _NO_KEYS) for word in normalized)
-            if len(self._words) >= _CACHE_LIMIT:
-                self._words.clear()
-            acronym = is_acronym(raw)
-            lemmas = self._lexicon.morphology.lemmas
-            analysis = self._words[raw] = tuple(
-                (word, frozenset({f"={word}", *(f"~{x}" for x in lemmas(word, acronym=acronym))}))
-                for word in normalized
-            )
-        return analysis
+        normalized = normalize_word(raw)
+        if not any(head(word) in self._heads for word in normalized):
+            return tuple((word, _NO_KEYS) for word in normalized)
+        acronym = is_acronym(raw)
+        return tuple((word, self._keys(word, acronym=acronym)) for word in normalized)
+
+    def _keys(self, word: str, *, acronym: bool) -> frozenset[str]:
+        """The lookup keys of ``word`` that rule words can have.
+
+        A dictionary word's lemmas are the lemmas of the lexemes it is a form of, so
+        among the lemmas rule words have, it has those whose forms (filed when a rule
+        word brought the lemma, ``_reach``) include it — no analysis needed. A word no
+        dictionary has is analyzed (guesses and stems). Only keys that some rule word
+        has matter: ``_word_atoms`` looks them up.
+        """
+        lemmas = self._lemma_forms.get(word)
+        if lemmas is not None:
+            return frozenset({f"={word}", *(f"~{lemma}" for lemma in lemmas)})
+        morphology = self._lexicon.morphology
+        if has_cyrillic(word) and morphology.is_known(word):
+            return frozenset({f"={word}"})
+        found = morphology.lemmas(word, acronym=acronym)
+        return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
         found: set[int] = set()

@@ -52,13 +52,13 @@ _LATIN_HEAD = 3
 
 def head(word: str) -> str:
     """The first letters of a normalized word, as ``Morphology.heads`` keeps them."""
-    return word[:HEAD] if _has_cyrillic(word) else word[:_LATIN_HEAD]
+    return word[:HEAD] if has_cyrillic(word) else word[:_LATIN_HEAD]
 
 
 _GUESS_MIN_SCORE = 0.1
 
 
-def _has_cyrillic(word: str) -> bool:
+def has_cyrillic(word: str) -> bool:
     return any("\u0400" <= char <= "\u052f" for char in word)
 
 
@@ -67,9 +67,9 @@ def _fold(lemma: str) -> str:
     return lemma.replace("ё", "е")
 
 
-def _paradigm_heads(dictionary: Any, parse: Any) -> set[str]:
-    """Heads of every form of the dictionary lexeme of ``parse`` (pymorphy3 stores a
-    paradigm as suffix ids, tag ids and prefix ids, n of each)."""
+def _paradigm_forms(dictionary: Any, parse: Any) -> set[str]:
+    """Every form, ``ё`` folded, of the dictionary lexeme of ``parse`` (pymorphy3 stores
+    a paradigm as suffix ids, tag ids and prefix ids, n of each)."""
     _analyzer, word, paradigm_id, index = parse.methods_stack[0]
     paradigm = dictionary.paradigms[paradigm_id]
     size = len(paradigm) // 3
@@ -78,8 +78,7 @@ def _paradigm_heads(dictionary: Any, parse: Any) -> set[str]:
     own_suffix = suffixes[paradigm[index]]
     stem = word[len(own_prefix) : len(word) - len(own_suffix)]
     return {
-        head(_fold(prefixes[paradigm[2 * size + i]] + stem + suffixes[paradigm[i]]))
-        for i in range(size)
+        _fold(prefixes[paradigm[2 * size + i]] + stem + suffixes[paradigm[i]]) for i in range(size)
     }
 
 
@@ -129,18 +128,44 @@ class Morphology:
         cached = self._heads.get(word)
         if cached is None:
             found = {head(word), *(head(lemma.lstrip(STEM_MARK)) for lemma in self.lemmas(word))}
-            if _has_cyrillic(word):
+            if has_cyrillic(word):
                 for analyzer in self._analyzers:
                     for parse in analyzer.parse(word):
                         if _is_dictionary_parse(parse):
-                            found |= _paradigm_heads(analyzer.dictionary, parse)
+                            found |= {
+                                head(form) for form in _paradigm_forms(analyzer.dictionary, parse)
+                            }
             cached = self._heads[word] = frozenset(found)
         return cached
+
+    def is_known(self, word: str) -> bool:
+        """Whether a dictionary (ru or uk) has ``word``: then its lemmas are dictionary ones.
+
+        A look-up in the word graphs only, a fraction of a full analysis.
+        """
+        return any(analyzer.word_is_known(word) for analyzer in self._analyzers)
+
+    def lexeme_forms(self, lemma: str) -> frozenset[str]:
+        """Every form, ``ё`` folded, of every dictionary lexeme whose lemma is ``lemma``.
+
+        So a dictionary word has ``lemma`` among its ``lemmas`` exactly when it is one
+        of these forms: a lexeme's lemma is its first form, which the dictionaries parse
+        back to it. Empty for a word no dictionary has as a lemma.
+        """
+        forms: set[str] = set()
+        if not has_cyrillic(lemma):
+            return frozenset()
+        for analyzer in self._analyzers:
+            dictionary = analyzer.dictionary
+            for parse in analyzer.parse(lemma):
+                if _is_dictionary_parse(parse) and _fold(parse.normal_form) == lemma:
+                    forms |= _paradigm_forms(dictionary, parse)
+        return frozenset(forms)
 
     def _compute(self, word: str, *, acronym: bool) -> frozenset[str]:
         if not word:
             return frozenset({word})
-        if _has_cyrillic(word):
+        if has_cyrillic(word):
             return self._cyrillic_lemmas(word, guess=not acronym)
         if word.isascii() and word.isalpha():
             return frozenset({english_stem(word)})
