@@ -46,6 +46,7 @@ Span = tuple[int, int]
 # it is one word in some rule, a tuple of atoms per word when it normalizes to 0 or 2+.
 _Cached = int | frozenset[int] | tuple[frozenset[int], ...]
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
+_Entry = tuple[tuple[int, ...], tuple[_Start, ...]]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
@@ -81,6 +82,8 @@ class TermIndex:
         # Dictionary form -> the lemmas rule words have that it is a form of.
         self._lemma_forms: dict[str, tuple[str, ...]] = {}
         self._atoms: dict[str, _Cached] = {}
+        # A word's atoms -> what it starts (``_entry``): cleared when the patterns change.
+        self._entries: dict[frozenset[int], _Entry] = {}
         self._next_id = 0
 
     def __len__(self) -> int:
@@ -103,6 +106,7 @@ class TermIndex:
                 else:
                     longer.append((atoms[1:], term_id, pattern.guard))
             self._term_patterns[term_id] = starts
+            self._entries.clear()
             if isinstance(term, Region):
                 self._blocked[self.acquire(Blockers(term.key))] = term_id
         self._term_refs[term_id] += 1
@@ -114,6 +118,7 @@ class TermIndex:
         if self._term_refs[term_id]:
             return
         del self._term_refs[term_id], self._term_ids[term]
+        self._entries.clear()
         for atoms, _, guard in self._term_patterns.pop(term_id):
             singles, longer = self._starts[atoms[0]]
             if len(atoms) == 1 and guard is None:
@@ -289,32 +294,58 @@ class TermIndex:
     ) -> dict[int, list[Span]]:
         hits: dict[int, list[Span]] = {}
         supported: dict[int, list[Span]] = {}  # occurrences that count only beside others
-        starts = self._starts
+        entries = self._entries
+        empty = _NO_ATOMS
         for index, word_atoms in positions.items():
-            for atom in word_atoms:
-                found_here = starts.get(atom)
-                if found_here is None:
+            entry = entries.get(word_atoms)
+            if entry is None:
+                entry = self._entry(word_atoms)
+            singles, longer = entry
+            span = spans[index]
+            for term_id in singles:
+                found = hits.get(term_id)
+                if found is None:
+                    hits[term_id] = [span]
+                else:
+                    found.append(span)
+            for tail, term_id, guard in longer:
+                # Two-word names, most of the longer ones, are checked without a generator.
+                if not (
+                    tail[0] in positions.get(index + 1, empty)
+                    if len(tail) == 1
+                    else self._completes(tail, positions, index)
+                ):
                     continue
-                singles, longer = found_here
-                for term_id in singles:
-                    hits.setdefault(term_id, []).append(spans[index])
-                for tail, term_id, guard in longer:
-                    if self._completes(tail, positions, index):
-                        span = (spans[index][0], spans[index + len(tail)][1])
-                        if guard is None:
-                            hits.setdefault(term_id, []).append(span)
-                        elif guard.admits(
-                            text[span[0] : span[1]],
-                            _previous(text, span[0]),
-                            text[span[1] : span[1] + _FOLLOWING],
-                        ):
-                            found = supported if guard.needs_support else hits
-                            found.setdefault(term_id, []).append(span)
+                whole = (span[0], spans[index + len(tail)][1])
+                if guard is None:
+                    hits.setdefault(term_id, []).append(whole)
+                elif guard.admits(
+                    text[whole[0] : whole[1]],
+                    _previous(text, whole[0]),
+                    text[whole[1] : whole[1] + _FOLLOWING],
+                ):
+                    (supported if guard.needs_support else hits).setdefault(term_id, []).append(
+                        whole
+                    )
         self._unblock(hits)
         for term_id, needing in supported.items():
             if term_id in hits:
                 hits[term_id] += needing
         return hits
+
+    def _entry(self, word_atoms: frozenset[int]) -> _Entry:
+        """What a word with these atoms starts: terms it completes alone, longer patterns."""
+        if len(self._entries) >= _CACHE_LIMIT:
+            self._entries.clear()
+        singles: list[int] = []
+        longer: list[_Start] = []
+        for atom in word_atoms:
+            found_here = self._starts.get(atom)
+            if found_here is not None:
+                singles += found_here[0]
+                longer += found_here[1]
+        entry = self._entries[word_atoms] = (tuple(singles), tuple(longer))
+        return entry
 
     @staticmethod
     def _completes(tail: tuple[int, ...], positions: dict[int, frozenset[int]], index: int) -> bool:
