@@ -266,7 +266,11 @@ class TermIndex:
         raws = parts[1::2]
         values: list[_Cached | None] = list(map(self._atoms.get, raws))
         if None in values:
-            values = [self._raw_atoms(raw) for raw in raws]
+            atoms_of = self._raw_atoms
+            values = [
+                atoms_of(raw) if value is None else value
+                for raw, value in zip(raws, values, strict=True)
+            ]
         hot = [index for index, value in enumerate(values) if value.__class__ is not int]
         if any(values[index].__class__ is tuple for index in hot):
             return self._occurrences_word_by_word(text)
