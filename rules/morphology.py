@@ -82,6 +82,16 @@ def _paradigm_forms(dictionary: Any, parse: Any) -> set[str]:
     }
 
 
+def _spellings(form: str) -> set[str]:
+    """``form`` and every way of writing its ``ґ`` as ``г``, which the Ukrainian
+    dictionary accepts for it (its ``ё`` are folded already)."""
+    spellings = {form}
+    for at, char in enumerate(form):
+        if char == "ґ":
+            spellings |= {spelling[:at] + "г" + spelling[at + 1 :] for spelling in spellings}
+    return spellings
+
+
 def _is_dictionary_parse(parse: Any) -> bool:
     return len(parse.methods_stack) == 1 and (
         type(parse.methods_stack[0][0]).__name__ == "DictionaryAnalyzer"
@@ -132,9 +142,8 @@ class Morphology:
                 for analyzer in self._analyzers:
                     for parse in analyzer.parse(word):
                         if _is_dictionary_parse(parse):
-                            found |= {
-                                head(form) for form in _paradigm_forms(analyzer.dictionary, parse)
-                            }
+                            forms = _paradigm_forms(analyzer.dictionary, parse)
+                            found |= {head(s) for form in forms for s in _spellings(form)}
             cached = self._heads[word] = frozenset(found)
         return cached
 
@@ -160,7 +169,7 @@ class Morphology:
             for parse in analyzer.parse(lemma):
                 if _is_dictionary_parse(parse) and _fold(parse.normal_form) == lemma:
                     forms |= _paradigm_forms(dictionary, parse)
-        return frozenset(forms)
+        return frozenset(spelling for form in forms for spelling in _spellings(form))
 
     def _compute(self, word: str, *, acronym: bool) -> frozenset[str]:
         if not word:

@@ -20,7 +20,19 @@ from rules.syntax import parse_rule
 if TYPE_CHECKING:
     from rules.lexicon import Lexicon
 
-RULE_WORDS = ["сталь", "стать", "ёлка", "атаковать", "харків", "химарс", "шахед", "дрон", "мост"]
+RULE_WORDS = [
+    "сталь",
+    "стать",
+    "ёлка",
+    "атаковать",
+    "харків",
+    "химарс",
+    "шахед",
+    "дрон",
+    "мост",
+    "ґанок",
+    "об'єкт",
+]
 POST_WORDS = [
     "стали",  # сталь and стать both
     "сталью",
@@ -41,6 +53,9 @@ POST_WORDS = [
     "мостами",
     "мостовая",
     "харьковский",
+    "ганку",  # the Ukrainian dictionary takes г for ґ
+    "ґанку",
+    "об'єктів",
 ]
 
 
@@ -59,6 +74,12 @@ def test_a_word_matches_exactly_when_a_full_analysis_says_so(
     for post_word in POST_WORDS:
         expected = _full_analysis_agrees(lexicon, rule_word, post_word)
         assert bool(matcher.match(post_word)) is expected, (rule_word, post_word)
+
+
+def test_a_word_spelt_with_g_for_ghe_matches_its_rule_word(lexicon: Lexicon) -> None:
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule("ґудзик", lexicon))
+    assert matcher.match("Знайшли гудзики")  # regression: the head of "гудзи" was not known
 
 
 def test_forms_of_a_removed_rule_word_stop_matching(lexicon: Lexicon) -> None:
