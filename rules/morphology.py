@@ -26,6 +26,11 @@ when their lemma sets intersect. Rules:
 Lemmas of proper names are NOT relied on for places: pymorphy3 turns ``Курской`` into
 ``курский``, not ``курск``. Regions match by the gazetteer's inflected forms instead.
 
+``is_known(word)`` tells a dictionary word from the rest by a look-up alone, and
+``lexeme_forms(lemma)`` lists every form that has ``lemma`` among its dictionary lemmas:
+with them the matcher learns which lemmas rule words share with a dictionary word
+without analyzing it (``rules.index``).
+
 Analyzers and the stemmer are created by ``Morphology.load()`` (about 0.1 s), never at
 import; ``load(stem_unknown=False)`` leaves the stems out (to measure what they do).
 Results are cached per instance (uncached ~14,000 words/s, cached ~185,000 words/s).
@@ -155,15 +160,16 @@ class Morphology:
         return any(analyzer.word_is_known(word) for analyzer in self._analyzers)
 
     def lexeme_forms(self, lemma: str) -> frozenset[str]:
-        """Every form, ``ё`` folded, of every dictionary lexeme whose lemma is ``lemma``.
+        """Every form of every dictionary lexeme whose lemma is ``lemma``, as normalized
+        text spells it (``ё`` folded, ``ґ`` also written ``г``).
 
         So a dictionary word has ``lemma`` among its ``lemmas`` exactly when it is one
         of these forms: a lexeme's lemma is its first form, which the dictionaries parse
         back to it. Empty for a word no dictionary has as a lemma.
         """
-        forms: set[str] = set()
         if not has_cyrillic(lemma):
             return frozenset()
+        forms: set[str] = set()
         for analyzer in self._analyzers:
             dictionary = analyzer.dictionary
             for parse in analyzer.parse(lemma):
