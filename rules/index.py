@@ -18,11 +18,13 @@ returns, for every term present, the character spans (in the original text) of i
 occurrences: the cost grows with the post and the terms it contains, not with the number
 of terms indexed. A post word is lemmatized only when its first letters are those of
 some form of some rule word (``Morphology.heads``): most new words in a post — names,
-numbers, rare words — are not, and cost a dictionary lookup less. Two caches make
-repeated words cheap: raw word → normalized words and their lemma keys (kept), and raw
-word → matching atoms (cleared when the atoms change);
-with them warm, a post is split and looked up in C, and Python touches only its words
-that some rule mentions.
+numbers, rare words — are not, and cost a dictionary lookup less. Nor is a dictionary
+word: every form of every dictionary lexeme whose lemma some rule word has is filed
+when the rule word arrives (``Morphology.lexeme_forms``), so a dictionary word's
+lemmas that matter are one dict look-up away, and only a word no dictionary knows is
+analyzed (guesses and stems). A cache of raw word → matching atoms (cleared when the
+atoms change) makes repeated words cheap: with it warm, a post is split and looked up
+in C, and Python touches only its words that some rule mentions.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from collections import Counter
 from itertools import accumulate
 from typing import TYPE_CHECKING, cast
 
-from rules.morphology import head
+from rules.morphology import STEM_MARK, has_cyrillic, head
 from rules.patterns import AtomKey, Blockers, PatternCompiler
 from rules.rule import Region, Term
 from rules.text import is_acronym, iter_raw_words, normalize_word, raw_words, split_raw_words
@@ -44,9 +46,11 @@ Span = tuple[int, int]
 # it is one word in some rule, a tuple of atoms per word when it normalizes to 0 or 2+.
 _Cached = int | frozenset[int] | tuple[frozenset[int], ...]
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
+_Entry = tuple[tuple[int, ...], tuple[_Start, ...]]
 _CACHE_LIMIT = 200_000
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
+_STEM_KEY = "~" + STEM_MARK
 _SENTENCE_END = frozenset(".!?…\n")
 # How much text after a guarded form its guard may read: a list of ten region adjectives.
 _FOLLOWING = 300
@@ -75,8 +79,11 @@ class TermIndex:
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
         # The split keeps the common case — a one-word term — to one list extension.
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
-        self._words: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+        # Dictionary form -> the lemmas rule words have that it is a form of.
+        self._lemma_forms: dict[str, tuple[str, ...]] = {}
         self._atoms: dict[str, _Cached] = {}
+        # A word's atoms -> what it starts (``_entry``): cleared when the patterns change.
+        self._entries: dict[frozenset[int], _Entry] = {}
         self._next_id = 0
 
     def __len__(self) -> int:
@@ -99,6 +106,7 @@ class TermIndex:
                 else:
                     longer.append((atoms[1:], term_id, pattern.guard))
             self._term_patterns[term_id] = starts
+            self._entries.clear()
             if isinstance(term, Region):
                 self._blocked[self.acquire(Blockers(term.key))] = term_id
         self._term_refs[term_id] += 1
@@ -110,6 +118,7 @@ class TermIndex:
         if self._term_refs[term_id]:
             return
         del self._term_refs[term_id], self._term_ids[term]
+        self._entries.clear()
         for atoms, _, guard in self._term_patterns.pop(term_id):
             singles, longer = self._starts[atoms[0]]
             if len(atoms) == 1 and guard is None:
@@ -136,7 +145,10 @@ class TermIndex:
             lookup = self._lookup_keys(key)
             self._atom_lookup_keys[atom] = lookup
             for lookup_key in lookup:
-                self._by_key.setdefault(lookup_key, set()).add(atom)
+                if lookup_key not in self._by_key:
+                    self._by_key[lookup_key] = set()
+                    self._reach(lookup_key)
+                self._by_key[lookup_key].add(atom)
             if key[0] == "p":
                 self._prefix_lengths[len(key[1])] += 1
             if key[0] == "w":
@@ -158,6 +170,7 @@ class TermIndex:
             atoms.discard(atom)
             if not atoms:
                 del self._by_key[lookup_key]
+                self._unreach(lookup_key)
         if key[0] == "p":
             self._prefix_lengths[len(key[1])] -= 1
             if not self._prefix_lengths[len(key[1])]:
@@ -167,6 +180,23 @@ class TermIndex:
             if not self._heads[gone]:
                 del self._heads[gone]
         self._atoms.clear()
+
+    def _reach(self, lookup_key: str) -> None:
+        """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
+        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+            lemma = lookup_key[1:]
+            for form in self._lexicon.morphology.lexeme_forms(lemma):
+                self._lemma_forms[form] = (*self._lemma_forms.get(form, ()), lemma)
+
+    def _unreach(self, lookup_key: str) -> None:
+        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+            lemma = lookup_key[1:]
+            for form in self._lexicon.morphology.lexeme_forms(lemma):
+                kept = tuple(other for other in self._lemma_forms[form] if other != lemma)
+                if kept:
+                    self._lemma_forms[form] = kept
+                else:
+                    del self._lemma_forms[form]
 
     def _lookup_keys(self, key: AtomKey) -> tuple[str, ...]:
         kind, text = key
@@ -183,20 +213,29 @@ class TermIndex:
         A word whose head no rule word's forms have gets no keys without lemmatizing:
         it can only match surface and prefix atoms, which ``_word_atoms`` checks anyway.
         """
-        analysis = self._words.get(raw)
-        if analysis is None:
-            normalized = normalize_word(raw)
-            if not any(head(word) in self._heads for word in normalized):
-                return tuple((word, _NO_KEYS) for word in normalized)
-            if len(self._words) >= _CACHE_LIMIT:
-                self._words.clear()
-            acronym = is_acronym(raw)
-            lemmas = self._lexicon.morphology.lemmas
-            analysis = self._words[raw] = tuple(
-                (word, frozenset({f"={word}", *(f"~{x}" for x in lemmas(word, acronym=acronym))}))
-                for word in normalized
-            )
-        return analysis
+        normalized = normalize_word(raw)
+        if not any(head(word) in self._heads for word in normalized):
+            return tuple((word, _NO_KEYS) for word in normalized)
+        acronym = is_acronym(raw)
+        return tuple((word, self._keys(word, acronym=acronym)) for word in normalized)
+
+    def _keys(self, word: str, *, acronym: bool) -> frozenset[str]:
+        """The lookup keys of ``word`` that rule words can have.
+
+        A dictionary word's lemmas are the lemmas of the lexemes it is a form of, so
+        among the lemmas rule words have, it has those whose forms (filed when a rule
+        word brought the lemma, ``_reach``) include it — no analysis needed. A word no
+        dictionary has is analyzed (guesses and stems). Only keys that some rule word
+        has matter: ``_word_atoms`` looks them up.
+        """
+        lemmas = self._lemma_forms.get(word)
+        if lemmas is not None:
+            return frozenset({f"={word}", *(f"~{lemma}" for lemma in lemmas)})
+        morphology = self._lexicon.morphology
+        if has_cyrillic(word) and morphology.is_known(word):
+            return frozenset({f"={word}"})
+        found = morphology.lemmas(word, acronym=acronym)
+        return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
         found: set[int] = set()
@@ -227,7 +266,11 @@ class TermIndex:
         raws = parts[1::2]
         values: list[_Cached | None] = list(map(self._atoms.get, raws))
         if None in values:
-            values = [self._raw_atoms(raw) for raw in raws]
+            atoms_of = self._raw_atoms
+            values = [
+                atoms_of(raw) if value is None else value
+                for raw, value in zip(raws, values, strict=True)
+            ]
         hot = [index for index, value in enumerate(values) if value.__class__ is not int]
         if any(values[index].__class__ is tuple for index in hot):
             return self._occurrences_word_by_word(text)
@@ -255,32 +298,58 @@ class TermIndex:
     ) -> dict[int, list[Span]]:
         hits: dict[int, list[Span]] = {}
         supported: dict[int, list[Span]] = {}  # occurrences that count only beside others
-        starts = self._starts
+        entries = self._entries
+        empty = _NO_ATOMS
         for index, word_atoms in positions.items():
-            for atom in word_atoms:
-                found_here = starts.get(atom)
-                if found_here is None:
+            entry = entries.get(word_atoms)
+            if entry is None:
+                entry = self._entry(word_atoms)
+            singles, longer = entry
+            span = spans[index]
+            for term_id in singles:
+                found = hits.get(term_id)
+                if found is None:
+                    hits[term_id] = [span]
+                else:
+                    found.append(span)
+            for tail, term_id, guard in longer:
+                # Two-word names, most of the longer ones, are checked without a generator.
+                if not (
+                    tail[0] in positions.get(index + 1, empty)
+                    if len(tail) == 1
+                    else self._completes(tail, positions, index)
+                ):
                     continue
-                singles, longer = found_here
-                for term_id in singles:
-                    hits.setdefault(term_id, []).append(spans[index])
-                for tail, term_id, guard in longer:
-                    if self._completes(tail, positions, index):
-                        span = (spans[index][0], spans[index + len(tail)][1])
-                        if guard is None:
-                            hits.setdefault(term_id, []).append(span)
-                        elif guard.admits(
-                            text[span[0] : span[1]],
-                            _previous(text, span[0]),
-                            text[span[1] : span[1] + _FOLLOWING],
-                        ):
-                            found = supported if guard.needs_support else hits
-                            found.setdefault(term_id, []).append(span)
+                whole = (span[0], spans[index + len(tail)][1])
+                if guard is None:
+                    hits.setdefault(term_id, []).append(whole)
+                elif guard.admits(
+                    text[whole[0] : whole[1]],
+                    _previous(text, whole[0]),
+                    text[whole[1] : whole[1] + _FOLLOWING],
+                ):
+                    (supported if guard.needs_support else hits).setdefault(term_id, []).append(
+                        whole
+                    )
         self._unblock(hits)
         for term_id, needing in supported.items():
             if term_id in hits:
                 hits[term_id] += needing
         return hits
+
+    def _entry(self, word_atoms: frozenset[int]) -> _Entry:
+        """What a word with these atoms starts: terms it completes alone, longer patterns."""
+        if len(self._entries) >= _CACHE_LIMIT:
+            self._entries.clear()
+        singles: list[int] = []
+        longer: list[_Start] = []
+        for atom in word_atoms:
+            found_here = self._starts.get(atom)
+            if found_here is not None:
+                singles += found_here[0]
+                longer += found_here[1]
+        entry = self._entries[word_atoms] = (tuple(singles), tuple(longer))
+        return entry
 
     @staticmethod
     def _completes(tail: tuple[int, ...], positions: dict[int, frozenset[int]], index: int) -> bool:

@@ -9,9 +9,9 @@ Contract:
 - ``match(text, sources=...)`` returns a ``RuleHit`` per matching rule, ordered by rule id.
   ``sources`` are the post's source names (``@kursk_gov``, a feed URL, its host) for
   ``source:`` terms. The post is tokenized once; the shared ``TermIndex`` finds the terms
-  present; only rules one of whose *triggers* is present are evaluated (see
-  ``rules.compiled``), so the work per post grows with the post and the rules that could
-  match it, not with the number of rules.
+  present; the ``ConditionIndex`` finds the distinct rules they make hold, looking only
+  at rules filed under a present term (see ``rules.conditions``), so the work per post
+  grows with the post and the rules that could match it, not with the number of rules.
 - ``RuleHit.terms`` are the canonical texts of the rule's terms present in the post, not
   counting those only under a NOT; ``regions``/``topics`` their keys; ``spans`` the merged,
   sorted ``(start, end)`` character offsets of their occurrences in the ORIGINAL text,
@@ -24,9 +24,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from rules.compiled import CompiledRule, compile_rule
+from rules.conditions import ConditionIndex
 from rules.index import Span, TermIndex
 from rules.rule import Rule, Source
 from rules.source import post_source_keys
@@ -48,7 +51,7 @@ class RuleHit(NamedTuple):
     spans: tuple[Span, ...]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashed by identity: one object per distinct rule
 class _Condition:
     """A distinct rule, compiled once however many subscribers watch it."""
 
@@ -58,6 +61,8 @@ class _Condition:
 
 
 _SOURCE_CACHE_LIMIT = 10_000
+_new_hit = tuple.__new__
+_rule_id = itemgetter(0)
 
 
 def _merge(spans: list[Span]) -> tuple[Span, ...]:
@@ -78,7 +83,7 @@ class Matcher:
         self._rules: dict[int, int] = {}  # rule id -> condition id
         self._condition_ids: dict[Rule, int] = {}
         self._conditions: dict[int, _Condition] = {}
-        self._triggered: dict[int, set[int]] = {}  # term id -> conditions it may make true
+        self._triggered: ConditionIndex[_Condition] = ConditionIndex()
         self._source_terms: dict[str, int] = {}
         self._source_refs: Counter[str] = Counter()
         self._source_cache: dict[str, frozenset[str]] = {}  # a post's source name -> keys
@@ -95,8 +100,9 @@ class Matcher:
                 self._next_condition + 1
             )
             self._conditions[condition_id] = _Condition(rule, self._compile(rule), set())
-            for term_id in self._conditions[condition_id].compiled.triggers:
-                self._triggered.setdefault(term_id, set()).add(condition_id)
+            self._triggered.add(
+                self._conditions[condition_id].compiled, self._conditions[condition_id]
+            )
         self._conditions[condition_id].rule_ids.add(rule_id)
         self._rules[rule_id] = condition_id
 
@@ -117,11 +123,7 @@ class Matcher:
         if condition.rule_ids:
             return
         del self._conditions[condition_id], self._condition_ids[condition.rule]
-        for term_id in condition.compiled.triggers:
-            conditions = self._triggered[term_id]
-            conditions.discard(condition_id)
-            if not conditions:
-                del self._triggered[term_id]
+        self._triggered.remove(condition.compiled, condition)
         for term in condition.rule.terms:
             if isinstance(term, Source):
                 self._source_refs[term.name] -= 1
@@ -138,24 +140,25 @@ class Matcher:
                     occurrences[term_id] = []
         present = set(occurrences)
         hits: list[RuleHit] = []
-        conditions = self._conditions
-        for condition_id in self._candidates(present):
-            condition = conditions[condition_id]
+        for condition in self._triggered.holding(present):
             compiled = condition.compiled
-            required = compiled.required
-            # CompiledRule.holds, inlined for the common plain conjunction: this is the loop.
-            if required is not None:
-                if not required <= present or not compiled.forbidden.isdisjoint(present):
-                    continue
-            elif not compiled.holds(present):
-                continue
-            report = compiled.report(present)
+            report = (
+                compiled.full_report if compiled.required is not None else compiled.report(present)
+            )
             spans = _merge([span for i in report.term_ids for span in occurrences[i]])
-            texts, regions, topics = report.texts, report.regions, report.topics
-            hits += [
-                RuleHit(rule_id, texts, regions, topics, spans) for rule_id in condition.rule_ids
-            ]
-        hits.sort()  # by rule id: ids are unique, so tuple order never looks further
+            # One hit per subscriber's rule, built in C: a post meets dozens of them.
+            hits += map(
+                _new_hit,
+                repeat(RuleHit),
+                zip(
+                    condition.rule_ids,
+                    repeat(report.texts),
+                    repeat(report.regions),
+                    repeat(report.topics),
+                    repeat(spans),
+                ),
+            )
+        hits.sort(key=_rule_id)
         return hits
 
     def _source_keys(self, name: str) -> frozenset[str]:
@@ -165,13 +168,3 @@ class Matcher:
                 self._source_cache.clear()
             keys = self._source_cache[name] = post_source_keys((name,))
         return keys
-
-    def _candidates(self, present: set[int]) -> set[int]:
-        """Conditions with a trigger among the terms present."""
-        candidates: set[int] = set()
-        triggered = self._triggered
-        for term_id in present:
-            waiting = triggered.get(term_id)
-            if waiting:
-                candidates.update(waiting)
-        return candidates

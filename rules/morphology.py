@@ -26,6 +26,11 @@ when their lemma sets intersect. Rules:
 Lemmas of proper names are NOT relied on for places: pymorphy3 turns ``Курской`` into
 ``курский``, not ``курск``. Regions match by the gazetteer's inflected forms instead.
 
+``is_known(word)`` tells a dictionary word from the rest by a look-up alone, and
+``lexeme_forms(lemma)`` lists every form that has ``lemma`` among its dictionary lemmas:
+with them the matcher learns which lemmas rule words share with a dictionary word
+without analyzing it (``rules.index``).
+
 Analyzers and the stemmer are created by ``Morphology.load()`` (about 0.1 s), never at
 import; ``load(stem_unknown=False)`` leaves the stems out (to measure what they do).
 Results are cached per instance (uncached ~14,000 words/s, cached ~185,000 words/s).
@@ -52,13 +57,13 @@ _LATIN_HEAD = 3
 
 def head(word: str) -> str:
     """The first letters of a normalized word, as ``Morphology.heads`` keeps them."""
-    return word[:HEAD] if _has_cyrillic(word) else word[:_LATIN_HEAD]
+    return word[:HEAD] if has_cyrillic(word) else word[:_LATIN_HEAD]
 
 
 _GUESS_MIN_SCORE = 0.1
 
 
-def _has_cyrillic(word: str) -> bool:
+def has_cyrillic(word: str) -> bool:
     return any("\u0400" <= char <= "\u052f" for char in word)
 
 
@@ -67,9 +72,9 @@ def _fold(lemma: str) -> str:
     return lemma.replace("ё", "е")
 
 
-def _paradigm_heads(dictionary: Any, parse: Any) -> set[str]:
-    """Heads of every form of the dictionary lexeme of ``parse`` (pymorphy3 stores a
-    paradigm as suffix ids, tag ids and prefix ids, n of each)."""
+def _paradigm_forms(dictionary: Any, parse: Any) -> set[str]:
+    """Every form, ``ё`` folded, of the dictionary lexeme of ``parse`` (pymorphy3 stores
+    a paradigm as suffix ids, tag ids and prefix ids, n of each)."""
     _analyzer, word, paradigm_id, index = parse.methods_stack[0]
     paradigm = dictionary.paradigms[paradigm_id]
     size = len(paradigm) // 3
@@ -78,9 +83,18 @@ def _paradigm_heads(dictionary: Any, parse: Any) -> set[str]:
     own_suffix = suffixes[paradigm[index]]
     stem = word[len(own_prefix) : len(word) - len(own_suffix)]
     return {
-        head(_fold(prefixes[paradigm[2 * size + i]] + stem + suffixes[paradigm[i]]))
-        for i in range(size)
+        _fold(prefixes[paradigm[2 * size + i]] + stem + suffixes[paradigm[i]]) for i in range(size)
     }
+
+
+def _spellings(form: str) -> set[str]:
+    """``form`` and every way of writing its ``ґ`` as ``г``, which the Ukrainian
+    dictionary accepts for it (its ``ё`` are folded already)."""
+    spellings = {form}
+    for at, char in enumerate(form):
+        if char == "ґ":
+            spellings |= {spelling[:at] + "г" + spelling[at + 1 :] for spelling in spellings}
+    return spellings
 
 
 def _is_dictionary_parse(parse: Any) -> bool:
@@ -129,18 +143,44 @@ class Morphology:
         cached = self._heads.get(word)
         if cached is None:
             found = {head(word), *(head(lemma.lstrip(STEM_MARK)) for lemma in self.lemmas(word))}
-            if _has_cyrillic(word):
+            if has_cyrillic(word):
                 for analyzer in self._analyzers:
                     for parse in analyzer.parse(word):
                         if _is_dictionary_parse(parse):
-                            found |= _paradigm_heads(analyzer.dictionary, parse)
+                            forms = _paradigm_forms(analyzer.dictionary, parse)
+                            found |= {head(s) for form in forms for s in _spellings(form)}
             cached = self._heads[word] = frozenset(found)
         return cached
+
+    def is_known(self, word: str) -> bool:
+        """Whether a dictionary (ru or uk) has ``word``: then its lemmas are dictionary ones.
+
+        A look-up in the word graphs only, a fraction of a full analysis.
+        """
+        return any(analyzer.word_is_known(word) for analyzer in self._analyzers)
+
+    def lexeme_forms(self, lemma: str) -> frozenset[str]:
+        """Every form of every dictionary lexeme whose lemma is ``lemma``, as normalized
+        text spells it (``ё`` folded, ``ґ`` also written ``г``).
+
+        So a dictionary word has ``lemma`` among its ``lemmas`` exactly when it is one
+        of these forms: a lexeme's lemma is its first form, which the dictionaries parse
+        back to it. Empty for a word no dictionary has as a lemma.
+        """
+        if not has_cyrillic(lemma):
+            return frozenset()
+        forms: set[str] = set()
+        for analyzer in self._analyzers:
+            dictionary = analyzer.dictionary
+            for parse in analyzer.parse(lemma):
+                if _is_dictionary_parse(parse) and _fold(parse.normal_form) == lemma:
+                    forms |= _paradigm_forms(dictionary, parse)
+        return frozenset(spelling for form in forms for spelling in _spellings(form))
 
     def _compute(self, word: str, *, acronym: bool) -> frozenset[str]:
         if not word:
             return frozenset({word})
-        if _has_cyrillic(word):
+        if has_cyrillic(word):
             return self._cyrillic_lemmas(word, guess=not acronym)
         if word.isascii() and word.isalpha():
             return frozenset({english_stem(word)})

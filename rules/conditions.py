@@ -1,0 +1,116 @@
+"""Which distinct rules hold, given the terms a post contains.
+
+Contract: ``ConditionIndex`` holds compiled rules (``rules.compiled.CompiledRule``) under
+condition ids; ``add``/``remove`` are incremental. ``holding(present)`` returns every
+held condition's value, each once, in no particular order.
+
+How: a plain conjunction (``a b -c``, most rules) is filed under one of its required
+terms, its *trigger*, by what else it needs:
+
+- nothing else and nothing forbidden (``дрон``, ``topic:drones``): it holds as soon as
+  the trigger is present — one list extension per present term;
+- exactly one other term and nothing forbidden (``дрон region:kursk``): filed by that
+  term, so a post finds them all with one C-level intersection of the trigger's table
+  with the terms present, whatever the number of rules;
+- anything else: checked one by one when the trigger is present.
+
+Other rules (OR, NOT of a group) may have several triggers: each trigger present makes
+them candidates, evaluated once per post. The work per post grows with the terms present
+and the rules that hold, not with the number of rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from rules.compiled import CompiledRule
+
+V = TypeVar("V")
+
+
+@dataclass(slots=True)
+class _Filed(Generic[V]):
+    """Conjunctions sharing one trigger term."""
+
+    alone: list[V] = field(default_factory=list)
+    pairs: dict[int, list[V]] = field(default_factory=dict)  # the other required term ->
+    # (required, forbidden, value) of the rest
+    checked: list[tuple[frozenset[int], frozenset[int], V]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.alone or self.pairs or self.checked)
+
+
+class ConditionIndex(Generic[V]):
+    def __init__(self) -> None:
+        self._filed: dict[int, _Filed[V]] = {}
+        self._trees: dict[int, dict[V, CompiledRule]] = {}  # trigger -> rules to evaluate
+
+    def __bool__(self) -> bool:
+        return bool(self._filed or self._trees)
+
+    def add(self, compiled: CompiledRule, value: V) -> None:
+        """File ``value``, decided by ``compiled``; values must be distinct and hashable."""
+        required = compiled.required
+        if required is None:
+            for trigger in compiled.triggers:
+                self._trees.setdefault(trigger, {})[value] = compiled
+            return
+        [trigger] = compiled.triggers
+        filed = self._filed.setdefault(trigger, _Filed())
+        others = required - {trigger}
+        if compiled.forbidden or len(others) > 1:
+            filed.checked.append((required, compiled.forbidden, value))
+        elif others:
+            [other] = others
+            filed.pairs.setdefault(other, []).append(value)
+        else:
+            filed.alone.append(value)
+
+    def remove(self, compiled: CompiledRule, value: V) -> None:
+        required = compiled.required
+        if required is None:
+            for trigger in compiled.triggers:
+                trees = self._trees[trigger]
+                del trees[value]
+                if not trees:
+                    del self._trees[trigger]
+            return
+        [trigger] = compiled.triggers
+        filed = self._filed[trigger]
+        others = required - {trigger}
+        if compiled.forbidden or len(others) > 1:
+            filed.checked.remove((required, compiled.forbidden, value))
+        elif others:
+            [other] = others
+            paired = filed.pairs[other]
+            paired.remove(value)
+            if not paired:
+                del filed.pairs[other]
+        else:
+            filed.alone.remove(value)
+        if not filed:
+            del self._filed[trigger]
+
+    def holding(self, present: set[int]) -> list[V]:
+        held: list[V] = []
+        candidates: dict[V, CompiledRule] = {}
+        filed_under, trees = self._filed, self._trees
+        for term_id in present:
+            filed = filed_under.get(term_id)
+            if filed is not None:
+                held += filed.alone
+                pairs = filed.pairs
+                if pairs:
+                    for other in pairs.keys() & present:
+                        held += pairs[other]
+                for required, forbidden, value in filed.checked:
+                    if required <= present and forbidden.isdisjoint(present):
+                        held.append(value)
+            waiting = trees.get(term_id)
+            if waiting:
+                candidates.update(waiting)
+        held += [value for value, compiled in candidates.items() if compiled.holds(present)]
+        return held
