@@ -56,6 +56,10 @@ async def _post(url: str, update: dict[str, Any], secret: str | None) -> int:
         return response.status
 
 
+async def _webhook_set(fake: FakeTelegram, url: str) -> None:
+    await fake.wait_for(lambda: fake.webhook_url == url, timeout=60)
+
+
 def _update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
     user = {"id": chat_id, "is_bot": False, "first_name": "Test", "language_code": "en"}
     return {
@@ -79,7 +83,7 @@ async def test_updates_arrive_by_webhook_and_a_wrong_secret_is_refused(
     await lookout.start()
     try:
         url = f"http://127.0.0.1:{port}/telegram/updates"
-        await fake_telegram.wait_for(lambda: fake_telegram.webhook_url == url, timeout=30)
+        await _webhook_set(fake_telegram, url)
         await reply_to(fake_telegram, USER, "/start", "/watch")
         await reply_to(fake_telegram, USER, "/watch drone", "Watching")
         await reply_to(fake_telegram, USER, "/rules", "drone")
@@ -116,9 +120,8 @@ async def test_every_instance_answers_the_updates_it_is_given(
     try:
         for instance in instances:
             await instance.start("--role", "bot")
-            url = instance.env["LOOKOUT_WEBHOOK_URL"]
             # Each sets the webhook to its own URL here; behind a load balancer it is one.
-            await fake_telegram.wait_for(lambda url=url: fake_telegram.webhook_url == url, 30)
+            await _webhook_set(fake_telegram, instance.env["LOOKOUT_WEBHOOK_URL"])
         # The load balancer's part: each instance is handed an update, with the secret.
         for number, port in enumerate(ports):
             chat = USER + 10 + number
