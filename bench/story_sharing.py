@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.story_sharing [--rounds 3]
 
 (run as a module from the repository root: it starts a throwaway PostgreSQL server with
-`tests.postgres`, so `pg_ctl` must be installed).
+`tests.postgres`; without `pg_ctl` it says so and prints nothing else).
 
 The stream is the labelled tuning posts of tests/data/stories (`bench.story_corpus`), in
 publication order, moved so the newest is a minute old; each source a source row, each
@@ -46,7 +46,7 @@ from bench.story_corpus import TUNING, load
 from monitors.poll import PollResult, Validators
 from monitors.post import Post as FetchedPost
 from rules.lexicon import Lexicon
-from tests.postgres import create_database, start_server
+from tests.postgres import PostgresUnavailable, create_database, start_server
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -152,7 +152,11 @@ async def main(rounds: int) -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     stream = _stream(load(TUNING).posts)
     lexicon = Lexicon.load()
-    server = start_server()
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        print(f"skipped: {exc}")
+        return
     try:
         print(f"{len(stream)} posts, one transaction each, PostgreSQL on loopback")
         for label, processes, shared in (
