@@ -77,10 +77,18 @@ class StoryBook:
         """Take the stories turn for this transaction and learn the posts other processes
         stored meanwhile. True when others may have stored posts (PostgreSQL): then what
         the caller read before the turn may be out of date."""
-        if not await take_turn(session, STORIES):
+        if session.get_bind().dialect.name != "postgresql":
             return False
+        # What others stored is learned first without the turn (committed posts only, so
+        # none is skipped): the turn is then held only for what they stored meanwhile.
+        await self._learn(session, now)
+        await take_turn(session, STORIES)
+        await self._learn(session, now)
+        return True
+
+    async def _learn(self, session: AsyncSession, now: datetime) -> None:
         # Usually a handful of rows: one plain query, no server-side cursor's round trips.
-        # (After a long wait, at most the window's posts, as at a rebuild.)
+        # (After a long idle spell, at most the window's posts, as at a rebuild.)
         learned = await session.scalars(
             select(Post)
             .where(Post.id > self._seen, Post.first_seen_at >= now - self._window.window)
@@ -89,7 +97,6 @@ class StoryBook:
         for post in learned:
             self._window.remember(_item(post), _story_key(post.story_id or post.id))
             self._seen = max(self._seen, post.id)
-        return True
 
     def assign(self, row: Post, now: datetime, *, reply_to_url: str | None = None) -> int:
         """The story id for a stored post (flushed, so it has an id); ``reply_to_url`` is
