@@ -9,7 +9,8 @@ of that span, oldest first, each in the story stored for it.
 Several processes on one PostgreSQL: before storing new posts a transaction calls
 `catch_up`, which waits for the `alerts.store.locks.STORIES` turn (held to its commit)
 and adds to the window, in their stored stories, the posts other processes stored since
-this window last looked. Every writer of posts takes that turn, so post ids grow in
+this window last looked (read once before waiting, so the turn is held only while the
+last few are read). Every writer of posts takes that turn, so post ids grow in
 commit order and "posts after the highest id this window saw" is exactly what it
 missed; the post it then stores is compared with every report of the event already
 stored, and two processes never open two stories for one event. On SQLite one process
