@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from alerts.ingest.failures import Failure, failure_of
 from alerts.ingest.schedule import next_success_check
+from alerts.store.locks import STORIES, take_turn
 from alerts.store.models import Post, Source, SourceKind, SourceState, source_title, utcnow
 from monitors.locator import SourceRef, parse_source
 from monitors.poll import Validators
@@ -121,6 +122,9 @@ async def add_source(
             source = _new_source(ref, result, utcnow(), poll_interval)
             session.add(source)
             await session.flush()
+            # Posts are stored one transaction at a time across processes, their ids in
+            # commit order: the story windows of the pollers rely on it.
+            await take_turn(session, STORIES)
             baseline = _baseline_rows(source, result)
             session.add_all(baseline)
             await session.flush()

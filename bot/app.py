@@ -8,7 +8,9 @@ lexicon, then run the parts of the process's `Role` until SIGTERM or SIGINT:
 - the delivery worker, one per bot token: it runs while this process holds the
   sender lock (`alerts.store.locks.Singleton`), and waits as a standby otherwise;
 - with a bot token, the bot's long polling, likewise one per token (Telegram hands
-  ``getUpdates`` to one consumer);
+  ``getUpdates`` to one consumer); or, with ``LOOKOUT_WEBHOOK_URL``, the webhook
+  (`bot.webhook`) on the HTTP server, in every process that answers: no lock, since
+  Telegram sends each update to one of them through the load balancer;
 - with ``LOOKOUT_HTTP_PORT``, ``/healthz`` and ``/metrics`` (`bot.status`).
 
 A part imports its libraries when it is built: a poller never loads aiogram.
@@ -43,6 +45,8 @@ from rules.lexicon import Lexicon
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
 
+    from aiogram import Bot, Dispatcher
+    from aiohttp import web
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from bot.settings import Settings
@@ -52,6 +56,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 SHUTDOWN_GRACE = 3.0
+
+
+class StartRefused(Exception):
+    """A part cannot start until the operator changes a setting; the message says which."""
 
 
 class Role(enum.StrEnum):
@@ -126,12 +134,20 @@ async def run_service(
             out=out,
         )
         parts: dict[str, Part] = {}
+        routes: list[web.RouteDef] = []
         if role.sends:
             parts["delivery"] = await _delivery(service, stack)
         if role.polls:
             parts["poll_loop"] = _poll_loop(service)
-        if role.answers and (answering := await _bot_polling(service, stack)) is not None:
-            parts["bot_polling"] = answering
+        if role.answers and settings.bot_token is not None:
+            if settings.webhook_url is not None and settings.webhook_secret is not None:
+                secret = settings.webhook_secret.get_secret_value()
+                parts["bot_webhook"], route = _bot_webhook(
+                    service, stack, settings.webhook_url, secret
+                )
+                routes.append(route)
+            else:
+                parts["bot_polling"] = _bot_polling(service, stack)
         if settings.http_port is not None:
             from bot.status import StatusConfig, StatusServer  # noqa: PLC0415
 
@@ -139,6 +155,7 @@ async def run_service(
                 StatusConfig(settings.http_host, settings.http_port, role.polls, role.sends),
                 sessions,
                 service.metrics,
+                routes=routes,
             )
             await status.start()
             stack.push_async_callback(status.close)
@@ -240,23 +257,52 @@ async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
     return run
 
 
-async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
-    """The update consumer, or None without a bot token (nothing to answer)."""
-    if service.settings.bot_token is None:
-        return None
+def _updates_bot(service: Service, stack: AsyncExitStack) -> tuple[Bot, Dispatcher]:
+    """The bot client and dispatcher that answer updates (a bot token is set)."""
     from bot.dispatch import build_bot, build_dispatcher  # noqa: PLC0415
     from bot.i18n import build_i18n  # noqa: PLC0415
 
     bot = build_bot(service.settings, for_replies=True)
     if bot is None:
-        return None
+        raise ValueError("answering updates needs LOOKOUT_BOT_TOKEN")
     stack.push_async_callback(bot.session.close)
     dispatcher = build_dispatcher(
         service.settings, service.sessions, service.lexicon, service.monitor, build_i18n()
     )
+    return bot, dispatcher
+
+
+def _bot_webhook(
+    service: Service, stack: AsyncExitStack, url: str, secret: str
+) -> tuple[Part, web.RouteDef]:
+    """Updates by webhook: the part that registers it, and the route that receives them."""
+    from aiohttp import web  # noqa: PLC0415
+
+    from bot.webhook import WebhookReceiver, WebhookRefused  # noqa: PLC0415
+
+    bot, dispatcher = _updates_bot(service, stack)
+    receiver = WebhookReceiver(dispatcher, bot, url=url, secret=secret)
+
+    async def run(stop: asyncio.Event) -> None:
+        try:
+            await receiver.start()
+        except WebhookRefused as exc:
+            raise StartRefused(f"{exc} (LOOKOUT_WEBHOOK_URL)") from exc
+        try:
+            await stop.wait()
+        finally:
+            await receiver.stop()
+
+    return run, web.post(receiver.path, receiver.handle)
+
+
+def _bot_polling(service: Service, stack: AsyncExitStack) -> Part:
+    """The update consumer by long polling, one per bot token."""
+    bot, dispatcher = _updates_bot(service, stack)
     lock = service.singleton("updates")
 
     async def poll_updates(stop: asyncio.Event) -> None:
+        await _leave_webhook(bot)
         polling = asyncio.create_task(
             dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
         )
@@ -280,6 +326,17 @@ async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
             await lock.release()
 
     return run
+
+
+async def _leave_webhook(bot: Bot) -> None:
+    """Long polling after webhook mode: Telegram refuses getUpdates while a webhook is set."""
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError  # noqa: PLC0415
+
+    try:
+        await bot.delete_webhook()
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        # Polling retries on its own; if a webhook is still set, its 409s say so in the log.
+        log.warning("webhook_not_deleted", error=str(exc))
 
 
 async def _while_held(lock: Singleton, work: Awaitable[None]) -> None:

@@ -11,6 +11,9 @@ is above that). Ages are seconds, ``null`` when there is nothing to measure.
 
 ``GET /metrics`` is Prometheus's text format (`alerts.metrics`), the outbox gauges read
 from the database at each scrape.
+
+Other parts add their routes when the server is built: in webhook mode, the bot's
+webhook path (`bot.webhook`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from alerts.outbox.queue import Backlog, backlog
 from alerts.store.models import utcnow
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from alerts.metrics import Metrics
@@ -55,6 +60,8 @@ class StatusServer:
         config: StatusConfig,
         sessions: async_sessionmaker[AsyncSession],
         metrics: Metrics,
+        *,
+        routes: Sequence[web.RouteDef] = (),
     ) -> None:
         self._config = config
         self._sessions = sessions
@@ -62,6 +69,7 @@ class StatusServer:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics_page)
+        app.router.add_routes(routes)
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self) -> None:

@@ -4,6 +4,10 @@ Everything for one source happens in the caller's transaction, so a post and the
 outbox rows it causes are stored together or not at all: a crash between the two
 can neither lose an alert nor alert twice.
 
+Before the first new post is stored, the transaction takes the stories turn
+(`StoryBook.catch_up`): on PostgreSQL, one process at a time stores posts and decides
+their stories, having first learned the posts the others stored.
+
 Order per new post: skip posts already stored (same source and external id) → store
 the post → find its story → if the story gained a source, every alert of the story is
 due for an edit (its revision goes up) → if the post is fresh (inside the alert
@@ -98,6 +102,10 @@ async def record_poll(
         return Recorded(0, 0)
     recorder = _Recorder(session, source, rulebook, storybook, config, now)
     fresh, changed = await _unseen(session, source, result.posts)
+    if fresh and await storybook.catch_up(session, now):
+        # While this transaction waited for its turn another process may have stored some
+        # of them (a lapsed lease): read again, now that no one else stores posts.
+        fresh, changed = await _unseen(session, source, result.posts)
     reported = {edit.external_id for edit in result.edits}
     edits = [*result.edits, *(post for post in changed if post.external_id not in reported)]
     alerts = 0

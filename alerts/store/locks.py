@@ -11,6 +11,12 @@ the network dropped), because by then a standby may hold the lock. The key is a 
 the role and the bot token (never the token itself), so bots with different tokens
 sharing one database do not wait for each other.
 
+`take_turn` is the transaction-level kind (``pg_advisory_xact_lock``): it waits for its
+turn and holds it until the caller's transaction commits or rolls back. Every writer of
+posts takes the `STORIES` turn before inserting any, so posts are stored one transaction
+at a time across processes, their ids growing in commit order (`alerts.ingest.storybook`
+relies on it).
+
 On SQLite a `Singleton` is always held: `lock_sqlite_database` has already made this
 the only process using the file. Its lock is an ``flock`` on ``<database>.lock``,
 released by the kernel when the process ends, however it ends.
@@ -31,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +50,19 @@ class LockLost(Exception):
 
 class DatabaseInUse(Exception):
     """Another process runs Lookout on this SQLite database; the message says which."""
+
+
+STORIES = "stories"
+"""The turn every writer of posts takes: stories are decided one transaction at a time."""
+
+
+async def take_turn(session: AsyncSession, name: str) -> bool:
+    """Wait for the turn `name` until the session's transaction ends (PostgreSQL): True.
+    False on SQLite, where this process is the only one (`lock_sqlite_database`)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name, "")})
+    return True
 
 
 def lock_key(role: str, token: str) -> int:

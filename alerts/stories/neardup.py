@@ -21,6 +21,9 @@ Contract:
      window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve,
      plus the items within `Policy.retell_close` whose word sketches share enough bits
      (retellings: their Jaccard is below every bar).
+- ``remember(item, story)`` holds an item in a story decided elsewhere (another process
+  sharing the database, or the stored story of a post at a restart), as if ``assign``
+  had answered ``story``.
 - Items older than the window are never candidates, even before ``expire``;
   ``expire(now)`` forgets items published before ``now - window`` (their URLs, LSH
   entries and signatures); ``len()`` counts the items held.
@@ -161,6 +164,14 @@ class StoryWindow:
             story = item.key
         self._add(item, story, fingerprint, urls)
         return story
+
+    def remember(self, item: StoryItem, story: str) -> None:
+        """Hold an item whose story was decided elsewhere (stored by another process, or
+        before a restart), so later items are compared with it; a known key is ignored."""
+        if item.key in self._slot_by_key:
+            return
+        urls = references(item.url, item.forwarded_url, item.text)
+        self._add(item, story, self._fingerprint(item.text), urls)
 
     def expire(self, now: datetime) -> None:
         cutoff = now - self.window

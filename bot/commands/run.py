@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from alerts.store.locks import DatabaseInUse, LockLost, lock_sqlite_database
 from alerts.store.migrate import MigrationFailed
-from bot.app import Role, run_service
+from bot.app import Role, StartRefused, run_service
 from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings
 from rules.errors import RuleSyntaxError
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandFailed(f"bad rule: {exc}", EXIT_USAGE) from exc
     except LockLost as exc:
         raise CommandFailed(f"stopping: {exc}") from exc
-    except MigrationFailed as exc:
+    except (MigrationFailed, StartRefused) as exc:
         raise CommandFailed(str(exc)) from exc
     finally:
         if database_lock is not None:

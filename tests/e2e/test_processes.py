@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 
 from tests.e2e.process import LookoutProcess, run_command
@@ -171,3 +172,63 @@ async def test_killing_the_sender_and_a_poller_loses_no_alert(
     finally:
         await first.kill()
         assert await second.stop() == 0, second.logs()
+
+
+def _stories(url: str) -> tuple[set[int], int]:
+    """The stories of the posts that are not a baseline, and the alerts queued."""
+    with psycopg.connect(url.replace("postgresql+asyncpg://", "postgresql://")) as connection:
+        stories = {
+            story
+            for (story,) in connection.execute("SELECT story_id FROM posts WHERE NOT baseline")
+        }
+        (alerts,) = connection.execute("SELECT count(*) FROM outbox").fetchone() or (0,)
+    return stories, int(alerts)
+
+
+async def test_two_pollers_seeing_one_event_at_once_open_one_story(
+    tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
+) -> None:
+    count = 20
+    for number in range(count):
+        fake_web.serve(f"/f/{number}.xml", rss([_item(f"{number}-0", f"Market news {number}")]))
+    url = create_database(postgres_server)
+    base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval="1")
+    await _import(tmp_path, base, fake_web, count)
+    # One after the other: two processes writing the console's rules at once collide.
+    pollers = [await _start(tmp_path, "p0", base, "--role", "poller", "--watch", "drone")]
+    try:
+        await _wait_until(lambda: _events(pollers[0], "service_started"), 120, "the first")
+        pollers.append(await _start(tmp_path, "p1", base, "--role", "poller", "--watch", "drone"))
+        # Both are ticking once their story windows are built.
+        await _wait_until(
+            lambda: all(_events(p, "stories_rebuilt") for p in pollers), 120, "start-up"
+        )
+        # Every source reports the same event within seconds, as wires repeat a governor's
+        # post; in waves, so that both pollers, whichever claims first, store some.
+        report = "Drone attack on a power substation near Kursk, the governor says"
+        for number in range(count):
+            fresh = {**_item(f"{number}-1", report), "link": "https://gov.example/drone-attack"}
+            old = _item(f"{number}-0", f"Market news {number}")
+            fake_web.serve(f"/f/{number}.xml", rss([fresh, old]))
+            if number % 5 == 4:
+                await asyncio.sleep(1.5)
+        await _wait_until(lambda: len(_stored(pollers)) >= count, 60, "every report stored")
+    finally:
+        codes = [await poller.stop() for poller in pollers]
+    assert codes == [0, 0]
+    stored = _stored(pollers)
+    print(f"reports stored per poller: {[len(_events(p, 'source_polled')) for p in pollers]}")
+    assert all(_events(p, "source_polled") for p in pollers), "both pollers stored reports"
+    stories, alerts = _stories(url)
+    assert len(stored) == count
+    assert len(stories) == 1
+    assert alerts == 1  # the console's one rule, one alert for the story
+
+
+def _stored(pollers: list[LookoutProcess]) -> list[dict[str, object]]:
+    return [
+        record
+        for poller in pollers
+        for record in _events(poller, "source_polled")
+        if record.get("new_posts")
+    ]

@@ -30,14 +30,24 @@ What it enforces, as Telegram does:
 - getUpdates is real long polling: offset confirms (and forgets) earlier updates, a
   negative offset keeps only the last updates, limit, allowed_updates (remembered
   between calls, as Telegram does), timeout holds the request until an update arrives;
-  a second concurrent getUpdates ends the first with 409 Conflict.
+  a second concurrent getUpdates ends the first with 409 Conflict;
+- webhooks: setWebhook (url, secret_token of 1-256 characters A-Z a-z 0-9 _ -,
+  allowed_updates, drop_pending_updates), deleteWebhook, getWebhookInfo (with the last
+  delivery error). While a webhook is set getUpdates answers 409 Conflict, and each
+  queued update is POSTed to the URL as JSON, one at a time and in order, with the
+  X-Telegram-Bot-Api-Secret-Token header when a secret was given; an answer other
+  than 2xx (or none) keeps the update queued and it is sent again after
+  `webhook_retry` seconds, as Telegram retries.
+
+Deliberately looser than Telegram: a webhook URL may be plain http on any port (the
+tests' servers are on loopback), where Telegram wants https on 443, 80, 88 or 8443.
 
 Deliberately stricter than Telegram: a bare `&` or an unknown named entity (`&nbsp;`)
 is refused, although Telegram shows it literally. The Bot API docs require escaping
 it, and a bare `&` followed by e.g. `lt;` silently changes the text.
 
 Not emulated: Markdown and MarkdownV2 (text taken as is), overlapping entities of
-the same type, webhooks, inline mode, media other than documents, file
+the same type, webhook certificates and IP addresses, inline mode, media other than documents, file
 downloads, message threads and replies, group privacy mode, 48-hour edit windows,
 link previews, and which tags may nest inside which. Chats need not be introduced
 first: a positive id is a private chat, a negative one a group (a supergroup below
@@ -63,6 +73,7 @@ HTML checker, the rate limiter, the server) are only ever used together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import mimetypes
@@ -75,6 +86,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 
+import aiohttp
 import pytest_asyncio
 from aiohttp import BodyPartReader, web
 
@@ -96,6 +108,7 @@ __all__ = [
     "Refusal",
     "SentDocument",
     "SentMessage",
+    "WebhookDelivery",
     "fake_telegram",
     "parse_html",
     "utf16_len",
@@ -119,6 +132,10 @@ _SUPERGROUP_BELOW = -(10**12)
 _DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 _MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_TIMEOUT = 10.0
+"""Seconds the fake waits for the bot's server to answer one delivery."""
 
 
 # --- records -------------------------------------------------------------------------
@@ -205,6 +222,16 @@ class Call:
     params: dict[str, Any]
     """Parameters as received; uploaded files appear as `<file name, n bytes>`."""
     status: int
+    at: float
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One POST of an update to the webhook, and how the bot's server answered."""
+
+    update_id: int
+    status: int | None
+    """The HTTP status; None when no answer came (refused connection, timeout)."""
     at: float
 
 
@@ -593,6 +620,18 @@ async def _read_params(request: web.Request) -> _Params:
 
 
 @dataclass
+class _Webhook:
+    url: str
+    secret: str | None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+    def failed(self, message: str) -> None:
+        self.last_error_date = _now()
+        self.last_error_message = message
+
+
+@dataclass
 class _Message:
     message_id: int
     date: int
@@ -705,6 +744,9 @@ class FakeTelegram:
         self.refusals: list[Refusal] = []
         self.callback_answers: list[CallbackAnswer] = []
         self.calls: list[Call] = []
+        self.webhook_deliveries: list[WebhookDelivery] = []
+        self.webhook_retry = 0.5
+        """Seconds before an update the webhook did not accept is sent again."""
 
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, dict[str, Any]] = {}
@@ -718,6 +760,8 @@ class FakeTelegram:
         self._outage: tuple[str, frozenset[str]] | None = None
         self.outage_hits = 0
         """Requests that met an outage (see `outage`)."""
+        self._webhook: _Webhook | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
         self._poll_generation = 0
         self._held_polls = 0
         self._closing = False
@@ -733,6 +777,7 @@ class FakeTelegram:
             "setmycommands": self._set_my_commands,
             "deletemycommands": self._delete_my_commands,
             "getmycommands": self._get_my_commands,
+            "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "getchatmember": self._get_chat_member,
@@ -777,6 +822,7 @@ class FakeTelegram:
         """Stop serving; held getUpdates requests answer an empty list first."""
         self._closing = True
         self._changes.notify()
+        await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -980,6 +1026,11 @@ class FakeTelegram:
         return list(self._updates)
 
     @property
+    def webhook_url(self) -> str:
+        """The webhook set by the bot, "" when none (long polling)."""
+        return "" if self._webhook is None else self._webhook.url
+
+    @property
     def polling(self) -> bool:
         """Whether a getUpdates request is being held right now."""
         return self._held_polls > 0
@@ -1113,6 +1164,12 @@ class FakeTelegram:
         }
 
     async def _get_updates(self, p: _Params) -> list[dict[str, Any]]:
+        if self._webhook is not None:
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = p.integer("offset") or 0
         limit = min(max(p.integer("limit") or 100, 1), 100)
         timeout = max(p.number("timeout") or 0.0, 0.0)
@@ -1328,17 +1385,95 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: unsupported bot command scope type")
         return CommandsKey(str(kind), chat_id, user_id, language)
 
+    async def _set_webhook(self, p: _Params) -> bool:
+        url = p.text("url")
+        if url is None:
+            raise _ApiError(400, "Bad Request: bad webhook: url is empty")
+        if not url:  # an empty url removes the webhook, as deleteWebhook does
+            return await self._delete_webhook(p)
+        if not url.startswith(("http://", "https://")):
+            raise _ApiError(
+                400,
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
+            )
+        secret = p.text("secret_token")
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(secret):
+            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
+        allowed = p.obj("allowed_updates")
+        if allowed is not None:
+            self._allowed_updates = frozenset(allowed) if allowed else None
+        if p.flag("drop_pending_updates"):
+            self._updates.clear()
+        self._poll_generation += 1  # a held getUpdates ends with 409, as on Telegram
+        self._webhook = _Webhook(url, secret)
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_to_webhook())
+        self._changes.notify()
+        return True
+
     async def _delete_webhook(self, p: _Params) -> bool:
         if p.flag("drop_pending_updates"):
             self._updates.clear()
+        self._webhook = None
+        self._changes.notify()
         return True
 
     async def _get_webhook_info(self, _p: _Params) -> dict[str, Any]:
-        return {
-            "url": "",
+        info: dict[str, Any] = {
+            "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        webhook = self._webhook
+        if webhook is not None:
+            info["max_connections"] = 40
+            if self._allowed_updates is not None:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+            if webhook.last_error_date is not None:
+                info["last_error_date"] = webhook.last_error_date
+                info["last_error_message"] = webhook.last_error_message
+        return info
+
+    async def _deliver_to_webhook(self) -> None:
+        """POST queued updates to the webhook, oldest first, until it is deleted."""
+        timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT)
+        async with aiohttp.ClientSession(timeout=timeout) as client:
+            while not self._closing:
+                webhook = self._webhook
+                ready = self._deliverable(1) if webhook is not None else []
+                if webhook is None or not ready:
+                    await self._changes.wait()
+                    continue
+                if not await self._post_update(client, webhook, ready[0]):
+                    await asyncio.sleep(self.webhook_retry)
+
+    async def _post_update(
+        self, client: aiohttp.ClientSession, webhook: _Webhook, update: dict[str, Any]
+    ) -> bool:
+        headers = {SECRET_HEADER: webhook.secret} if webhook.secret is not None else {}
+        status: int | None = None
+        try:
+            async with client.post(webhook.url, json=update, headers=headers) as response:
+                status = response.status
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            webhook.failed(f"Connection failed: {type(exc).__name__}")
+        else:
+            if not 200 <= status < 300:
+                webhook.failed(f"Wrong response from the webhook: {status} {response.reason}")
+        self.webhook_deliveries.append(WebhookDelivery(update["update_id"], status, self.clock()))
+        accepted = status is not None and 200 <= status < 300
+        if accepted:
+            self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+        self._changes.notify()
+        return accepted
+
+    async def _stop_webhook(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _get_chat_member(self, p: _Params) -> dict[str, Any]:
         chat = self._target(p, sending=False)
