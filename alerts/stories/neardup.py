@@ -58,10 +58,14 @@ BAND_ROWS = 4
 """Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
 middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
 `Policy.close`)."""
-CANDIDATES = 32
+CANDIDATES = 16
 """Known items weighed per post, of the alike texts (most alike first) and again of the
 retellings (latest first): a channel's template fills the window with dozens of items
 alike, and the ones that decide are the closest and the latest."""
+PER_BUCKET = 8
+"""Items of one LSH bucket weighed per post, the latest: dozens of one template's
+items share a bucket, and of a source's repeated texts the latest is the one that
+counts."""
 WORD_MARGIN = 0.05
 """Below `Policy.retell_floor` by this much in the word sketches still goes on to the word
 sets: two shared words colliding in one bit lose a shared bit."""
@@ -240,11 +244,16 @@ class StoryWindow:
         recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
         # A window shorter than the horizon forgets items the recent store still holds.
         found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
-        far = [
-            (slot, row)
-            for slot in sorted(self._bands.query(self._bands.band_keys(signature)) - found.keys())
-            if (row := self._entries[slot].row) is not None
-        ]
+        far = []
+        # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
+        if fingerprint.size >= self.policy.short:
+            near = self._bands.query(self._bands.band_keys(signature), PER_BUCKET)
+            far = [
+                (slot, row)
+                for slot in sorted(near - found.keys())
+                if (held := self._entries[slot]).size >= self.policy.short
+                and (row := held.row) is not None
+            ]
         if far:
             shares = self._signatures.similarity([row for _, row in far], signature)
             floor = self.policy.far_floor
