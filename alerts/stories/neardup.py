@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from alerts.stories.bands import BandIndex
 from alerts.stories.canonical import canonical_url
-from alerts.stories.facts import NO_FACTS
+from alerts.stories.facts import NO_FACTS, finding_keys
 from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
@@ -280,7 +280,7 @@ class StoryWindow:
         # Reports of the same facts in other words or languages share neither.
         retold += [
             (slot, row)
-            for slot in self._places.near(fingerprint.facts.places, at)
+            for slot in self._places.near(finding_keys(fingerprint.facts), at)
             if slot not in found
             and (entry := self._entries.get(slot)) is not None
             and (row := entry.row) is not None
@@ -316,7 +316,7 @@ class StoryWindow:
             urls=urls,
             facts=fingerprint.facts,
         )
-        self._places.add(fingerprint.facts.places, item.published_at.timestamp(), slot)
+        self._places.add(finding_keys(fingerprint.facts), item.published_at.timestamp(), slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
         self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
