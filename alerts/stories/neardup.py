@@ -17,10 +17,15 @@ Contract:
      latest passing item vouches for a story (a repost of the second air-raid warning
      joins the second, not the first). When the vouched stories are several, the story
      with most passing items wins, then the one with the clearest match, then the
-     oldest. Candidates are the LSH candidates (MinHash bands) within the
-     window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve,
-     plus the items within `Policy.retell_close` whose word sketches share enough bits
-     (retellings: their Jaccard is below every bar).
+     oldest. Candidates are every item within `Policy.horizon`, whose low bars LSH
+     cannot serve; beyond it, for a text of `Policy.short` shingles or more (a shorter
+     one merges with nothing that far, rule 5), the LSH candidates (MinHash bands) of
+     that size, the `PER_BUCKET` latest of each bucket; plus the items within
+     `Policy.retell_close` whose word sketches share enough bits (retellings: their
+     Jaccard is below every bar); plus the items within `Policy.fact_horizon` that
+     share a place, or a topic and a number when neither names a place
+     (`facts.finding_keys`). At most `CANDIDATES` of the alike and of the others are
+     weighed.
 - Items older than the window are never candidates, even before ``expire``;
   ``expire(now)`` forgets items published before ``now - window`` (their URLs, LSH
   entries and signatures); ``len()`` counts the items held.
