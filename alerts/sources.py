@@ -247,7 +247,15 @@ def post_row(source: Source, post: FetchedPost, *, seen_at: datetime, baseline: 
         first_seen_at=seen_at,
         baseline=baseline,
         forwarded_url=post.forwarded_url,
+        reply_to_url=_reply_url(post.url, post.reply_to),
     )
+
+
+def _reply_url(url: str | None, reply_to: str | None) -> str | None:
+    """The link of the post a channel post replies to: its own link, another number."""
+    if url is None or reply_to is None or "/" not in url:
+        return None
+    return f"{url.rsplit('/', 1)[0]}/{reply_to}"
 
 
 async def list_sources(session: AsyncSession) -> list[Source]:

@@ -14,9 +14,13 @@ Posts arrive every 48 h / ``window_posts`` (3.5 s for 50,000), so
 the window holds ``window_posts`` posts once filled.
 
 Three figures: the fill rate (the window growing to its size, as when rebuilding at
-start), the steady rate (``measured`` more posts, each expiring the oldest), and the
-window's memory once filled (tracemalloc, in a separate run: tracing slows Python
-down several times). ``--datasketch-lsh`` also prints what datasketch's own
+start), the steady rate (``measured`` more posts, each expiring the oldest), both as
+wall-clock and as CPU time (``time.process_time``: on a shared machine the wall clock
+counts other processes' turns too), and the window's memory once filled: traced by
+tracemalloc (held and peak, in a separate run: tracing slows Python down several
+times), and the peak resident set (VmHWM) of a fresh child process that only fills
+the window, beside its resident set before the fill (interpreter, numpy, gazetteer
+and the generated posts). ``--datasketch-lsh`` also prints what datasketch's own
 ``MinHashLSH`` holds for the same signatures, for comparison with ``BandIndex``.
 """
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -96,13 +101,35 @@ def synthetic_posts(count: int, window_posts: int, seed: int = 7) -> list[StoryI
     return posts
 
 
-def run(posts: list[StoryItem], facts: FactReader) -> tuple[StoryWindow, float]:
-    window = StoryWindow(facts=facts)
-    started = time.perf_counter()
+def run(
+    posts: list[StoryItem], window: StoryWindow, stories: set[str] | None = None
+) -> tuple[float, float]:
+    """Wall-clock and CPU seconds to assign ``posts``, in order, expiring as it goes."""
+    started, cpu = time.perf_counter(), time.process_time()
     for post in posts:
         window.expire(post.published_at)
-        window.assign(post)
-    return window, time.perf_counter() - started
+        story = window.assign(post)
+        if stories is not None:
+            stories.add(story)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def rate(count: int, wall: float, cpu: float) -> str:
+    return (
+        f"{count} posts in {wall:.1f} s = {count / wall:,.0f} posts/s wall, "
+        f"{cpu:.1f} s CPU = {count / cpu:,.0f} posts/s of one core"
+    )
+
+
+def resident(field: str) -> float:
+    """A field of /proc/self/status (``VmRSS``, ``VmHWM``) in MiB, 0 where there is none."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return 0.0
+    for line in status.read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def datasketch_lsh_memory(window_posts: int, num_perm: int = 128) -> float:
@@ -127,31 +154,56 @@ def main() -> int:
     parser.add_argument("--window-posts", type=int, default=50_000)
     parser.add_argument("--measured", type=int, default=5_000)
     parser.add_argument("--datasketch-lsh", action="store_true")
+    parser.add_argument("--fill-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     posts = synthetic_posts(args.window_posts + args.measured, args.window_posts)
     fill, steady = posts[: args.window_posts], posts[args.window_posts :]
-
     facts = FactReader.load()
-    window, elapsed = run(fill, facts)
-    print(f"fill:   {len(fill)} posts in {elapsed:.1f} s = {len(fill) / elapsed:,.0f} posts/s")
-    started = time.perf_counter()
-    stories = set()
-    for post in steady:
-        window.expire(post.published_at)
-        stories.add(window.assign(post))
-    elapsed = time.perf_counter() - started
+    if args.fill_only:
+        before = resident("VmRSS")
+        run(fill, StoryWindow(facts=facts))
+        print(json.dumps({"before": before, "peak": resident("VmHWM")}))
+        return 0
+
+    window = StoryWindow(facts=facts)
+    print(f"fill:   {rate(len(fill), *run(fill, window))}")
+    stories: set[str] = set()
+    wall, cpu = run(steady, window, stories)
     print(
-        f"steady: {len(steady)} posts in {elapsed:.1f} s = {len(steady) / elapsed:,.0f} posts/s "
+        f"steady: {rate(len(steady), wall, cpu)} "
         f"with {len(window):,} posts in the window ({len(stories):,} stories among them)"
     )
 
     tracemalloc.start()
-    traced, _ = run(fill, facts)
-    size = tracemalloc.get_traced_memory()[0]
+    traced = StoryWindow(facts=facts)
+    run(fill, traced)
+    size, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(
-        f"memory: {size / 2**20:.1f} MiB for {len(traced):,} posts in the window "
-        f"({size / len(traced):,.0f} bytes a post; tracemalloc)"
+        f"memory: {size / 2**20:.1f} MiB held, {peak / 2**20:.1f} MiB at the peak, for "
+        f"{len(traced):,} posts in the window ({size / len(traced):,.0f} bytes a post; "
+        "tracemalloc)"
+    )
+    child = subprocess.run(  # noqa: S603  # this interpreter, this script, numbers
+        [
+            sys.executable,
+            "-m",
+            "bench.dedup_speed",
+            "--fill-only",
+            "--window-posts",
+            str(args.window_posts),
+            "--measured",
+            str(args.measured),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(child.stdout)
+    print(
+        f"process: {figures['peak']:.1f} MiB peak resident (VmHWM) filling the window in a "
+        f"fresh process, {figures['before']:.1f} MiB resident before the fill: "
+        f"{figures['peak'] - figures['before']:.1f} MiB for the window"
     )
     if args.datasketch_lsh:
         lsh = datasketch_lsh_memory(args.window_posts)

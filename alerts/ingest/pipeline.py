@@ -141,9 +141,7 @@ class _Recorder:
         row = post_row(self.source, post, seen_at=self.now, baseline=False)
         self.session.add(row)
         await self.session.flush()
-        row.story_id = self.storybook.assign(
-            row, self.now, reply_to_url=_reply_url(post.url, post.reply_to)
-        )
+        row.story_id = self.storybook.assign(row, self.now)
         if row.story_id != row.id:
             await self._story_grew(row)
         return await self._alert(row, post)
@@ -253,13 +251,6 @@ def _oldest_first(newest_first: list[FetchedPost]) -> list[FetchedPost]:
 
 def _story_text(post: Post) -> str:
     return f"{post.title}\n\n{post.text}" if post.title else post.text
-
-
-def _reply_url(url: str | None, reply_to: str | None) -> str | None:
-    """The link of the post a channel post replies to: its own link, another number."""
-    if url is None or reply_to is None or "/" not in url:
-        return None
-    return f"{url.rsplit('/', 1)[0]}/{reply_to}"
 
 
 def _inside_window(post: Post, now: datetime, window: timedelta) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import structlog
@@ -99,12 +98,10 @@ class StoryBook:
             self._window.remember(_item(post), _story_key(post.story_id or post.id))
             self._seen = max(self._seen, post.id)
 
-    def assign(self, row: Post, now: datetime, *, reply_to_url: str | None = None) -> int:
-        """The story id for a stored post (flushed, so it has an id); ``reply_to_url`` is
-        the link of the post of its own channel it replies to. (Replies are not stored:
-        after a restart, a reply already in its story stays there, in the database.)"""
+    def assign(self, row: Post, now: datetime) -> int:
+        """The story id for a stored post (flushed, so it has an id)."""
         self._window.expire(now)
-        story = self._window.assign(replace(_item(row), reply_to_url=reply_to_url))
+        story = self._window.assign(_item(row))
         self._seen = max(self._seen, row.id)
         return int(story.removeprefix(KEY_PREFIX))
 
@@ -138,4 +135,5 @@ def _item(post: Post) -> StoryItem:
         url=post.url,
         published_at=post.published_at or post.first_seen_at,
         forwarded_url=post.forwarded_url,
+        reply_to_url=post.reply_to_url,
     )

@@ -175,6 +175,9 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The original of a forward or repost (https://t.me/name/123), for story grouping.
     forwarded_url: Mapped[str | None] = mapped_column(String(URL_CHARS))
+    # The post of its own channel this one replies to (https://t.me/name/120): a reply is
+    # the channel saying both are one event, also when stories are rebuilt after a restart.
+    reply_to_url: Mapped[str | None] = mapped_column(String(URL_CHARS))
     # A story is named by its first post's id: a post that starts one has story_id == id.
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The lemmas of title and text (`alerts.store.lemmas`), what /search matches; set once the

@@ -79,17 +79,21 @@ class BandIndex:
         if len(self._removed) * self.bands * 8 >= max(_PENDING, len(self._keys)):
             self._purge()
 
-    def query(self, keys: npt.NDArray[np.uint32]) -> set[int]:
-        """Live slots sharing at least one band key with ``keys``."""
+    def query(self, keys: npt.NDArray[np.uint32], latest: int | None = None) -> set[int]:
+        """Live slots sharing at least one band key with ``keys``; of each bucket only the
+        ``latest`` slots inserted last (the highest), when given."""
         found: set[int] = set()
         starts = np.searchsorted(self._keys, keys, side="left")
         ends = np.searchsorted(self._keys, keys, side="right")
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             if end > start:
-                found.update(self._slots[start:end].tolist())
+                # Equal keys keep their insertion order (stable merges), latest last.
+                first = start if latest is None else max(start, end - latest)
+                found.update(self._slots[first:end].tolist())
         pending = self._pending
         for key in keys.tolist():
-            found.update(pending.get(key, ()))
+            bucket = pending.get(key, ())
+            found.update(bucket if latest is None else bucket[-latest:])
         return found - self._removed if self._removed else found
 
     def __len__(self) -> int:

@@ -59,7 +59,8 @@ UPDATE_LABELS = (
 )
 """Words a source puts first on a line of a post that updates its earlier one."""
 _LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
-_UPDATE = re.compile("|".join((*UPDATE_MARKERS, _LABEL)), re.IGNORECASE)
+# Searched in the casefolded text: a case-insensitive alternation costs several times more.
+_UPDATE = re.compile("|".join((*UPDATE_MARKERS, _LABEL)))
 _LABELLED = re.compile(_LABEL, re.IGNORECASE)
 
 
@@ -131,17 +132,18 @@ def clues(text: str) -> Clues:
         capitals.add(stem)
         if not _opens_sentence(text, found.start()):
             names.add(stem)
+    folded = text.casefold().replace("ё", "е")
     return Clues(
         numbers=tuple(sorted({int(digits) for digits in _DIGITS.findall(text)})),
         names=frozenset(names),
         capitals=frozenset(capitals),
-        update=_UPDATE.search(text) is not None,
+        update=_UPDATE.search(folded) is not None,
         words=tuple(
             sorted(
                 {
                     # Long words skip the call: their stem is their first letters anyway.
                     sys.intern(word[:STEM] if len(word) >= _LONG else word_stem(word))
-                    for word in _WORD.findall(text.casefold().replace("ё", "е"))
+                    for word in _WORD.findall(folded)
                     if len(word) >= _SHORTEST and word not in STOPWORDS
                 }
             )

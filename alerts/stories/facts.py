@@ -166,6 +166,24 @@ class Facts:
 
 NO_FACTS = Facts()
 
+KEYED_NUMBERS = 6
+"""Numbers of a post that key it with each of its topics: enough for a report's counts
+(killed, injured, drones, missiles), few enough that a table of figures adds few keys."""
+
+
+def finding_keys(facts: Facts) -> frozenset[str]:
+    """What another report of the event can find a post by, sharing no words with it: its
+    places; or, when it names no place or region the gazetteer knows ("air defences
+    destroyed 23 drones overnight"), each topic with each number from 2 (the
+    `KEYED_NUMBERS` smallest). Posts naming a region but no place get no keys: on the
+    tuning part, keying them by numbers too merged reports of one region's different
+    events (precision 0.981 → 0.960, one source's events merged once).
+    """
+    if facts.places or facts.regions:
+        return facts.places
+    numbers = sorted(number for number in facts.numbers if number > 1)[:KEYED_NUMBERS]
+    return frozenset(f"{topic}#{number}" for topic in facts.topics for number in numbers)
+
 
 class FactReader:
     """Reads `Facts`; holds the place and topic tables built from ``rules`` data."""

@@ -17,10 +17,15 @@ Contract:
      latest passing item vouches for a story (a repost of the second air-raid warning
      joins the second, not the first). When the vouched stories are several, the story
      with most passing items wins, then the one with the clearest match, then the
-     oldest. Candidates are the LSH candidates (MinHash bands) within the
-     window, plus every item within `Policy.horizon`, whose low bars LSH cannot serve,
-     plus the items within `Policy.retell_close` whose word sketches share enough bits
-     (retellings: their Jaccard is below every bar).
+     oldest. Candidates are every item within `Policy.horizon`, whose low bars LSH
+     cannot serve; beyond it, for a text of `Policy.short` shingles or more (a shorter
+     one merges with nothing that far, rule 5), the LSH candidates (MinHash bands) of
+     that size, the `PER_BUCKET` latest of each bucket; plus the items within
+     `Policy.retell_close` whose word sketches share enough bits (retellings: their
+     Jaccard is below every bar); plus the items within `Policy.fact_horizon` that
+     share a place, or a topic and a number when neither names a place
+     (`facts.finding_keys`). At most `CANDIDATES` of the alike and of the others are
+     weighed.
 - ``remember(item, story)`` holds an item in a story decided elsewhere (another process
   sharing the database, or the stored story of a post at a restart), as if ``assign``
   had answered ``story``.
@@ -44,7 +49,7 @@ from typing import TYPE_CHECKING
 
 from alerts.stories.bands import BandIndex
 from alerts.stories.canonical import canonical_url
-from alerts.stories.facts import NO_FACTS
+from alerts.stories.facts import NO_FACTS, finding_keys
 from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
@@ -61,10 +66,14 @@ BAND_ROWS = 4
 """Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
 middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
 `Policy.close`)."""
-CANDIDATES = 32
+CANDIDATES = 16
 """Known items weighed per post, of the alike texts (most alike first) and again of the
 retellings (latest first): a channel's template fills the window with dozens of items
 alike, and the ones that decide are the closest and the latest."""
+PER_BUCKET = 8
+"""Items of one LSH bucket weighed per post, the latest: dozens of one template's
+items share a bucket, and of a source's repeated texts the latest is the one that
+counts."""
 WORD_MARGIN = 0.05
 """Below `Policy.retell_floor` by this much in the word sketches still goes on to the word
 sets: two shared words colliding in one bit lose a shared bit."""
@@ -251,11 +260,16 @@ class StoryWindow:
         recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
         # A window shorter than the horizon forgets items the recent store still holds.
         found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
-        far = [
-            (slot, row)
-            for slot in sorted(self._bands.query(self._bands.band_keys(signature)) - found.keys())
-            if (row := self._entries[slot].row) is not None
-        ]
+        far = []
+        # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
+        if fingerprint.size >= self.policy.short:
+            near = self._bands.query(self._bands.band_keys(signature), PER_BUCKET)
+            far = [
+                (slot, row)
+                for slot in sorted(near - found.keys())
+                if (held := self._entries[slot]).size >= self.policy.short
+                and (row := held.row) is not None
+            ]
         if far:
             shares = self._signatures.similarity([row for _, row in far], signature)
             floor = self.policy.far_floor
@@ -282,7 +296,7 @@ class StoryWindow:
         # Reports of the same facts in other words or languages share neither.
         retold += [
             (slot, row)
-            for slot in self._places.near(fingerprint.facts.places, at)
+            for slot in self._places.near(finding_keys(fingerprint.facts), at)
             if slot not in found
             and (entry := self._entries.get(slot)) is not None
             and (row := entry.row) is not None
@@ -318,7 +332,7 @@ class StoryWindow:
             urls=urls,
             facts=fingerprint.facts,
         )
-        self._places.add(fingerprint.facts.places, item.published_at.timestamp(), slot)
+        self._places.add(finding_keys(fingerprint.facts), item.published_at.timestamp(), slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
         self._story_sources[pair] = self._story_sources.get(pair, 0) + 1

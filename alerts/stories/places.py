@@ -1,7 +1,8 @@
 """`PlaceIndex`: the recent posts naming each place, to find reports in other words.
 
 Contract: ``add(places, at, slot)`` records that the post in ``slot``, published at
-``at`` (seconds), names ``places`` (`Facts.places` keys); ``near(places, at)`` returns
+``at`` (seconds), names ``places`` (`facts.finding_keys`: `Facts.places` keys, or
+topic-and-number keys of a post naming no place); ``near(places, at)`` returns
 the slots of posts within ``horizon`` seconds of ``at`` naming one of ``places``, the
 `PER_PLACE` latest of each place at most, without repeats, in no particular order;
 ``drop_before(now)`` forgets posts more than ``horizon`` before ``now``.

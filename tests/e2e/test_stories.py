@@ -111,6 +111,9 @@ async def _start(tmp_path: Path, fake_telegram: FakeTelegram, fake_web: FakeWeb)
         ),
     )
     await lookout.start()
+    # Start-up loads the lexicon (seconds of CPU): on a busy machine that outlasts the
+    # first command's wait, which is about answering, not starting.
+    await fake_telegram.wait_for(lambda: fake_telegram.polling, timeout=120)
     return lookout
 
 
@@ -224,3 +227,41 @@ async def test_a_report_its_paraphrase_and_a_ukrainian_report_are_one_alert_edit
     edits = [edit for edit in fake_telegram.edits if edit.chat_id == USER]
     assert {edit.message_id for edit in edits} == {alert.message_id}
     assert 1 <= len(edits) <= 2
+
+
+async def test_an_update_with_a_new_casualty_count_answers_the_first_alert(
+    tmp_path: Path, fake_telegram: FakeTelegram, fake_web: FakeWeb
+) -> None:
+    fake_web.serve("/s/kursk_gov", channel_page("kursk_gov", "Губернатор", [OLD]))
+    lookout = await _start(tmp_path, fake_telegram, fake_web)
+    try:
+        await reply_to(fake_telegram, ADMIN, "/addsource @kursk_gov", "#")
+        await reply_to(fake_telegram, USER, "/watch Рыльск", "#")
+        await asyncio.sleep(2)
+
+        now = datetime.now(UTC)
+        report = ChannelPost(
+            2,
+            "В Рыльске беспилотник ВСУ атаковал автомобиль, пострадали двое мирных жителей. "
+            "Оба доставлены в Рыльскую ЦРБ.",
+            now - timedelta(minutes=5),
+        )
+        fake_web.serve("/s/kursk_gov", channel_page("kursk_gov", "Губернатор", [OLD, report]))
+        await fake_telegram.wait_for(lambda: _to_user(fake_telegram, "t.me/kursk_gov/2"), 20)
+        update = ChannelPost(
+            3, "Уточнение: пострадавших в Рыльске трое. В больницу обратился ещё один мужчина.", now
+        )
+        fake_web.serve(
+            "/s/kursk_gov", channel_page("kursk_gov", "Губернатор", [OLD, report, update])
+        )
+        await fake_telegram.wait_for(lambda: _to_user(fake_telegram, "t.me/kursk_gov/3"), 30)
+        await asyncio.sleep(2)  # further polls must not send it again
+    finally:
+        assert await lookout.stop() == 0, lookout.logs()
+    (first,) = _to_user(fake_telegram, "t.me/kursk_gov/2")
+    (threaded,) = _to_user(fake_telegram, "t.me/kursk_gov/3")
+    assert "трое" in threaded.visible_text
+    # Shown in the chat as an answer to the first alert, which still exists there.
+    assert threaded.reply_to_message_id == first.message_id
+    assert threaded.reply_parameters is not None
+    assert threaded.reply_parameters["message_id"] == first.message_id

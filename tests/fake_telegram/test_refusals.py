@@ -12,6 +12,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import TelegramMethod
+from aiogram.types import ReplyParameters
 
 from tests.fake_telegram.conftest import make_bot
 from tests.fakes.telegram import FakeTelegram, Limits
@@ -191,6 +192,42 @@ async def test_edit_rules(bot: Bot, fake_telegram) -> None:
     assert edited.edit_date is not None
     assert fake_telegram.edits[0].visible_text == "Курск: дроны"
     assert fake_telegram.text_of(USER, sent.message_id) == "Курск: дроны"
+
+
+async def test_a_reply_to_a_missing_message_is_refused_unless_allowed(
+    bot: Bot, fake_telegram
+) -> None:
+    fake_telegram.limits = None  # four messages in a second to one chat
+    first = await bot.send_message(USER, "Курск: дроны")
+
+    reply = await bot.send_message(
+        USER, "Пострадавших двое", reply_parameters=ReplyParameters(message_id=first.message_id)
+    )
+    with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
+        await bot.send_message(
+            USER, "Пострадавших трое", reply_parameters=ReplyParameters(message_id=999)
+        )
+    alone = await bot.send_message(
+        USER,
+        "Пострадавших трое",
+        reply_parameters=ReplyParameters(message_id=999, allow_sending_without_reply=True),
+    )
+    legacy = await bot.send_message(USER, "Уточнение", reply_to_message_id=first.message_id)
+
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.text == "Курск: дроны"
+    assert alone.reply_to_message is None
+    assert legacy.reply_to_message is not None
+    records = {sent.message_id: sent for sent in fake_telegram.sent}
+    assert records[reply.message_id].reply_to_message_id == first.message_id
+    assert records[reply.message_id].reply_parameters == {"message_id": first.message_id}
+    assert records[alone.message_id].reply_to_message_id is None
+    assert records[alone.message_id].reply_parameters == {
+        "message_id": 999,
+        "allow_sending_without_reply": True,
+    }
+    assert records[legacy.message_id].reply_to_message_id == first.message_id
+    assert len(fake_telegram.sent) == 4  # the refused reply is not sent
 
 
 async def test_fail_next_gives_server_errors_then_recovers(bot: Bot, fake_telegram) -> None:

@@ -23,6 +23,11 @@ What it enforces, as Telegram does:
   id; anything else is 400 "Bad Request: can't parse entities: ...";
 - text length counted after entity parsing, in UTF-16 code units: 4096 for messages,
   1024 for captions; an empty or blank text is refused;
+- replies (`reply_parameters`, or the legacy `reply_to_message_id`): a reply to a
+  message the chat does not have is 400 "Bad Request: message to be replied not found"
+  unless `allow_sending_without_reply`, which sends it as no reply; the sent message
+  carries `reply_to_message`, and `SentMessage` records what was asked and what it
+  replies to;
 - editMessageText: unknown message, a message not sent by the bot, and an edit that
   changes neither text, entities nor keyboard are refused;
 - chat states set by tests: blocked (403), removed (400 "chat not found"), migrated to
@@ -47,9 +52,10 @@ is refused, although Telegram shows it literally. The Bot API docs require escap
 it, and a bare `&` followed by e.g. `lt;` silently changes the text.
 
 Not emulated: Markdown and MarkdownV2 (text taken as is), overlapping entities of
-the same type, webhook certificates and IP addresses, inline mode, media other than documents, file
-downloads, message threads and replies, group privacy mode, 48-hour edit windows,
-link previews, and which tags may nest inside which. Chats need not be introduced
+the same type, webhook certificates and IP addresses, inline mode, media other than
+documents, file downloads, message threads, quotes and replies to other chats, group
+privacy mode, 48-hour edit windows, link previews, and which tags may nest inside which.
+Chats need not be introduced
 first: a positive id is a private chat, a negative one a group (a supergroup below
 -10**12); `add_chat` gives titles, usernames and channels.
 
@@ -159,6 +165,12 @@ class SentMessage:
     """The fake's clock (time.monotonic unless injected)."""
     entities: tuple[dict[str, Any], ...] = ()
     """The entities as shown: parsed from HTML, or as sent."""
+    reply_to_message_id: int | None = None
+    """The message this one is shown replying to: None when none was asked, or when the
+    asked one is gone and ``allow_sending_without_reply`` let it go without."""
+    reply_parameters: dict[str, Any] | None = None
+    """``reply_parameters`` as sent (or the legacy ``reply_to_message_id`` and
+    ``allow_sending_without_reply`` in that form)."""
 
 
 @dataclass(frozen=True)
@@ -1224,10 +1236,14 @@ class FakeTelegram:
         parse_mode = p.text("parse_mode")
         visible, entities = _format(text, parse_mode, MAX_TEXT, "message text", p.obj("entities"))
         reply_markup = p.obj("reply_markup")
+        reply = _reply_parameters(p)
+        replied = _replied(chat, reply)
         self._admit(chat)
         message = _Message(chat.next_message_id(), _now(), self._bot_user(), True, visible)
         message.entities = entities
         message.reply_markup = _inline_keyboard(reply_markup)
+        if replied is not None:
+            message.extra["reply_to_message"] = self._message_json(chat, replied)
         chat.add(message)
         self.sent.append(
             SentMessage(
@@ -1242,6 +1258,8 @@ class FakeTelegram:
                 reply_markup=reply_markup,
                 sent_at=self.clock(),
                 entities=tuple(entities),
+                reply_to_message_id=None if replied is None else replied.message_id,
+                reply_parameters=reply,
             )
         )
         return self._message_json(chat, message)
@@ -1630,6 +1648,34 @@ class FakeTelegram:
 
 def _now() -> int:
     return int(time.time())
+
+
+def _reply_parameters(p: _Params) -> dict[str, Any] | None:
+    """``reply_parameters``, or the legacy ``reply_to_message_id`` put in that form."""
+    reply = p.obj("reply_parameters")
+    if reply is None and p.integer("reply_to_message_id") is not None:
+        reply = {
+            "message_id": p.integer("reply_to_message_id"),
+            "allow_sending_without_reply": p.flag("allow_sending_without_reply"),
+        }
+    if reply is None:
+        return None
+    if not isinstance(reply, dict) or not isinstance(reply.get("message_id"), int):
+        raise _ApiError(400, "Bad Request: can't parse reply parameters JSON object")
+    return reply
+
+
+def _replied(chat: _Chat, reply: dict[str, Any] | None) -> _Message | None:
+    """The message a send replies to; a missing one is refused unless allowed, as Telegram
+    does."""
+    if reply is None:
+        return None
+    if reply.get("chat_id") not in (None, chat.id):
+        raise _ApiError(400, "Bad Request: replies to other chats are not emulated")
+    replied = chat.messages.get(reply["message_id"])
+    if replied is None and not reply.get("allow_sending_without_reply"):
+        raise _ApiError(400, "Bad Request: message to be replied not found")
+    return replied
 
 
 def _format(

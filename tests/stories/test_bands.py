@@ -53,6 +53,21 @@ def test_removed_slots_are_never_found_before_or_after_a_purge() -> None:
     assert len(index) < 6000 * BANDS
 
 
+def test_a_bucket_gives_its_latest_slots_before_and_after_a_merge() -> None:
+    # A template repeated all day fills one bucket: a query weighs only its latest posts.
+    repeated = _signatures(1)[0]
+    index = BandIndex(BANDS, ROWS)
+    for slot in range(40):
+        index.insert(slot, index.band_keys(repeated))
+    assert index.query(index.band_keys(repeated), latest=8) == set(range(32, 40))
+    # 1,024 posts of 32 bands fill the waiting dict: the first 1,024 are merged.
+    for slot in range(40, 1030):
+        index.insert(slot, index.band_keys(repeated))
+    # Merged and waiting entries each give their latest.
+    assert index.query(index.band_keys(repeated), latest=3) == {1021, 1022, 1023, 1027, 1028, 1029}
+    assert len(index.query(index.band_keys(repeated))) == 1030
+
+
 def test_signature_store_estimates_jaccard_and_reuses_rows() -> None:
     store = SignatureStore(PERM, capacity=2)
     first = np.arange(PERM, dtype=np.uint32)

@@ -100,3 +100,29 @@ def test_without_a_fact_reader_other_languages_stay_apart() -> None:
     window = StoryWindow()
     window.assign(item("mod", "tg:mod_russia", MOD, 0))
     assert window.assign(item("reuters", "rss:reuters", REUTERS, 50)) == "reuters"
+
+
+NO_PLACE_RU = (
+    "Минобороны: за ночь дежурные средства ПВО перехватили и уничтожили 41 беспилотник, "
+    "ещё 7 подавлены средствами РЭБ."
+)
+NO_PLACE_EN = (
+    "The defence ministry said air defences intercepted and destroyed 41 drones overnight "
+    "and jammed 7 more."
+)
+
+
+def test_reports_naming_no_place_meet_by_topic_and_numbers(read: FactReader) -> None:
+    # Regression: without a place the gazetteer knows, a report in another language had
+    # no candidate at all.
+    assert not facts(read, NO_PLACE_EN).places
+    window = StoryWindow(facts=read)
+    window.assign(item("ru", "tg:mod_russia", NO_PLACE_RU, 0))
+    assert window.assign(item("en", "rss:agency", NO_PLACE_EN, 30)) == "ru"
+
+
+def test_one_shared_number_without_a_place_is_not_enough(read: FactReader) -> None:
+    window = StoryWindow(facts=read)
+    window.assign(item("ru", "tg:mod_russia", NO_PLACE_RU, 0))
+    other = "The defence ministry said air defences destroyed 41 drones overnight."
+    assert window.assign(item("en", "rss:agency", other, 30)) == "en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -18,6 +19,10 @@ GOVERNOR = (
     "на месте работают оперативные службы. Информация уточняется, подробности позже."
 )
 REPOST = "⚡️Срочно: " + GOVERNOR + "\n\nПодписаться на канал"
+REPLY = (
+    "В Курчатове беспилотник повредил линию электропередачи на улице Молодёжной, "
+    "без света остались несколько домов. Энергетики приступили к ремонту."
+)
 LATER_NEWS = (
     "Над Курской областью силами ПВО уничтожены три беспилотника, сообщил губернатор. "
     "Пострадавших нет, на месте работают оперативные службы. Информация уточняется."
@@ -135,6 +140,33 @@ async def test_stories_survive_a_restart(sessions, lexicon) -> None:
     assert len(restarted) == 1
     await record(sessions, rulebook, monitor, result(post("77", REPOST)), storybook=restarted)
     assert len(await alerts(sessions)) == 1
+
+
+async def test_a_reply_stays_in_its_story_after_a_restart(sessions, lexicon) -> None:
+    # Regression: reply links were not stored, so the rebuilt window put the reply in a
+    # story of its own, and a repost of the reply alerted again.
+    governor, monitor = await sources(sessions, "kursk_gov", "monitor")
+    await subscribe(sessions, lexicon, 80, "беспилотник")
+    rulebook = RuleBook(lexicon)
+    reply = replace(post("11", REPLY, minutes=2), reply_to="10")
+    await record(
+        sessions,
+        rulebook,
+        governor,
+        result(post("10", GOVERNOR, minutes=3), reply),
+        storybook=StoryBook(),
+    )
+    restarted = StoryBook()
+    async with sessions() as session:
+        await restarted.rebuild(session, datetime.now(UTC))
+        stored = await session.scalar(select(Post.reply_to_url).where(Post.external_id == "11"))
+    assert stored == "https://t.me/chan/10"
+    repost = post("78", "⚡️Срочно: " + REPLY + "\n\nПодписаться на канал")
+    await record(sessions, rulebook, monitor, result(repost), storybook=restarted)
+    async with sessions() as session:
+        stories = dict((await session.execute(select(Post.external_id, Post.story_id))).all())
+    assert stories["78"] == stories["11"] == stories["10"]
+    assert {story for _, story, _ in await alerts(sessions)} == {stories["10"]}
 
 
 async def entries(sessions) -> list[tuple[int, str, int]]:

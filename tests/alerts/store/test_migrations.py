@@ -41,7 +41,7 @@ async def test_migrated_schema_matches_the_models(engine) -> None:
 async def test_sources_stored_before_keys_get_theirs(database_url) -> None:
     engine = create_engine(database_url)
     try:
-        await migrate.upgrade(engine, "0006")
+        await migrate.upgrade(engine, "0007")
         async with engine.begin() as connection:
             await connection.execute(
                 text(

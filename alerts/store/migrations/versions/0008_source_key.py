@@ -6,7 +6,7 @@ in rules and adding a source compare keys, so ``https://telegram.dog/Kursk_Gov``
 ``@kursk_gov`` are one source.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from rules.source import stored_key
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
