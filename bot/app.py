@@ -11,7 +11,8 @@ lexicon, then run the parts of the process's `Role` until SIGTERM or SIGINT:
   ``getUpdates`` to one consumer);
 - with ``LOOKOUT_HTTP_PORT``, ``/healthz`` and ``/metrics`` (`bot.status`).
 
-A part imports its libraries when it is built: a poller never loads aiogram.
+A part imports its libraries when it is built: a poller never loads aiogram, and the
+parts that do load it build its models on first use (`bot.telegram_models`).
 On a signal the process stops taking updates, lets a tick in progress finish, sends
 what is due, and exits. A part that ends on its own (a crash, a lost lock) stops the
 process with its error, for the supervisor to restart it.
@@ -36,6 +37,8 @@ from alerts.sources import list_sources
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from alerts.store.locks import Singleton
+from bot.heap import release_free_memory
+from bot.telegram_models import import_aiogram
 from monitors.fetcher import Fetcher, user_agent
 from rules.lexicon import Lexicon
 
@@ -141,6 +144,7 @@ async def run_service(
             )
             await status.start()
             stack.push_async_callback(status.close)
+        release_free_memory()
         await _run_until_signal(parts, role)
 
 
@@ -204,6 +208,7 @@ def _poll_loop(service: Service) -> Part:
 
 
 async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
+    import_aiogram()
     from bot.delivery import DeliveryWorker  # noqa: PLC0415
     from bot.i18n import build_i18n  # noqa: PLC0415
     from bot.senders import ConsoleSender, Sender  # noqa: PLC0415
@@ -244,6 +249,7 @@ async def _bot_polling(service: Service, stack: AsyncExitStack) -> Part | None:
     """The update consumer, or None without a bot token (nothing to answer)."""
     if service.settings.bot_token is None:
         return None
+    import_aiogram()
     from bot.dispatch import build_bot, build_dispatcher  # noqa: PLC0415
     from bot.i18n import build_i18n  # noqa: PLC0415
 
