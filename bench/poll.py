@@ -1,9 +1,11 @@
 """Poll throughput: feed sources against a loopback server, mostly unchanged between polls.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
-                                   [--tls] [--real-bodies] [--interval 60]
+                                   [--tls] [--real-bodies] [--interval 60] [--processes N]
 
-Production shape (issue 15): ``--sources 10000 --tls --real-bodies``.
+Production shape (issue 15): ``--sources 10000 --tls --real-bodies``. With
+``--processes N`` the same feeds are polled by N real pollers on PostgreSQL instead
+(`bench.fleet`).
 
 A web server in a child process (so its CPU is not counted) serves one feed per
 source. Sources are spread over many host names (five feeds per host), all resolved to
@@ -159,15 +161,16 @@ class Serving:
     cert: tuple[Path, Path] | None
 
 
-def serve(sock: socket.socket, serving: Serving, control: Connection) -> None:
+def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     """The child process: serve feeds until told to stop; answer the parent's commands."""
-    asyncio.run(_serve(sock, serving, control))
+    asyncio.run(_serve(socks, serving, control))
 
 
-async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> None:
+async def _serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     versions = [0] * serving.sources
     bodies = real_bodies() if serving.real_bodies else []
     connections: set[object] = set()
+    agents: Counter[str] = Counter()
     epoch = datetime(2025, 9, 1, tzinfo=UTC)
 
     def body(source: int) -> bytes:
@@ -178,6 +181,7 @@ async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> 
     async def handle(request: web.Request) -> web.Response:
         # The transport is the connection: a new one is a new TCP (and TLS) handshake.
         connections.add(request.transport)
+        agents[request.headers.get("User-Agent", "")] += 1
         source = int(request.match_info["source"])
         kind = kind_of(source)
         etag = f'"{source}-{versions[source]}"'
@@ -202,7 +206,8 @@ async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> 
     if serving.cert is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*serving.cert)
-    await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
+    for sock in socks:
+        await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
     loop = asyncio.get_running_loop()
     while True:
         command = await loop.run_in_executor(None, control.recv)
@@ -211,6 +216,10 @@ async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> 
         if command == "connections":
             control.send(len(connections))
             connections.clear()
+            continue
+        if command == "agents":
+            control.send(dict(agents))
+            agents.clear()
             continue
         for source in range(int(command)):
             versions[source] += 1
@@ -353,7 +362,17 @@ def main() -> None:
     parser.add_argument(
         "--per-host", type=int, help="exchanges at once per host (default: the fetcher's own)"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="run this many real `lookout run --role poller` on PostgreSQL (bench.fleet)",
+    )
     args = parser.parse_args()
+    if args.processes:
+        from bench.fleet import run_fleet  # this mode only: it needs the test extra
+
+        run_fleet(args, serve, Serving(args.sources, args.real_bodies, None), FEEDS_PER_HOST)
+        return
     # Per-poll debug lines would measure the terminal, not the poller.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     sock = socket.socket()
@@ -364,7 +383,7 @@ def main() -> None:
         cert = self_signed(Path(scratch)) if args.tls else None
         serving = Serving(args.sources, args.real_bodies, cert)
         ours, theirs = multiprocessing.Pipe()
-        server = multiprocessing.Process(target=serve, args=(sock, serving, theirs), daemon=True)
+        server = multiprocessing.Process(target=serve, args=([sock], serving, theirs), daemon=True)
         server.start()
         try:
             asyncio.run(bench(args, port, ours, cert[0] if cert else None))
