@@ -127,7 +127,13 @@ def run_fleet(
                         stderr=log,
                     )
                 )
-            measure(args, processes, ours)
+            try:
+                measure(args, processes, ours)
+            except SystemExit:
+                for k in range(args.processes):
+                    tail = (Path(scratch) / f"p{k}.log").read_text(errors="replace")[-1500:]
+                    print(f"p{k} log:\n{tail}", file=sys.stderr)
+                raise
     finally:
         for process in processes:
             process.terminate()
