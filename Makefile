@@ -40,7 +40,7 @@ check: lint typecheck imports test
 
 # Slow failure scenarios through the real `lookout run`; prints a table of figures.
 reliability: $(STAMP)
-	$(BIN)/pytest -m reliability -p no:cacheprovider tests/reliability
+	$(BIN)/pytest -m reliability -p no:cacheprovider tests/reliability tests/e2e/test_processes.py
 
 run: $(STAMP)
 	$(BIN)/lookout run $(ARGS)

@@ -1,27 +1,36 @@
-"""Poll throughput: 5,000 feed sources against a loopback server, mostly answering 304.
+"""Poll throughput: feed sources against a loopback server, mostly unchanged between polls.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
-                                   [--tls] [--real-bodies] [--interval 60]
+                                   [--tls] [--real-bodies] [--interval 60] [--processes N]
 
-Production shape (issue 15): ``--sources 10000 --tls --real-bodies``.
+Production shape (issue 15): ``--sources 10000 --tls --real-bodies``. With
+``--processes N`` the same feeds are polled by N real pollers on PostgreSQL instead
+(`bench.fleet`).
 
-A web server in a child process (so its CPU is not counted) serves one small RSS
-feed per source, with ETags. Sources are spread over many host names (five
-feeds per host), all resolved to 127.0.0.1 through the fetcher's resolver seam,
-so the SSRF guard, per-host limits and connection handling run as for real
-sources. Round 1 is the first poll of every source (200, parse); between rounds
-a fraction of the feeds gets a new item; round 2 is the steady state (mostly
-304, the rest parsed). Prints, per round, sources/s, CPU seconds per 1,000
-polls (this process only, all threads), and the peak resident memory (VmHWM).
-From the steady round it prints the share of one core that polling every source
-once per ``--interval`` seconds would take (target: at most 30% at 10,000 sources
-and 60 s, with at most 250 MB).
+A web server in a child process (so its CPU is not counted) serves one feed per
+source. Sources are spread over many host names (five feeds per host), all resolved to
+127.0.0.1 through the fetcher's resolver seam, so the SSRF guard, per-host limits and
+connection handling run as for real sources. Servers differ as real ones do, per host:
+half send ETag and Last-Modified (the poll asks with both and gets 304), a quarter only
+Last-Modified (If-Modified-Since, 304), a quarter no validator at all (the whole body
+comes back and its digest, equal to the last poll's, skips the parse).
+
+Round 1 is the first poll of every source (200, parse); between rounds a fraction of
+the feeds gets a new item; round 2 is the steady state, polled kind by kind with a new
+fetcher, as if no connection outlived the interval (so every host costs at least one
+TLS handshake; connections are shared only by a host's sources within the round).
+Prints, per round and per kind, sources/s, CPU seconds per 1,000 polls (this process
+only, all threads), the connections the server saw opened (with ``--tls``, each a
+handshake), and the peak resident memory (VmHWM). From the steady round it prints the
+share of one core that polling every source once per ``--interval`` seconds would take
+(target: at most 30% at 10,000 sources and 60 s, with at most 250 MB).
 
 ``--tls`` serves HTTPS with a throwaway self-signed certificate (made with the
 ``openssl`` command) that only this run's fetcher trusts. ``--real-bodies`` serves the
 saved real feeds of ../shared/fixtures/feeds (5-190 KB) instead of a 2 KB synthetic
 one: a changed feed differs by a comment, so it is fetched and parsed whole again.
-Figures only: nothing is asserted.
+CPU time, not wall time, is the figure to read on a shared machine. Figures only:
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -39,6 +48,8 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +57,7 @@ import httpx
 import structlog
 from aiohttp import web
 
-from monitors.fetcher import Fetcher, Validators
+from monitors.fetcher import Fetcher, Validators, pool_limits
 from monitors.guard import GuardedBackend, GuardedTransport
 from monitors.locator import SourceRef
 from monitors.poll import poll
@@ -57,6 +68,8 @@ if TYPE_CHECKING:
     from monitors.guard import IPAddress
 
 FEEDS_PER_HOST = 5
+MAX_CONNECTIONS = 100  # the fetcher's defaults
+PER_HOST_LIMIT = 4
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "feeds"
 # Saved feeds that parse: the truncated and mis-encoded ones measure error paths.
@@ -131,6 +144,16 @@ def feed(source: int, version: int) -> bytes:
     ).encode()
 
 
+KINDS = ("etag", "last-modified", "none")
+"""What a host's server sends to make a poll conditional; see the module docstring."""
+
+
+def kind_of(source: int) -> str:
+    share = (source // FEEDS_PER_HOST) % 4
+    # Hosts 0 and 1 of every four: ETag; host 2: Last-Modified only; host 3: neither.
+    return KINDS[0] if share < 2 else KINDS[share - 1]
+
+
 @dataclass(frozen=True)
 class Serving:
     sources: int
@@ -138,14 +161,17 @@ class Serving:
     cert: tuple[Path, Path] | None
 
 
-def serve(sock: socket.socket, serving: Serving, control: Connection) -> None:
-    """The child process: serve feeds until told to stop; bump versions on request."""
-    asyncio.run(_serve(sock, serving, control))
+def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
+    """The child process: serve feeds until told to stop; answer the parent's commands."""
+    asyncio.run(_serve(socks, serving, control))
 
 
-async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> None:
+async def _serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     versions = [0] * serving.sources
     bodies = real_bodies() if serving.real_bodies else []
+    connections: set[object] = set()
+    agents: Counter[str] = Counter()
+    epoch = datetime(2025, 9, 1, tzinfo=UTC)
 
     def body(source: int) -> bytes:
         if not bodies:
@@ -153,14 +179,24 @@ async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> 
         return versioned(bodies[source % len(bodies)], versions[source])
 
     async def handle(request: web.Request) -> web.Response:
+        # The transport is the connection: a new one is a new TCP (and TLS) handshake.
+        connections.add(request.transport)
+        agents[request.headers.get("User-Agent", "")] += 1
         source = int(request.match_info["source"])
+        kind = kind_of(source)
         etag = f'"{source}-{versions[source]}"'
-        if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(
-            body=body(source),
-            headers={"ETag": etag, "Content-Type": "application/rss+xml; charset=utf-8"},
-        )
+        modified = format_datetime(epoch + timedelta(hours=versions[source]), usegmt=True)
+        headers = {"ETag": etag} if kind == "etag" else {}
+        if kind != "none":
+            headers["Last-Modified"] = modified
+        asked_etag = request.headers.get("If-None-Match")
+        if kind == "etag" and asked_etag is not None:
+            if asked_etag == etag:
+                return web.Response(status=304, headers=headers)
+        elif kind != "none" and request.headers.get("If-Modified-Since") == modified:
+            return web.Response(status=304, headers=headers)
+        headers["Content-Type"] = "application/rss+xml; charset=utf-8"
+        return web.Response(body=body(source), headers=headers)
 
     app = web.Application()
     app.router.add_get("/feed/{source}", handle)
@@ -170,12 +206,21 @@ async def _serve(sock: socket.socket, serving: Serving, control: Connection) -> 
     if serving.cert is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*serving.cert)
-    await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
+    for sock in socks:
+        await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
     loop = asyncio.get_running_loop()
     while True:
         command = await loop.run_in_executor(None, control.recv)
         if command == "stop":
             break
+        if command == "connections":
+            control.send(len(connections))
+            connections.clear()
+            continue
+        if command == "agents":
+            control.send(dict(agents))
+            agents.clear()
+            continue
         for source in range(int(command)):
             versions[source] += 1
         control.send("ok")
@@ -193,61 +238,108 @@ class Round:
     wall: float
     cpu: float
     outcomes: Counter[str]
+    connections: int
 
     def report(self) -> None:
         print(
             f"{self.name}: {self.polls} polls in {self.wall:.2f} s = "
             f"{self.polls / self.wall:,.0f} sources/s; "
             f"CPU {self.cpu / self.polls * 1000:.2f} s per 1,000 polls; "
+            f"{self.connections} connections opened; "
             + ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
         )
 
 
-async def poll_round(
-    name: str, fetcher: Fetcher, refs: list[SourceRef], validators: list[Validators], limit: int
-) -> Round:
-    slots = asyncio.Semaphore(limit)
-    outcomes: Counter[str] = Counter()
+@dataclass(frozen=True)
+class Bench:
+    refs: list[SourceRef]
+    limit: int
+    control: Connection
+    cert: Path | None
+    idle_connections: int | None
+    per_host: int | None
 
-    async def one(index: int) -> None:
-        async with slots:
-            result = await poll(fetcher, refs[index], validators[index])
-        if result.error is not None:
-            outcomes[f"error:{type(result.error).__name__}"] += 1
-            return
-        validators[index] = result.validators
-        outcomes["not_modified" if result.not_modified else "parsed"] += 1
+    def fetcher(self) -> Fetcher:
+        limits = pool_limits(MAX_CONNECTIONS)
+        if self.idle_connections is not None:
+            limits = httpx.Limits(
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=self.idle_connections,
+                keepalive_expiry=60.0,
+            )
+        transport = GuardedTransport(
+            GuardedBackend(allow_private_networks=True, resolver=resolve),
+            limits=limits,
+            ssl_context=ssl.create_default_context(cafile=str(self.cert)) if self.cert else None,
+        )
+        return Fetcher(
+            allow_private_networks=True,
+            resolver=resolve,
+            transport=transport,
+            per_host_limit=self.per_host or PER_HOST_LIMIT,
+        )
 
-    cpu, wall = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(one(index) for index in range(len(refs))))
-    return Round(name, len(refs), time.perf_counter() - wall, time.process_time() - cpu, outcomes)
+    async def poll_round(
+        self, name: str, fetcher: Fetcher, indices: list[int], validators: list[Validators]
+    ) -> Round:
+        slots = asyncio.Semaphore(self.limit)
+        outcomes: Counter[str] = Counter()
+
+        async def one(index: int) -> None:
+            async with slots:
+                result = await poll(fetcher, self.refs[index], validators[index])
+            if result.error is not None:
+                outcomes[f"error:{type(result.error).__name__}"] += 1
+                return
+            validators[index] = result.validators
+            outcomes["not_modified" if result.not_modified else "parsed"] += 1
+
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(one(index) for index in indices))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        self.control.send("connections")
+        return Round(name, len(indices), wall, cpu, outcomes, self.control.recv())
 
 
 async def bench(
     args: argparse.Namespace, port: int, control: Connection, cert: Path | None
 ) -> None:
     scheme = "https" if cert is not None else "http"
-    refs = [
-        SourceRef("feed", f"{scheme}://h{n // FEEDS_PER_HOST}.bench.test:{port}/feed/{n}")
-        for n in range(args.sources)
-    ]
+    run = Bench(
+        [
+            SourceRef("feed", f"{scheme}://h{n // FEEDS_PER_HOST}.bench.test:{port}/feed/{n}")
+            for n in range(args.sources)
+        ],
+        args.limit,
+        control,
+        cert,
+        args.idle_connections,
+        args.per_host,
+    )
     validators = [Validators()] * args.sources
-    transport = None
-    if cert is not None:
-        backend = GuardedBackend(allow_private_networks=True, resolver=resolve)
-        transport = GuardedTransport(
-            backend,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            ssl_context=ssl.create_default_context(cafile=str(cert)),
-        )
-    async with Fetcher(allow_private_networks=True, resolver=resolve, transport=transport) as f:
-        first = await poll_round("round 1 (first poll)", f, refs, validators, args.limit)
-        first.report()
-        control.send(str(int(args.sources * args.changed)))
-        control.recv()
-        steady = await poll_round("round 2 (steady)", f, refs, validators, args.limit)
-        steady.report()
-    share = steady.cpu / steady.polls * args.sources / args.interval
+    everyone = list(range(args.sources))
+    async with run.fetcher() as fetcher:
+        first = await run.poll_round("round 1 (first poll)", fetcher, everyone, validators)
+    first.report()
+    control.send(str(int(args.sources * args.changed)))
+    control.recv()
+    steady: list[Round] = []
+    async with run.fetcher() as fetcher:
+        for kind in KINDS:
+            indices = [n for n in everyone if kind_of(n) == kind]
+            steady.append(await run.poll_round(f"  {kind}", fetcher, indices, validators))
+    whole = Round(
+        "round 2 (steady)",
+        sum(part.polls for part in steady),
+        sum(part.wall for part in steady),
+        sum(part.cpu for part in steady),
+        sum((part.outcomes for part in steady), Counter()),
+        sum(part.connections for part in steady),
+    )
+    whole.report()
+    for part in steady:
+        part.report()
+    share = whole.cpu / whole.polls * args.sources / args.interval
     print(
         f"{args.sources} sources every {args.interval:g} s: {share:.0%} of one core "
         f"(steady round's CPU per poll); peak resident memory (VmHWM) {peak_rss_mb():.0f} MB"
@@ -262,7 +354,25 @@ def main() -> None:
     parser.add_argument("--tls", action="store_true", help="HTTPS, self-signed")
     parser.add_argument("--real-bodies", action="store_true", help="the saved real feeds")
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
+    parser.add_argument(
+        "--idle-connections",
+        type=int,
+        help="idle connections the pool keeps, 60 s each (default: the fetcher's own, 20 for 5 s)",
+    )
+    parser.add_argument(
+        "--per-host", type=int, help="exchanges at once per host (default: the fetcher's own)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="run this many real `lookout run --role poller` on PostgreSQL (bench.fleet)",
+    )
     args = parser.parse_args()
+    if args.processes:
+        from bench.fleet import run_fleet  # this mode only: it needs the test extra
+
+        run_fleet(args, serve, Serving(args.sources, args.real_bodies, None), FEEDS_PER_HOST)
+        return
     # Per-poll debug lines would measure the terminal, not the poller.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     sock = socket.socket()
@@ -273,7 +383,7 @@ def main() -> None:
         cert = self_signed(Path(scratch)) if args.tls else None
         serving = Serving(args.sources, args.real_bodies, cert)
         ours, theirs = multiprocessing.Pipe()
-        server = multiprocessing.Process(target=serve, args=(sock, serving, theirs), daemon=True)
+        server = multiprocessing.Process(target=serve, args=([sock], serving, theirs), daemon=True)
         server.start()
         try:
             asyncio.run(bench(args, port, ours, cert[0] if cert else None))

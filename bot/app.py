@@ -13,7 +13,8 @@ lexicon, then run the parts of the process's `Role` until SIGTERM or SIGINT:
   Telegram sends each update to one of them through the load balancer;
 - with ``LOOKOUT_HTTP_PORT``, ``/healthz`` and ``/metrics`` (`bot.status`).
 
-A part imports its libraries when it is built: a poller never loads aiogram.
+A part imports its libraries when it is built: a poller never loads aiogram, and the
+parts that do load it build its models on first use (`bot.telegram_models`).
 On a signal the process stops taking updates, lets a tick in progress finish, sends
 what is due, and exits. A part that ends on its own (a crash, a lost lock) stops the
 process with its error, for the supervisor to restart it.
@@ -38,6 +39,8 @@ from alerts.sources import list_sources
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from alerts.store.locks import Singleton
+from bot.heap import release_free_memory
+from bot.telegram_models import import_aiogram
 from monitors.fetcher import Fetcher, user_agent
 from monitors.poll import Monitor
 from rules.lexicon import Lexicon
@@ -159,6 +162,7 @@ async def run_service(
             )
             await status.start()
             stack.push_async_callback(status.close)
+        release_free_memory()
         await _run_until_signal(parts, role)
 
 
@@ -221,6 +225,7 @@ def _poll_loop(service: Service) -> Part:
 
 
 async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
+    import_aiogram()
     from bot.delivery import DeliveryWorker  # noqa: PLC0415
     from bot.i18n import build_i18n  # noqa: PLC0415
     from bot.senders import ConsoleSender, Sender  # noqa: PLC0415
@@ -259,6 +264,7 @@ async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
 
 def _updates_bot(service: Service, stack: AsyncExitStack) -> tuple[Bot, Dispatcher]:
     """The bot client and dispatcher that answer updates (a bot token is set)."""
+    import_aiogram()
     from bot.dispatch import build_bot, build_dispatcher  # noqa: PLC0415
     from bot.i18n import build_i18n  # noqa: PLC0415
 
@@ -276,11 +282,13 @@ def _bot_webhook(
     service: Service, stack: AsyncExitStack, url: str, secret: str
 ) -> tuple[Part, web.RouteDef]:
     """Updates by webhook: the part that registers it, and the route that receives them."""
+    # Built first: `_updates_bot` imports aiogram the lean way before bot.webhook can.
+    bot, dispatcher = _updates_bot(service, stack)
+
     from aiohttp import web  # noqa: PLC0415
 
     from bot.webhook import WebhookReceiver, WebhookRefused  # noqa: PLC0415
 
-    bot, dispatcher = _updates_bot(service, stack)
     receiver = WebhookReceiver(dispatcher, bot, url=url, secret=secret)
 
     async def run(stop: asyncio.Event) -> None:

@@ -232,3 +232,109 @@ def _stored(pollers: list[LookoutProcess]) -> list[dict[str, object]]:
         for record in _events(poller, "source_polled")
         if record.get("new_posts")
     ]
+
+
+SCALE_SOURCES = 500
+# Three processes on two shared cores poll 500 feeds on time at this interval, not at 5 s.
+SCALE_INTERVAL = 15.0
+SCALE_WINDOW = 3 * SCALE_INTERVAL
+
+
+def _sharing(
+    fake_web: FakeWeb, paths: list[str], start: float, end: float
+) -> tuple[dict[str, int], list[str], list[tuple[str, str, str, float]]]:
+    """Polls per process (named in its User-Agent) between `start` and `end`, the feeds
+    none polled then, and every fetch of a feed by another process within half an interval."""
+    fetches: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for seen in fake_web.requests:
+        agent = seen.headers.get("User-Agent", "")
+        if "example;" in agent:
+            name = agent.split("+https://")[1].split(".")[0]
+            fetches[seen.path].append((seen.at, name))
+    polls: dict[str, int] = defaultdict(int)
+    unpolled, clashes = [], []
+    for path in paths:
+        window = [name for at, name in fetches[path] if start <= at <= end]
+        for name in window:
+            polls[name] += 1
+        if not window:
+            unpolled.append(path)
+        for (at, name), (next_at, next_name) in itertools.pairwise(fetches[path]):
+            if name != next_name and next_at - at < SCALE_INTERVAL / 2:
+                clashes.append((path, name, next_name, round(next_at - at, 3)))
+    return dict(polls), unpolled, clashes
+
+
+@pytest.mark.reliability
+async def test_three_processes_over_500_sources_survive_kill_9_of_a_poller_and_the_sender(
+    tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
+) -> None:
+    """The issue's scenario at its size: A (all, the active sender), B (all, a standby) and
+    C (a poller) share 500 feeds; new posts appear, and half an interval later A and C
+    are killed with SIGKILL while their polls and deliveries may be in flight."""
+    paths = [f"/f/{number}.xml" for number in range(SCALE_SOURCES)]
+    for number, path in enumerate(paths):
+        fake_web.serve(path, rss([_item(f"{number}-0", "Market news")]))
+    url = create_database(postgres_server)
+    base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval=str(SCALE_INTERVAL))
+    await _import(tmp_path, base, fake_web, SCALE_SOURCES)
+
+    def named(name: str) -> dict[str, str]:
+        return base | {"LOOKOUT_CONTACT_URL": f"https://{name}.example"}
+
+    a = await _start(tmp_path, "a", named("a"), "--watch", "drone")
+    await _wait_until(lambda: _events(a, "role_lock_acquired"), 120, "A holding the sender")
+    b = await _start(tmp_path, "b", named("b"), "--watch", "drone")
+    c = await _start(tmp_path, "c", named("c"), "--role", "poller")
+    try:
+        await _wait_until(
+            lambda: _events(b, "role_lock_standby") and _events(c, "service_started"),
+            120,
+            "B standing by and C polling",
+        )
+        shared_from = time.monotonic()
+        await asyncio.sleep(SCALE_WINDOW)
+        shared_until = time.monotonic()
+
+        # Eight sources far apart, so each process is likely to hold some of them.
+        fresh = [number * (SCALE_SOURCES // len(EVENTS)) for number in range(len(EVENTS))]
+        for number, event in zip(fresh, EVENTS, strict=True):
+            items = [_item(f"{number}-1", event), _item(f"{number}-0", "Market news")]
+            fake_web.serve(paths[number], rss(items))
+        await asyncio.sleep(SCALE_INTERVAL / 2)
+        await a.kill()
+        await c.kill()
+        killed = time.monotonic()
+        await _wait_until(
+            lambda: _events(b, "role_lock_acquired"), FAILOVER_LIMIT, "B taking over sending"
+        )
+        failover = time.monotonic() - killed
+        links = [f"https://n.example/{number}-1" for number in fresh]
+
+        def alerted() -> list[int]:
+            return [a.stdout().count(link) + b.stdout().count(link) for link in links]
+
+        # The killed processes' claims lapse after their lease (two intervals).
+        await _wait_until(lambda: all(alerted()), 180, "every new post alerted")
+        alerted_after = time.monotonic() - killed
+        await asyncio.sleep(3)
+        counts = alerted()
+    finally:
+        await a.kill()
+        await c.kill()
+        code = await b.stop()
+    assert code == 0, b.logs()
+
+    polls, unpolled, clashes = _sharing(fake_web, paths, shared_from, shared_until)
+    print(
+        f"{SCALE_SOURCES} sources, 3 processes, polls per process over "
+        f"{shared_until - shared_from:.0f} s: {dict(sorted(polls.items()))}; "
+        f"sender failover after kill -9: {failover:.1f} s; every new post alerted "
+        f"{alerted_after:.1f} s after the kill; alerts per post: {counts}"
+    )
+    assert clashes == []
+    assert unpolled == [], "every source is polled by one process or another"
+    assert set(polls) == {"a", "b", "c"}, f"the work is shared: {dict(polls)}"
+    assert all(count >= 1 for count in counts), "every new post is alerted"
+    # One chat (the console) and one crash of the sender: at most one message twice.
+    assert sum(count - 1 for count in counts) <= 1, counts

@@ -4,7 +4,7 @@
 HTTP to it exactly as to the internet. A test publishes documents with
 `FakeWeb.serve` (each publication gets a new ETag and a later Last-Modified;
 conditional requests for an unchanged document get 304) and reads what was
-asked in `FakeWeb.requests`.
+asked in `FakeWeb.requests` (with the connection each came on).
 
 Paths may carry a query: ``serve("/s/name?before=100", page)`` answers exactly
 that query; a request whose path and query match nothing falls back to the
@@ -50,6 +50,8 @@ class SeenRequest:
     headers: Mapping[str, str]
     at: float = field(default_factory=time.monotonic)
     """When it arrived, on the monotonic clock."""
+    connection: int = 0
+    """The client's port: requests with the same one came on one kept-alive connection."""
 
     @property
     def target(self) -> str:
@@ -190,7 +192,10 @@ class FakeWeb:
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
         query = request.query_string
-        seen = SeenRequest(request.path, query, dict(request.headers))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        seen = SeenRequest(
+            request.path, query, dict(request.headers), connection=peer[1] if peer else 0
+        )
         self.requests.append(seen)
         key = seen.target if seen.target in self._known() else request.path
         site = self._site

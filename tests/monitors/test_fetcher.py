@@ -62,6 +62,19 @@ async def test_conditional_get_answers_304_until_the_document_changes(
     assert third.validators.etag == '"v2"'
 
 
+async def test_a_not_modified_answer_keeps_its_connection(
+    fake_web: FakeWeb, fetcher: Fetcher
+) -> None:
+    # Regression: a 304 closed unread closed its connection, so every poll of an
+    # unchanged source paid a new TCP and TLS handshake.
+    fake_web.serve("/feed", FEED)
+    validators = Validators()
+    for _ in range(3):
+        validators = (await fetcher.fetch(fake_web.url("/feed"), validators)).validators
+    assert [seen.connection for seen in fake_web.requests] == [fake_web.requests[0].connection] * 3
+    assert fake_web.requests[-1].headers["If-None-Match"] == '"v1"'
+
+
 async def test_last_modified_alone_is_enough(fake_web: FakeWeb, fetcher: Fetcher) -> None:
     fake_web.serve("/feed", FEED)
     first = await fetcher.fetch(fake_web.url("/feed"), Validators())
