@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alerts.stories.facts import FactReader
+from alerts.stories.fingerprint import NUM_PERM
 from alerts.stories.neardup import BAND_ROWS, StoryItem, StoryWindow
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "posts.jsonl"
@@ -132,7 +133,7 @@ def resident(field: str) -> float:
     return 0.0
 
 
-def datasketch_lsh_memory(window_posts: int, num_perm: int = 128) -> float:
+def datasketch_lsh_memory(window_posts: int, num_perm: int = NUM_PERM) -> float:
     """MiB that datasketch's MinHashLSH holds for ``window_posts`` random signatures."""
     import numpy as np
     from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]

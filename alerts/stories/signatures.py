@@ -6,7 +6,7 @@ similarity of ``signature`` with each of those rows (the share of equal values, 
 datasketch's ``MinHash.jaccard``), all at once.
 
 Why a matrix: a signature held as its own numpy array costs ~110 bytes of object
-header on top of its 512 bytes of values (128 ``uint32``); rows of one ``uint32``
+header on top of its 384 bytes of values (96 ``uint32``); rows of one ``uint32``
 matrix cost the values only, and comparing a post with all its candidates is one
 vectorized operation. The matrix grows by half when full and never shrinks (a window's
 size is steady; its peak is what has to fit).
@@ -85,7 +85,8 @@ class RecentSignatures:
         self._times = np.zeros(capacity, dtype=np.float64)
         self._slots = np.zeros(capacity, dtype=np.int64)
         self._matrix: npt.NDArray[np.uint32] = np.zeros((capacity, num_perm), dtype=np.uint32)
-        self._bytes: npt.NDArray[np.uint8] = np.zeros((capacity, self.PREFILTER), dtype=np.uint8)
+        # Value-major too: the first pass adds `PREFILTER` contiguous rows of matches.
+        self._bytes: npt.NDArray[np.uint8] = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
         # Lane-major: counting a row's bits sums `lanes` contiguous vectors, not short rows.
         self._sketches: npt.NDArray[np.uint64] = np.zeros((lanes, capacity), dtype=np.uint64)
         self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
@@ -101,7 +102,7 @@ class RecentSignatures:
         self._times[self._tail] = at
         self._slots[self._tail] = slot
         self._matrix[self._tail] = signature
-        self._bytes[self._tail] = signature[: self.PREFILTER].astype(np.uint8)  # the low byte
+        self._bytes[:, self._tail] = signature[: self.PREFILTER].astype(np.uint8)  # low bytes
         self._sketches[:, self._tail] = sketch
         self._bits[self._tail] = int(np.bitwise_count(sketch).sum())
         self._tail += 1
@@ -118,7 +119,7 @@ class RecentSignatures:
     ) -> tuple[list[int], list[float]]:
         start, end = self._between(at - horizon, at + horizon)
         low = signature[: self.PREFILTER].astype(np.uint8)
-        rough = (self._bytes[start:end] == low).sum(axis=1, dtype=np.uint8)
+        rough = (self._bytes[:, start:end] == low[:, None]).sum(axis=0, dtype=np.uint8)
         near = np.flatnonzero(rough >= (floor - self.MARGIN) * self.PREFILTER) + start
         if len(near) == 0:
             return [], []
@@ -148,11 +149,11 @@ class RecentSignatures:
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
-        low = np.zeros((capacity, self.PREFILTER), dtype=np.uint8)
+        low = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
         sketches = np.zeros((len(self._sketches), capacity), dtype=np.uint64)
         bits = np.zeros(capacity, dtype=np.int64)
         times[:live], slots[:live] = self._times[head:tail], self._slots[head:tail]
-        matrix[:live], low[:live] = self._matrix[head:tail], self._bytes[head:tail]
+        matrix[:live], low[:, :live] = self._matrix[head:tail], self._bytes[:, head:tail]
         sketches[:, :live], bits[:live] = self._sketches[:, head:tail], self._bits[head:tail]
         self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
         self._sketches, self._bits = sketches, bits
