@@ -21,11 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
-
     from alerts.stories.fingerprint import Signature
+
+BandKeys = npt.NDArray[np.uint32]
+"""A signature's bucket keys, one per band."""
 
 _MULTIPLIER = np.uint64(0xFF51AFD7ED558CCD)
 _LOW32 = np.uint64(0xFFFFFFFF)

@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from alerts.stories.bands import BandIndex
+from alerts.stories.bands import BandIndex, BandKeys
 from alerts.stories.canonical import canonical_url
 from alerts.stories.facts import NO_FACTS, finding_keys
 from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Fingerprinter
@@ -165,14 +165,15 @@ class StoryWindow:
             return self._entries[known].story
         urls = references(item.url, item.forwarded_url, item.text)
         fingerprint = self._fingerprint(item.text)
+        keys = self._band_keys(fingerprint)
         story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
         if story is None:
             story = self._replied_story(item)
         if story is None:
-            story = self._story_by_text(item, fingerprint)
+            story = self._story_by_text(item, fingerprint, keys)
         if story is None:
             story = item.key
-        self._add(item, story, fingerprint, urls)
+        self._add(item, story, fingerprint, urls, keys)
         return story
 
     def remember(self, item: StoryItem, story: str) -> None:
@@ -181,13 +182,19 @@ class StoryWindow:
         if item.key in self._slot_by_key:
             return
         urls = references(item.url, item.forwarded_url, item.text)
-        self._add(item, story, self._fingerprint(item.text), urls)
+        fingerprint = self._fingerprint(item.text)
+        self._add(item, story, fingerprint, urls, self._band_keys(fingerprint))
 
     def expire(self, now: datetime) -> None:
         cutoff = now - self.window
         while self._expiry and self._expiry[0][0] < cutoff:
             _, slot = heapq.heappop(self._expiry)
             self._forget(slot)
+
+    def _band_keys(self, fingerprint: Fingerprint) -> BandKeys | None:
+        """LSH bucket keys of a text with a signature, read once for query and insert."""
+        signature = fingerprint.signature
+        return None if signature is None else self._bands.band_keys(signature)
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
@@ -197,9 +204,11 @@ class StoryWindow:
             return None
         return known[0]
 
-    def _story_by_text(self, item: StoryItem, fingerprint: Fingerprint) -> str | None:
+    def _story_by_text(
+        self, item: StoryItem, fingerprint: Fingerprint, keys: BandKeys | None
+    ) -> str | None:
         signature = fingerprint.signature
-        if signature is None:
+        if signature is None or keys is None:
             return None
         # Story -> (items that pass, best margin). A story that several of its items vouch
         # for beats one near item of a splinter: an update that reads most like a one-line
@@ -208,7 +217,7 @@ class StoryWindow:
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
         own, update = item.source, fingerprint.clues.update
-        for slot, jaccard in self._candidates(item, fingerprint, signature):
+        for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
             entry = self._entries[slot]
             if not update and (entry.source == own or (entry.story, own) in self._story_sources):
                 continue  # only an update joins a story its source already reported
@@ -252,7 +261,7 @@ class StoryWindow:
         return max(stories, key=passing.__getitem__, default=None)
 
     def _candidates(
-        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature
+        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: BandKeys
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
         update = fingerprint.clues.update
@@ -264,7 +273,7 @@ class StoryWindow:
         far = []
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
         if fingerprint.size >= self.policy.short:
-            near = self._bands.query(self._bands.band_keys(signature), PER_BUCKET)
+            near = self._bands.query(keys, PER_BUCKET)
             far = [
                 (slot, row)
                 for slot in sorted(near - found.keys())
@@ -311,14 +320,19 @@ class StoryWindow:
         return sorted(found.items())
 
     def _add(
-        self, item: StoryItem, story: str, fingerprint: Fingerprint, urls: tuple[str, ...]
+        self,
+        item: StoryItem,
+        story: str,
+        fingerprint: Fingerprint,
+        urls: tuple[str, ...],
+        keys: BandKeys | None,
     ) -> None:
         slot = self._next_slot
         self._next_slot += 1
         row = None
-        if fingerprint.signature is not None:
+        if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
-            self._bands.insert(slot, self._bands.band_keys(fingerprint.signature))
+            self._bands.insert(slot, keys)
             self._recent.append(
                 item.published_at.timestamp(), slot, fingerprint.signature, fingerprint.sketch
             )
