@@ -21,13 +21,17 @@ tracemalloc (held and peak, in a separate run: tracing slows Python down several
 times), and the peak resident set (VmHWM) of a fresh child process that only fills
 the window, beside its resident set before the fill (interpreter, numpy, gazetteer
 and the generated posts). ``--datasketch-lsh`` also prints what datasketch's own
-``MinHashLSH`` holds for the same signatures, for comparison with ``BandIndex``.
+``MinHashLSH`` holds for the same signatures, for comparison with ``BandIndex``;
+``--profile N`` prints the N functions that took the most time of their own in the
+steady phase (cProfile, which slows it down, so the rates printed are not comparable).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import random
 import subprocess
 import sys
@@ -38,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alerts.stories.facts import FactReader
+from alerts.stories.fingerprint import NUM_PERM
 from alerts.stories.neardup import BAND_ROWS, StoryItem, StoryWindow
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "stories" / "posts.jsonl"
@@ -132,7 +137,7 @@ def resident(field: str) -> float:
     return 0.0
 
 
-def datasketch_lsh_memory(window_posts: int, num_perm: int = 128) -> float:
+def datasketch_lsh_memory(window_posts: int, num_perm: int = NUM_PERM) -> float:
     """MiB that datasketch's MinHashLSH holds for ``window_posts`` random signatures."""
     import numpy as np
     from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
@@ -154,6 +159,7 @@ def main() -> int:
     parser.add_argument("--window-posts", type=int, default=50_000)
     parser.add_argument("--measured", type=int, default=5_000)
     parser.add_argument("--datasketch-lsh", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--fill-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     posts = synthetic_posts(args.window_posts + args.measured, args.window_posts)
@@ -168,11 +174,19 @@ def main() -> int:
     window = StoryWindow(facts=facts)
     print(f"fill:   {rate(len(fill), *run(fill, window))}")
     stories: set[str] = set()
+    profiler = cProfile.Profile()
+    if args.profile:
+        profiler.enable()
     wall, cpu = run(steady, window, stories)
+    profiler.disable()
     print(
         f"steady: {rate(len(steady), wall, cpu)} "
         f"with {len(window):,} posts in the window ({len(stories):,} stories among them)"
     )
+
+    if args.profile:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.profile)
+        return 0
 
     tracemalloc.start()
     traced = StoryWindow(facts=facts)

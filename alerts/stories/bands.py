@@ -9,7 +9,7 @@ Why not ``MinHashLSH`` itself: its dict storage keeps a Python ``set`` per bucke
 ``bytes`` per band per key, about 10 KiB per post with 32 bands (500 MiB for a window of
 50,000 posts, measured with tracemalloc; ``bench/dedup_speed.py --datasketch-lsh``).
 Here a band key is one ``uint32`` and a slot one ``int64`` in sorted numpy arrays,
-searched with ``searchsorted``: 384 bytes per post. Recent inserts wait in a small dict
+searched with ``searchsorted``: 12 bytes per band (288 a post). Recent inserts wait in a small dict
 and are merged in sorted batches; removed slots are purged in batches too, and ignored
 by queries until then.
 
@@ -21,11 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
-    import numpy.typing as npt
-
     from alerts.stories.fingerprint import Signature
+
+BandKeys = npt.NDArray[np.uint32]
+"""A signature's bucket keys, one per band."""
 
 _MULTIPLIER = np.uint64(0xFF51AFD7ED558CCD)
 _LOW32 = np.uint64(0xFFFFFFFF)

@@ -21,7 +21,7 @@ Contract of ``canonical_url(url)``:
 - It is idempotent: a canonical URL is its own canonical form.
 
 ``telegram_origin(url)`` returns ``(channel, post_id)`` for a public t.me post link,
-else None.
+else None; ``canonical_origin(canonical)`` the same for a URL already canonical.
 """
 
 from __future__ import annotations
@@ -76,9 +76,14 @@ def canonical_url(url: str) -> str | None:
 def telegram_origin(url: str) -> tuple[str, int] | None:
     """``(channel, post_id)`` of a public Telegram post link, channel lower-cased."""
     canonical = canonical_url(url)
-    if canonical is None or not canonical.startswith("https://t.me/"):
+    return None if canonical is None else canonical_origin(canonical)
+
+
+def canonical_origin(canonical: str) -> tuple[str, int] | None:
+    """`telegram_origin` of a URL already in canonical form, without reading it again."""
+    if not canonical.startswith("https://t.me/"):
         return None
-    return _telegram_post(urlsplit(canonical).path)
+    return _telegram_post(canonical[len("https://t.me") :])
 
 
 def _canonical_host(hostname: str) -> str | None:

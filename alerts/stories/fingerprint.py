@@ -13,11 +13,13 @@ Contract:
   ``minimum`` distinct shingles: such posts never match by text. Each shingle hash is
   mixed by the MurmurHash3 32-bit finalizer, then each permutation is ``a * h + b``
   modulo 2**32 with an odd ``a`` (a bijection, so it adds no collisions); ``a`` and ``b``
-  are drawn from numpy's ``RandomState(SEED)``. That is datasketch's ``affine32``
-  scheme value for value (a test holds the two equal), computed here in numpy so the
-  process does not load datasketch, which imports scipy for LSH code Lookout does not
-  use (about 55 MB of resident memory). ``size`` is the exact number of distinct
-  shingles, so containment can be estimated from the Jaccard estimate.
+  are drawn from numpy's ``RandomState(SEED)`` (datasketch's ``affine32`` scheme,
+  computed here in numpy so the process does not load datasketch, which imports scipy
+  for LSH code Lookout does not use: about 55 MB of resident memory). What the product
+  relies on is tested: the share of equal values estimates the Jaccard similarity of
+  the shingle sets, and a text gets the same signature in every process. ``size`` is
+  the exact number of distinct shingles, so containment can be estimated from the
+  Jaccard estimate.
 - ``clues`` are read from the same stripped text before folding (`alerts.stories.clues`):
   numbers, names, content words, whether it announces an update; ``facts`` too
   (`alerts.stories.facts`: places, actors, numbers, topics), when the fingerprinter has
@@ -45,6 +47,12 @@ from rules.text import fold_lookalikes
 
 SEED = 20_240_517
 """Seed of the MinHash permutations: fingerprints are comparable across restarts."""
+
+NUM_PERM = 96
+"""MinHash permutations: on the tuning part 96 keep the pairwise figures of 128 (64 lose
+recall within a language, 0.952 to 0.933), for three quarters of the signature's
+bytes, band entries and comparisons. The estimate's standard error at a Jaccard of 0.45
+is 0.05."""
 
 Signature = npt.NDArray[np.uint32]
 Sketch = npt.NDArray[np.uint64]
@@ -141,7 +149,7 @@ class Fingerprinter:
     def __init__(
         self,
         *,
-        num_perm: int = 128,
+        num_perm: int = NUM_PERM,
         shingle: int = 5,
         minimum: int = 20,
         facts: FactReader | None = None,

@@ -47,10 +47,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from alerts.stories.bands import BandIndex
+from alerts.stories.bands import BandIndex, BandKeys
 from alerts.stories.canonical import canonical_url
 from alerts.stories.facts import NO_FACTS, finding_keys
-from alerts.stories.fingerprint import SKETCH_BITS, Fingerprint, Fingerprinter
+from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
@@ -63,9 +63,10 @@ if TYPE_CHECKING:
 
 WINDOW = timedelta(hours=48)
 BAND_ROWS = 4
-"""Signature values per LSH band: 32 bands of 4 for 128 permutations put the S-curve's
-middle near a Jaccard of 0.42, under the bars LSH serves (0.45 and up, beyond
-`Policy.close`)."""
+"""Signature values per LSH band: 24 bands of 4 for 96 permutations put the S-curve's
+middle near a Jaccard of 0.45, the lowest bar LSH serves (beyond `Policy.close`, where
+the bar climbs towards `Policy.far_threshold`): a pair at 0.6 is found 19 times in 20,
+at 0.7 all but once in 700."""
 CANDIDATES = 16
 """Known items weighed per post, of the alike texts (most alike first) and again of the
 retellings (latest first): a channel's template fills the window with dozens of items
@@ -130,7 +131,7 @@ class StoryWindow:
         window: timedelta = WINDOW,
         *,
         threshold: float | None = None,
-        num_perm: int = 128,
+        num_perm: int = NUM_PERM,
         policy: Policy | None = None,
         facts: FactReader | None = None,
     ) -> None:
@@ -164,14 +165,15 @@ class StoryWindow:
             return self._entries[known].story
         urls = references(item.url, item.forwarded_url, item.text)
         fingerprint = self._fingerprint(item.text)
+        keys = self._band_keys(fingerprint)
         story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
         if story is None:
             story = self._replied_story(item)
         if story is None:
-            story = self._story_by_text(item, fingerprint)
+            story = self._story_by_text(item, fingerprint, keys)
         if story is None:
             story = item.key
-        self._add(item, story, fingerprint, urls)
+        self._add(item, story, fingerprint, urls, keys)
         return story
 
     def remember(self, item: StoryItem, story: str) -> None:
@@ -180,13 +182,19 @@ class StoryWindow:
         if item.key in self._slot_by_key:
             return
         urls = references(item.url, item.forwarded_url, item.text)
-        self._add(item, story, self._fingerprint(item.text), urls)
+        fingerprint = self._fingerprint(item.text)
+        self._add(item, story, fingerprint, urls, self._band_keys(fingerprint))
 
     def expire(self, now: datetime) -> None:
         cutoff = now - self.window
         while self._expiry and self._expiry[0][0] < cutoff:
             _, slot = heapq.heappop(self._expiry)
             self._forget(slot)
+
+    def _band_keys(self, fingerprint: Fingerprint) -> BandKeys | None:
+        """LSH bucket keys of a text with a signature, read once for query and insert."""
+        signature = fingerprint.signature
+        return None if signature is None else self._bands.band_keys(signature)
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
@@ -196,9 +204,11 @@ class StoryWindow:
             return None
         return known[0]
 
-    def _story_by_text(self, item: StoryItem, fingerprint: Fingerprint) -> str | None:
+    def _story_by_text(
+        self, item: StoryItem, fingerprint: Fingerprint, keys: BandKeys | None
+    ) -> str | None:
         signature = fingerprint.signature
-        if signature is None:
+        if signature is None or keys is None:
             return None
         # Story -> (items that pass, best margin). A story that several of its items vouch
         # for beats one near item of a splinter: an update that reads most like a one-line
@@ -207,7 +217,7 @@ class StoryWindow:
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
         own, update = item.source, fingerprint.clues.update
-        for slot, jaccard in self._candidates(item, fingerprint, signature):
+        for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
             entry = self._entries[slot]
             if not update and (entry.source == own or (entry.story, own) in self._story_sources):
                 continue  # only an update joins a story its source already reported
@@ -251,7 +261,7 @@ class StoryWindow:
         return max(stories, key=passing.__getitem__, default=None)
 
     def _candidates(
-        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature
+        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: BandKeys
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
         update = fingerprint.clues.update
@@ -263,7 +273,7 @@ class StoryWindow:
         far = []
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
         if fingerprint.size >= self.policy.short:
-            near = self._bands.query(self._bands.band_keys(signature), PER_BUCKET)
+            near = self._bands.query(keys, PER_BUCKET)
             far = [
                 (slot, row)
                 for slot in sorted(near - found.keys())
@@ -310,14 +320,19 @@ class StoryWindow:
         return sorted(found.items())
 
     def _add(
-        self, item: StoryItem, story: str, fingerprint: Fingerprint, urls: tuple[str, ...]
+        self,
+        item: StoryItem,
+        story: str,
+        fingerprint: Fingerprint,
+        urls: tuple[str, ...],
+        keys: BandKeys | None,
     ) -> None:
         slot = self._next_slot
         self._next_slot += 1
         row = None
-        if fingerprint.signature is not None:
+        if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
-            self._bands.insert(slot, self._bands.band_keys(fingerprint.signature))
+            self._bands.insert(slot, keys)
             self._recent.append(
                 item.published_at.timestamp(), slot, fingerprint.signature, fingerprint.sketch
             )

@@ -19,7 +19,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from alerts.stories.boilerplate import credited_urls, linked_urls
-from alerts.stories.canonical import canonical_url, telegram_origin
+from alerts.stories.canonical import canonical_origin, canonical_url
 
 
 def references(url: str | None, forwarded_url: str | None, text: str) -> tuple[str, ...]:
@@ -39,6 +39,6 @@ def references(url: str | None, forwarded_url: str | None, text: str) -> tuple[s
 
 def _identifies(canonical: str) -> bool:
     if canonical.startswith("https://t.me/"):
-        return telegram_origin(canonical) is not None
+        return canonical_origin(canonical) is not None
     parts = urlsplit(canonical)
     return bool(parts.path or parts.query)

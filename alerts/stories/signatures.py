@@ -6,7 +6,7 @@ similarity of ``signature`` with each of those rows (the share of equal values, 
 datasketch's ``MinHash.jaccard``), all at once.
 
 Why a matrix: a signature held as its own numpy array costs ~110 bytes of object
-header on top of its 512 bytes of values (128 ``uint32``); rows of one ``uint32``
+header on top of its 384 bytes of values (96 ``uint32``); rows of one ``uint32``
 matrix cost the values only, and comparing a post with all its candidates is one
 vectorized operation. The matrix grows by half when full and never shrinks (a window's
 size is steady; its peak is what has to fit).
@@ -72,8 +72,11 @@ class RecentSignatures:
     what LSH bands can find without flooding a 48-hour window with candidates, while the
     posts of the last few hours are few enough to compare with all at once. A first pass
     compares only the low byte of the first `PREFILTER` values (b-bit MinHash: a match
-    rate of J + (1 - J) / 256), a contiguous block 16 times smaller than the signatures,
-    and lets through what could reach ``floor`` with a wide margin.
+    rate of J + (1 - J) / 256), a contiguous block 12 times smaller than the signatures,
+    and lets through what could reach ``floor`` with a wide margin. A second pass counts
+    the equal low bytes of all values of those posts and drops, without loss, the ones
+    with fewer than ``floor`` asks of the values (a tenth of a window of posts drawn
+    from one vocabulary passes the first); the rest are compared value by value.
     """
 
     PREFILTER = 32
@@ -85,7 +88,10 @@ class RecentSignatures:
         self._times = np.zeros(capacity, dtype=np.float64)
         self._slots = np.zeros(capacity, dtype=np.int64)
         self._matrix: npt.NDArray[np.uint32] = np.zeros((capacity, num_perm), dtype=np.uint32)
-        self._bytes: npt.NDArray[np.uint8] = np.zeros((capacity, self.PREFILTER), dtype=np.uint8)
+        # Low bytes of the first values, value-major: the first pass adds `PREFILTER`
+        # contiguous rows of matches; and of all values, a row a post, for the second.
+        self._bytes: npt.NDArray[np.uint8] = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
+        self._low: npt.NDArray[np.uint8] = np.zeros((capacity, num_perm), dtype=np.uint8)
         # Lane-major: counting a row's bits sums `lanes` contiguous vectors, not short rows.
         self._sketches: npt.NDArray[np.uint64] = np.zeros((lanes, capacity), dtype=np.uint64)
         self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
@@ -101,7 +107,9 @@ class RecentSignatures:
         self._times[self._tail] = at
         self._slots[self._tail] = slot
         self._matrix[self._tail] = signature
-        self._bytes[self._tail] = signature[: self.PREFILTER].astype(np.uint8)  # the low byte
+        low = signature.astype(np.uint8)  # the low bytes
+        self._bytes[:, self._tail] = low[: self.PREFILTER]
+        self._low[self._tail] = low
         self._sketches[:, self._tail] = sketch
         self._bits[self._tail] = int(np.bitwise_count(sketch).sum())
         self._tail += 1
@@ -117,11 +125,16 @@ class RecentSignatures:
         self, at: float, horizon: float, signature: Signature, floor: float
     ) -> tuple[list[int], list[float]]:
         start, end = self._between(at - horizon, at + horizon)
-        low = signature[: self.PREFILTER].astype(np.uint8)
-        rough = (self._bytes[start:end] == low).sum(axis=1, dtype=np.uint8)
-        near = np.flatnonzero(rough >= (floor - self.MARGIN) * self.PREFILTER) + start
+        low = signature.astype(np.uint8)
+        first = self.PREFILTER
+        rough = (self._bytes[:first, start:end] == low[:first, None]).sum(axis=0, dtype=np.uint8)
+        near = np.flatnonzero(rough >= (floor - self.MARGIN) * first) + start
         if len(near) == 0:
             return [], []
+        # Equal values have equal low bytes: fewer equal bytes than ``floor`` asks of the
+        # values rules a post out for sure.
+        bytes_equal = np.count_nonzero(self._low[near] == low, axis=1)
+        near = near[bytes_equal >= floor * len(signature)]
         shares = np.count_nonzero(self._matrix[near] == signature, axis=1) / len(signature)
         keep = shares >= floor
         return self._slots[near[keep]].tolist(), shares[keep].tolist()
@@ -148,12 +161,14 @@ class RecentSignatures:
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
-        low = np.zeros((capacity, self.PREFILTER), dtype=np.uint8)
+        low = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
+        low_rows = np.zeros((capacity, self._low.shape[1]), dtype=np.uint8)
         sketches = np.zeros((len(self._sketches), capacity), dtype=np.uint64)
         bits = np.zeros(capacity, dtype=np.int64)
         times[:live], slots[:live] = self._times[head:tail], self._slots[head:tail]
-        matrix[:live], low[:live] = self._matrix[head:tail], self._bytes[head:tail]
+        matrix[:live], low[:, :live] = self._matrix[head:tail], self._bytes[:, head:tail]
+        low_rows[:live] = self._low[head:tail]
         sketches[:, :live], bits[:live] = self._sketches[:, head:tail], self._bits[head:tail]
         self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
-        self._sketches, self._bits = sketches, bits
+        self._sketches, self._bits, self._low = sketches, bits, low_rows
         self._head, self._tail = 0, live

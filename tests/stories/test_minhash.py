@@ -1,58 +1,68 @@
-"""The project's MinHash is datasketch's ``affine32`` value for value, so signatures
-computed before and after it replaced datasketch compare equal, and it is the same in
-every process."""
+"""What story clustering needs of the project's MinHash: the share of equal signature
+values estimates the Jaccard similarity of two posts' shingle sets, without bias, on
+real post pairs; and a text gets the same signature in every process, so stories
+computed before and after a restart, or by another worker, compare."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
-from datasketch import MinHash  # type: ignore[import-untyped]  # ships no type hints
 
-from alerts.stories.fingerprint import SEED, Fingerprinter, normalize, shingle_hashes
+from alerts.stories.fingerprint import NUM_PERM, Fingerprinter, normalize, shingle_hashes
 
 POSTS = Path(__file__).resolve().parents[1] / "data" / "stories" / "posts.jsonl"
 
 
-def _datasketch(hashes: np.ndarray, num_perm: int) -> np.ndarray:
-    minhash = MinHash(num_perm=num_perm, seed=SEED, hashfunc=lambda v: v, scheme="affine32")
-    minhash.update_batch(hashes.tolist())
-    return np.asarray(minhash.hashvalues)
-
-
-def _texts() -> list[str]:
+def _shingle_sets() -> list[np.ndarray]:
     lines = POSTS.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["text"] for line in lines if line.strip()]
+    texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    sets = [shingle_hashes(normalize(text), 5) for text in texts]
+    return [hashes for hashes in sets if len(hashes) >= 20]
 
 
-@pytest.mark.parametrize("num_perm", [16, 128])
-def test_signatures_equal_datasketch_on_every_corpus_post(num_perm: int) -> None:
-    fingerprinter = Fingerprinter(num_perm=num_perm)
-    compared = 0
-    for text in _texts():
-        hashes = shingle_hashes(normalize(text), fingerprinter.shingle)
-        if len(hashes) == 0:
-            continue
-        assert np.array_equal(fingerprinter.signature(hashes), _datasketch(hashes, num_perm))
-        compared += 1
-    assert compared > 200
+def _estimate(fingerprinter: Fingerprinter, first: np.ndarray, second: np.ndarray) -> float:
+    equal = fingerprinter.signature(first) == fingerprinter.signature(second)
+    return float(np.count_nonzero(equal)) / fingerprinter.num_perm
 
 
-def test_signatures_equal_datasketch_on_extreme_hashes() -> None:
+def test_the_estimate_follows_the_true_jaccard_on_corpus_pairs() -> None:
     fingerprinter = Fingerprinter()
+    sets = _shingle_sets()
+    errors = []
+    for first, second in itertools.combinations(sets, 2):
+        shared = len(np.intersect1d(first, second, assume_unique=True))
+        true = shared / (len(first) + len(second) - shared)
+        if true < 0.1:
+            continue  # unrelated posts: near 0 either way, and thousands of them
+        estimate = _estimate(fingerprinter, first, second)
+        # Five standard errors of a binomial share of NUM_PERM draws, plus one draw.
+        bound = 5 * math.sqrt(true * (1 - true) / NUM_PERM) + 1 / NUM_PERM
+        assert abs(estimate - true) <= bound, (true, estimate)
+        errors.append(estimate - true)
+    assert len(errors) > 300
+    assert abs(float(np.mean(errors))) < 0.01
+    assert float(np.mean(np.abs(errors))) < 0.04
+
+
+def test_unrelated_posts_estimate_near_zero_and_equal_sets_one() -> None:
+    fingerprinter = Fingerprinter()
+    sets = _shingle_sets()
     rng = np.random.default_rng(7)
-    sets = [
-        np.array([0], dtype=np.uint64),
-        np.array([0xFFFFFFFF], dtype=np.uint64),
-        np.arange(5000, dtype=np.uint64),
-        rng.integers(0, 1 << 32, 3000, dtype=np.uint64),
+    far = [
+        _estimate(fingerprinter, sets[first], sets[second])
+        for first, second in rng.integers(0, len(sets), (500, 2))
+        if len(np.intersect1d(sets[first], sets[second])) == 0
     ]
-    for hashes in sets:
-        assert np.array_equal(fingerprinter.signature(hashes), _datasketch(hashes, 128))
+    assert len(far) > 100
+    assert max(far) <= 4 / NUM_PERM
+    for hashes in sets[:20]:
+        assert _estimate(fingerprinter, hashes, hashes.copy()) == 1.0
 
 
 def test_a_signature_is_the_same_in_another_process() -> None:
@@ -66,4 +76,5 @@ def test_a_signature_is_the_same_in_another_process() -> None:
     )
     here = Fingerprinter()(text).signature
     assert here is not None
+    assert len(here) == NUM_PERM
     assert json.loads(result.stdout) == here.tolist()
