@@ -48,6 +48,8 @@ _Cached = int | frozenset[int] | tuple[frozenset[int], ...]
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _Entry = tuple[tuple[int, ...], tuple[_Start, ...]]
 _CACHE_LIMIT = 200_000
+_PREFIX_HEAD = 2
+_NO_PREFIXES: dict[str, int] = {}
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
 _STEM_KEY = "~" + STEM_MARK
@@ -75,7 +77,9 @@ class TermIndex:
         self._heads: Counter[str] = Counter()
         self._atom_heads: dict[int, frozenset[str]] = {}
         self._by_key: dict[str, set[int]] = {}
-        self._prefix_lengths: Counter[int] = Counter()
+        # Prefix atoms by their first two letters (or their one): a post word looks up
+        # its own two and tests the few prefixes there, whatever the number of prefixes.
+        self._prefixes: dict[str, dict[str, int]] = {}
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
         # The split keeps the common case — a one-word term — to one list extension.
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
@@ -150,7 +154,7 @@ class TermIndex:
                     self._reach(lookup_key)
                 self._by_key[lookup_key].add(atom)
             if key[0] == "p":
-                self._prefix_lengths[len(key[1])] += 1
+                self._prefixes.setdefault(key[1][:_PREFIX_HEAD], {})[key[1]] = atom
             if key[0] == "w":
                 heads = self._atom_heads[atom] = self._lexicon.morphology.heads(key[1])
                 self._heads.update(heads)
@@ -172,9 +176,10 @@ class TermIndex:
                 del self._by_key[lookup_key]
                 self._unreach(lookup_key)
         if key[0] == "p":
-            self._prefix_lengths[len(key[1])] -= 1
-            if not self._prefix_lengths[len(key[1])]:
-                del self._prefix_lengths[len(key[1])]
+            bucket = self._prefixes[key[1][:_PREFIX_HEAD]]
+            del bucket[key[1]]
+            if not bucket:
+                del self._prefixes[key[1][:_PREFIX_HEAD]]
         for gone in self._atom_heads.pop(atom, ()):
             self._heads[gone] -= 1
             if not self._heads[gone]:
@@ -243,9 +248,11 @@ class TermIndex:
         for key in keys:
             found.update(by_key.get(key, ()))
         found.update(by_key.get(f"s{word}", ()))
-        for length in self._prefix_lengths:
-            if length <= len(word):
-                found.update(by_key.get(f"p{word[:length]}", ()))
+        prefixes = self._prefixes
+        for start in (word[:_PREFIX_HEAD], word[:1]) if len(word) > 1 else (word,):
+            for prefix, atom in prefixes.get(start, _NO_PREFIXES).items():
+                if word.startswith(prefix):
+                    found.add(atom)
         return frozenset(found) if found else _NO_ATOMS
 
     def _raw_atoms(self, raw: str) -> _Cached:

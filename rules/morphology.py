@@ -38,6 +38,7 @@ Results are cached per instance (uncached ~14,000 words/s, cached ~185,000 words
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from rules.stemmer import english_stem
@@ -63,8 +64,11 @@ def head(word: str) -> str:
 _GUESS_MIN_SCORE = 0.1
 
 
+_CYRILLIC_RE = re.compile("[\u0400-\u052f]")
+
+
 def has_cyrillic(word: str) -> bool:
-    return any("\u0400" <= char <= "\u052f" for char in word)
+    return _CYRILLIC_RE.search(word) is not None
 
 
 def _fold(lemma: str) -> str:
