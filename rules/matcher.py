@@ -119,6 +119,15 @@ class _Condition:
     rule: Rule
     compiled: CompiledRule
     rule_ids: set[int]
+    # (rule id, report) per subscriber's rule when the report does not depend on the post
+    # (a plain conjunction): a post that holds the rule takes them with one list extension.
+    fixed: tuple[tuple[int, Report], ...] = ()
+
+    def refresh(self) -> None:
+        """Keep ``fixed`` in step with ``rule_ids``."""
+        if self.compiled.required is not None:
+            report = self.compiled.full_report
+            self.fixed = tuple((rule_id, report) for rule_id in sorted(self.rule_ids))
 
 
 _SOURCE_CACHE_LIMIT = 10_000
@@ -165,6 +174,7 @@ class Matcher:
                 self._conditions[condition_id].compiled, self._conditions[condition_id]
             )
         self._conditions[condition_id].rule_ids.add(rule_id)
+        self._conditions[condition_id].refresh()
         self._rules[rule_id] = condition_id
 
     def _compile(self, rule: Rule) -> CompiledRule:
@@ -182,6 +192,7 @@ class Matcher:
         condition = self._conditions[condition_id]
         condition.rule_ids.discard(rule_id)
         if condition.rule_ids:
+            condition.refresh()
             return
         del self._conditions[condition_id], self._condition_ids[condition.rule]
         self._triggered.remove(condition.compiled, condition)
@@ -200,17 +211,17 @@ class Matcher:
                 if term_id is not None:
                     occurrences[term_id] = []
         present = set(occurrences)
-        hits: list[RuleHit] = []
+        found: list[tuple[int, Report]] = []
         for condition in self._triggered.holding(present):
             compiled = condition.compiled
-            report = (
-                compiled.full_report if compiled.required is not None else compiled.report(present)
-            )
-            hits += [
-                _new_hit(RuleHit, (rule_id, report, occurrences)) for rule_id in condition.rule_ids
-            ]
-        hits.sort(key=_rule_id)
-        return hits
+            if compiled.required is not None:
+                found += condition.fixed
+            else:
+                report = compiled.report(present)
+                found += [(rule_id, report) for rule_id in condition.rule_ids]
+        found.sort(key=_rule_id)
+        # One hit per subscriber's rule: a post holds dozens, so each is built in C.
+        return [_new_hit(RuleHit, (rule_id, report, occurrences)) for rule_id, report in found]
 
     def _source_keys(self, name: str) -> frozenset[str]:
         keys = self._source_cache.get(name)
