@@ -261,8 +261,18 @@ class TermIndex:
         if atoms is None:
             if len(self._atoms) >= _CACHE_LIMIT:
                 self._atoms.clear()
-            found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
-            atoms = self._atoms[raw] = found if len(found) != 1 else found[0] or 1
+            normalized = normalize_word(raw)
+            if len(normalized) == 1:  # nearly always: spared the tuples of _analyze
+                word = normalized[0]
+                keys = (
+                    self._keys(word, acronym=is_acronym(raw))
+                    if head(word) in self._heads
+                    else _NO_KEYS
+                )
+                atoms = self._atoms[raw] = self._word_atoms(word, keys) or 1
+            else:
+                found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
+                atoms = self._atoms[raw] = found
         return atoms
 
     def occurrences(self, text: str) -> dict[int, list[Span]]:
