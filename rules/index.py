@@ -54,6 +54,7 @@ _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
 _STEM_KEY = "~" + STEM_MARK
 _SENTENCE_END = frozenset(".!?…\n")
+_PREVIOUS_WINDOW = 80
 # How much text after a guarded form its guard may read: a list of ten region adjectives.
 _FOLLOWING = 300
 # Words after which a full stop is an abbreviation ("г. Курск"), not a sentence end.
@@ -394,7 +395,12 @@ class TermIndex:
 
 def _previous(text: str, start: int) -> str | None:
     """The word before ``start``, or None when a form there opens the text or a sentence."""
-    words = raw_words(text, 0, start)
+    # The word before is nearly always within a few dozen characters: look there first,
+    # and at the whole text only when the window holds no word begun inside it.
+    window = max(start - _PREVIOUS_WINDOW, 0)
+    words = raw_words(text, window, start)
+    if window and len(words) < 2:  # the first may be cut by the window
+        words = raw_words(text, 0, start)
     if not words:
         return None
     word = words[-1]
