@@ -86,6 +86,8 @@ class TermIndex:
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
         # Dictionary form -> the lemmas rule words have that it is a form of.
         self._lemma_forms: dict[str, tuple[str, ...]] = {}
+        # Stems (without STEM_MARK) some rule word has: see _keys.
+        self._stems: set[str] = set()
         self._atoms: dict[str, _Cached] = {}
         # A word's atoms -> what it starts (``_entry``): cleared when the patterns change.
         self._entries: dict[frozenset[int], _Entry] = {}
@@ -189,13 +191,17 @@ class TermIndex:
 
     def _reach(self, lookup_key: str) -> None:
         """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
-        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+        if lookup_key.startswith(_STEM_KEY):
+            self._stems.add(lookup_key[len(_STEM_KEY) :])
+        elif lookup_key.startswith("~"):
             lemma = lookup_key[1:]
             for form in self._lexicon.morphology.lexeme_forms(lemma):
                 self._lemma_forms[form] = (*self._lemma_forms.get(form, ()), lemma)
 
     def _unreach(self, lookup_key: str) -> None:
-        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+        if lookup_key.startswith(_STEM_KEY):
+            self._stems.discard(lookup_key[len(_STEM_KEY) :])
+        elif lookup_key.startswith("~"):
             lemma = lookup_key[1:]
             for form in self._lexicon.morphology.lexeme_forms(lemma):
                 kept = tuple(other for other in self._lemma_forms[form] if other != lemma)
@@ -231,17 +237,30 @@ class TermIndex:
         A dictionary word's lemmas are the lemmas of the lexemes it is a form of, so
         among the lemmas rule words have, it has those whose forms (filed when a rule
         word brought the lemma, ``_reach``) include it — no analysis needed. A word no
-        dictionary has is analyzed (guesses and stems). Only keys that some rule word
-        has matter: ``_word_atoms`` looks them up.
+        dictionary has is analyzed (guesses and stems), its stems only where some rule
+        word's stem could be one. Only keys that some rule word has matter:
+        ``_word_atoms`` looks them up.
         """
         lemmas = self._lemma_forms.get(word)
         if lemmas is not None:
             return frozenset({f"={word}", *(f"~{lemma}" for lemma in lemmas)})
         morphology = self._lexicon.morphology
-        if has_cyrillic(word) and morphology.is_known(word):
+        cyrillic = has_cyrillic(word)
+        if cyrillic and morphology.is_known(word):
             return frozenset({f"={word}"})
-        found = morphology.lemmas(word, acronym=acronym)
-        return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
+        if not cyrillic or acronym:
+            found = morphology.lemmas(word, acronym=acronym)
+            return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
+        unstemmed, to_stem = morphology.lemmas_to_stem(word)
+        keys = {f"={word}", *(f"~{lemma}" for lemma in unstemmed)}
+        if to_stem and self._stems:
+            # A stem is its word cut short: only a word that some rule word's stem starts
+            # can have that stem, and the (slow) stemmer runs for those alone.
+            stems = self._stems
+            for one in to_stem:
+                if any(one[:end] in stems for end in range(1, len(one) + 1)):
+                    keys.add("~" + morphology.stem(one))
+        return frozenset(keys)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
         found: set[int] = set()
