@@ -30,7 +30,8 @@ in C, and Python touches only its words that some rule mentions.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import accumulate
+from itertools import accumulate, compress, count, repeat
+from operator import is_, is_not
 from typing import TYPE_CHECKING, cast
 
 from rules.morphology import STEM_MARK, has_cyrillic, head
@@ -304,11 +305,9 @@ class TermIndex:
         values: list[_Cached | None] = list(map(self._atoms.get, raws))
         if None in values:
             atoms_of = self._raw_atoms
-            values = [
-                atoms_of(raw) if value is None else value
-                for raw, value in zip(raws, values, strict=True)
-            ]
-        hot = [index for index, value in enumerate(values) if value.__class__ is not int]
+            for index in list(compress(count(), map(is_, values, repeat(None)))):
+                values[index] = atoms_of(raws[index])
+        hot = list(compress(count(), map(is_not, map(type, values), repeat(int))))
         if any(values[index].__class__ is tuple for index in hot):
             return self._occurrences_word_by_word(text)
         ends = list(accumulate(map(len, parts)))
