@@ -11,14 +11,15 @@ terms and returns a ``CompiledRule``:
   The matcher evaluates a rule only when a trigger is present: the work per post grows
   with the rules that could match it, not with the number of rules.
 - ``holds(present)``: a plain conjunction (``a b -c``, the common shape) is two set
-  operations; anything else walks the tree.
+  operations; a conjunction with OR groups of terms (``(a OR b) c``) one more per group;
+  anything else walks the tree.
 - ``positive``: the terms not under a NOT, for reporting what matched.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from rules.rule import (
     TERM_TYPES,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 # A tree of term ids: an id, or (operator, operands) with "!", "&" or "|".
 Tree: TypeAlias = "int | tuple[str, tuple[Tree, ...]]"
 # How broad a term of each kind is: regions and topics occur in many posts.
+_Clauses: TypeAlias = "tuple[frozenset[int], frozenset[int], tuple[frozenset[int], ...]]"
 _COST: dict[type, int] = {Phrase: 1, Word: 2, Prefix: 3, Source: 4, Region: 8, Topic: 8}
 
 
@@ -84,10 +86,21 @@ class CompiledRule:
     triggers: frozenset[int]
     positive: tuple[Reported, ...]
     full_report: Report  # every positive term: what a conjunction that holds reports
+    # (required, forbidden, groups one term of each of which is needed) for a conjunction
+    # with OR groups of terms; None for a plain conjunction and for other shapes.
+    clauses: _Clauses | None = None
 
     def holds(self, present: AbstractSet[int]) -> bool:
         if self.required is not None:
             return self.required <= present and self.forbidden.isdisjoint(present)
+        clauses = self.clauses
+        if clauses is not None:
+            required, forbidden, groups = clauses
+            return (
+                required <= present
+                and forbidden.isdisjoint(present)
+                and not any(map(present.isdisjoint, groups))
+            )
         return _holds(self.tree, present)
 
     def report(self, present: AbstractSet[int]) -> Report:
@@ -152,6 +165,26 @@ def _conjunction(node: Node, ids: dict[Term, int]) -> tuple[frozenset[int], froz
     return frozenset(required), frozenset(forbidden)
 
 
+def _clauses(node: Node, ids: dict[Term, int]) -> _Clauses | None:
+    """``node`` as (required, forbidden, OR groups) when it is an AND of terms, NOT terms
+    and ORs of terms with at least one such OR."""
+    if not isinstance(node, And):
+        return None
+    required, forbidden, groups = set(), set(), []
+    for operand in node.operands:
+        if isinstance(operand, TERM_TYPES):
+            required.add(ids[operand])
+        elif isinstance(operand, Not) and isinstance(operand.operand, TERM_TYPES):
+            forbidden.add(ids[operand.operand])
+        elif isinstance(operand, Or) and all(isinstance(o, TERM_TYPES) for o in operand.operands):
+            groups.append(frozenset(ids[cast("Term", o)] for o in operand.operands))
+        else:
+            return None
+    if not groups:
+        return None
+    return frozenset(required), frozenset(forbidden), tuple(groups)
+
+
 def _reported(term: Term, term_id: int) -> Reported:
     return Reported(
         term_id,
@@ -173,4 +206,5 @@ def compile_rule(rule: Rule, ids: dict[Term, int]) -> CompiledRule:
         triggers=triggers[1] if triggers else frozenset(ids.values()),
         positive=reported,
         full_report=_report(reported),
+        clauses=None if conjunction else _clauses(rule.root, ids),
     )

@@ -30,7 +30,8 @@ in C, and Python touches only its words that some rule mentions.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import accumulate
+from itertools import accumulate, compress, count, repeat
+from operator import is_, is_not
 from typing import TYPE_CHECKING, cast
 
 from rules.morphology import STEM_MARK, has_cyrillic, head
@@ -48,10 +49,13 @@ _Cached = int | frozenset[int] | tuple[frozenset[int], ...]
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _Entry = tuple[tuple[int, ...], tuple[_Start, ...]]
 _CACHE_LIMIT = 200_000
+_PREFIX_HEAD = 2
+_NO_PREFIXES: dict[str, int] = {}
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
 _STEM_KEY = "~" + STEM_MARK
 _SENTENCE_END = frozenset(".!?…\n")
+_PREVIOUS_WINDOW = 80
 # How much text after a guarded form its guard may read: a list of ten region adjectives.
 _FOLLOWING = 300
 # Words after which a full stop is an abbreviation ("г. Курск"), not a sentence end.
@@ -75,12 +79,16 @@ class TermIndex:
         self._heads: Counter[str] = Counter()
         self._atom_heads: dict[int, frozenset[str]] = {}
         self._by_key: dict[str, set[int]] = {}
-        self._prefix_lengths: Counter[int] = Counter()
+        # Prefix atoms by their first two letters (or their one): a post word looks up
+        # its own two and tests the few prefixes there, whatever the number of prefixes.
+        self._prefixes: dict[str, dict[str, int]] = {}
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
         # The split keeps the common case — a one-word term — to one list extension.
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
         # Dictionary form -> the lemmas rule words have that it is a form of.
         self._lemma_forms: dict[str, tuple[str, ...]] = {}
+        # Stems (without STEM_MARK) some rule word has: see _keys.
+        self._stems: set[str] = set()
         self._atoms: dict[str, _Cached] = {}
         # A word's atoms -> what it starts (``_entry``): cleared when the patterns change.
         self._entries: dict[frozenset[int], _Entry] = {}
@@ -150,7 +158,7 @@ class TermIndex:
                     self._reach(lookup_key)
                 self._by_key[lookup_key].add(atom)
             if key[0] == "p":
-                self._prefix_lengths[len(key[1])] += 1
+                self._prefixes.setdefault(key[1][:_PREFIX_HEAD], {})[key[1]] = atom
             if key[0] == "w":
                 heads = self._atom_heads[atom] = self._lexicon.morphology.heads(key[1])
                 self._heads.update(heads)
@@ -172,9 +180,10 @@ class TermIndex:
                 del self._by_key[lookup_key]
                 self._unreach(lookup_key)
         if key[0] == "p":
-            self._prefix_lengths[len(key[1])] -= 1
-            if not self._prefix_lengths[len(key[1])]:
-                del self._prefix_lengths[len(key[1])]
+            bucket = self._prefixes[key[1][:_PREFIX_HEAD]]
+            del bucket[key[1]]
+            if not bucket:
+                del self._prefixes[key[1][:_PREFIX_HEAD]]
         for gone in self._atom_heads.pop(atom, ()):
             self._heads[gone] -= 1
             if not self._heads[gone]:
@@ -183,13 +192,17 @@ class TermIndex:
 
     def _reach(self, lookup_key: str) -> None:
         """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
-        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+        if lookup_key.startswith(_STEM_KEY):
+            self._stems.add(lookup_key[len(_STEM_KEY) :])
+        elif lookup_key.startswith("~"):
             lemma = lookup_key[1:]
             for form in self._lexicon.morphology.lexeme_forms(lemma):
                 self._lemma_forms[form] = (*self._lemma_forms.get(form, ()), lemma)
 
     def _unreach(self, lookup_key: str) -> None:
-        if lookup_key.startswith("~") and not lookup_key.startswith(_STEM_KEY):
+        if lookup_key.startswith(_STEM_KEY):
+            self._stems.discard(lookup_key[len(_STEM_KEY) :])
+        elif lookup_key.startswith("~"):
             lemma = lookup_key[1:]
             for form in self._lexicon.morphology.lexeme_forms(lemma):
                 kept = tuple(other for other in self._lemma_forms[form] if other != lemma)
@@ -225,17 +238,30 @@ class TermIndex:
         A dictionary word's lemmas are the lemmas of the lexemes it is a form of, so
         among the lemmas rule words have, it has those whose forms (filed when a rule
         word brought the lemma, ``_reach``) include it — no analysis needed. A word no
-        dictionary has is analyzed (guesses and stems). Only keys that some rule word
-        has matter: ``_word_atoms`` looks them up.
+        dictionary has is analyzed (guesses and stems), its stems only where some rule
+        word's stem could be one. Only keys that some rule word has matter:
+        ``_word_atoms`` looks them up.
         """
         lemmas = self._lemma_forms.get(word)
         if lemmas is not None:
             return frozenset({f"={word}", *(f"~{lemma}" for lemma in lemmas)})
         morphology = self._lexicon.morphology
-        if has_cyrillic(word) and morphology.is_known(word):
+        cyrillic = has_cyrillic(word)
+        if cyrillic and morphology.is_known(word):
             return frozenset({f"={word}"})
-        found = morphology.lemmas(word, acronym=acronym)
-        return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
+        if not cyrillic or acronym:
+            found = morphology.lemmas(word, acronym=acronym)
+            return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
+        unstemmed, to_stem = morphology.lemmas_to_stem(word)
+        keys = {f"={word}", *(f"~{lemma}" for lemma in unstemmed)}
+        if to_stem and self._stems:
+            # A stem is its word cut short: only a word that some rule word's stem starts
+            # can have that stem, and the (slow) stemmer runs for those alone.
+            stems = self._stems
+            for one in to_stem:
+                if any(one[:end] in stems for end in range(1, len(one) + 1)):
+                    keys.add("~" + morphology.stem(one))
+        return frozenset(keys)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
         found: set[int] = set()
@@ -243,9 +269,11 @@ class TermIndex:
         for key in keys:
             found.update(by_key.get(key, ()))
         found.update(by_key.get(f"s{word}", ()))
-        for length in self._prefix_lengths:
-            if length <= len(word):
-                found.update(by_key.get(f"p{word[:length]}", ()))
+        prefixes = self._prefixes
+        for start in (word[:_PREFIX_HEAD], word[:1]) if len(word) > 1 else (word,):
+            for prefix, atom in prefixes.get(start, _NO_PREFIXES).items():
+                if word.startswith(prefix):
+                    found.add(atom)
         return frozenset(found) if found else _NO_ATOMS
 
     def _raw_atoms(self, raw: str) -> _Cached:
@@ -254,8 +282,18 @@ class TermIndex:
         if atoms is None:
             if len(self._atoms) >= _CACHE_LIMIT:
                 self._atoms.clear()
-            found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
-            atoms = self._atoms[raw] = found if len(found) != 1 else found[0] or 1
+            normalized = normalize_word(raw)
+            if len(normalized) == 1:  # nearly always: spared the tuples of _analyze
+                word = normalized[0]
+                keys = (
+                    self._keys(word, acronym=is_acronym(raw))
+                    if head(word) in self._heads
+                    else _NO_KEYS
+                )
+                atoms = self._atoms[raw] = self._word_atoms(word, keys) or 1
+            else:
+                found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
+                atoms = self._atoms[raw] = found
         return atoms
 
     def occurrences(self, text: str) -> dict[int, list[Span]]:
@@ -267,11 +305,9 @@ class TermIndex:
         values: list[_Cached | None] = list(map(self._atoms.get, raws))
         if None in values:
             atoms_of = self._raw_atoms
-            values = [
-                atoms_of(raw) if value is None else value
-                for raw, value in zip(raws, values, strict=True)
-            ]
-        hot = [index for index, value in enumerate(values) if value.__class__ is not int]
+            for index in list(compress(count(), map(is_, values, repeat(None)))):
+                values[index] = atoms_of(raws[index])
+        hot = list(compress(count(), map(is_not, map(type, values), repeat(int))))
         if any(values[index].__class__ is tuple for index in hot):
             return self._occurrences_word_by_word(text)
         ends = list(accumulate(map(len, parts)))
@@ -377,7 +413,12 @@ class TermIndex:
 
 def _previous(text: str, start: int) -> str | None:
     """The word before ``start``, or None when a form there opens the text or a sentence."""
-    words = raw_words(text, 0, start)
+    # The word before is nearly always within a few dozen characters: look there first,
+    # and at the whole text only when the window holds no word begun inside it.
+    window = max(start - _PREVIOUS_WINDOW, 0)
+    words = raw_words(text, window, start)
+    if window and len(words) < 2:  # the first may be cut by the window
+        words = raw_words(text, 0, start)
     if not words:
         return None
     word = words[-1]

@@ -15,7 +15,9 @@ Contract:
 - ``RuleHit.terms`` are the canonical texts of the rule's terms present in the post, not
   counting those only under a NOT; ``regions``/``topics`` their keys; ``spans`` the merged,
   sorted ``(start, end)`` character offsets of their occurrences in the ORIGINAL text,
-  for highlighting (``source:`` terms have none).
+  for highlighting (``source:`` terms have none). A post holds dozens of rules and its
+  caller alerts on a few, so a hit is built in C from what its distinct rule shares
+  (its report and the post's occurrences) and its spans are merged when read.
 
 No I/O: every word list is in the ``Lexicon`` given at construction.
 """
@@ -24,31 +26,90 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Self
 
-from rules.compiled import CompiledRule, compile_rule
+from rules.compiled import CompiledRule, Report, compile_rule
 from rules.conditions import ConditionIndex
 from rules.index import Span, TermIndex
 from rules.rule import Rule, Source
 from rules.source import post_source_keys
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Mapping, Sequence
 
     from rules.lexicon import Lexicon
 
 
-class RuleHit(NamedTuple):
-    """One rule matching one post. A named tuple, not a frozen dataclass: a post makes
-    one per matching rule, and a frozen dataclass takes three times as long to build."""
+# The pseudo-term under which a hit built by hand keeps its spans (term ids start at 1).
+_GIVEN = 0
 
-    rule_id: int
-    terms: tuple[str, ...]
-    regions: tuple[str, ...]
-    topics: tuple[str, ...]
-    spans: tuple[Span, ...]
+
+class RuleHit(tuple[int, Report, "Mapping[int, Sequence[Span]]"]):
+    """One rule matching one post: ``rule_id``, ``terms``, ``regions``, ``topics``, ``spans``.
+
+    Inside, the tuple (rule id, the distinct rule's report, the post's occurrences):
+    ``match`` makes one per subscriber's rule with ``tuple.__new__``, which costs a
+    fraction of building a named tuple of five fields and merging spans nobody reads.
+    Equal when the five fields are.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        rule_id: int,
+        terms: tuple[str, ...] = (),
+        regions: tuple[str, ...] = (),
+        topics: tuple[str, ...] = (),
+        spans: Sequence[Span] = (),
+    ) -> Self:
+        report = Report((_GIVEN,), terms, regions, topics)
+        return tuple.__new__(cls, (rule_id, report, {_GIVEN: spans}))
+
+    @property
+    def rule_id(self) -> int:
+        return self[0]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self[1].texts
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self[1].regions
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self[1].topics
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        _, report, occurrences = self
+        return _merge([span for term_id in report.term_ids for span in occurrences[term_id]])
+
+    def _fields(self) -> tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...], object]:
+        return (self.rule_id, self.terms, self.regions, self.topics, self.spans)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RuleHit):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, RuleHit):
+            return self._fields() != other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        rule_id, terms, regions, topics, spans = self._fields()
+        return (
+            f"RuleHit(rule_id={rule_id!r}, terms={terms!r}, regions={regions!r}, "
+            f"topics={topics!r}, spans={spans!r})"
+        )
 
 
 @dataclass(slots=True, eq=False)  # hashed by identity: one object per distinct rule
@@ -58,6 +119,15 @@ class _Condition:
     rule: Rule
     compiled: CompiledRule
     rule_ids: set[int]
+    # (rule id, report) per subscriber's rule when the report does not depend on the post
+    # (a plain conjunction): a post that holds the rule takes them with one list extension.
+    fixed: tuple[tuple[int, Report], ...] = ()
+
+    def refresh(self) -> None:
+        """Keep ``fixed`` in step with ``rule_ids``."""
+        if self.compiled.required is not None:
+            report = self.compiled.full_report
+            self.fixed = tuple((rule_id, report) for rule_id in sorted(self.rule_ids))
 
 
 _SOURCE_CACHE_LIMIT = 10_000
@@ -104,6 +174,7 @@ class Matcher:
                 self._conditions[condition_id].compiled, self._conditions[condition_id]
             )
         self._conditions[condition_id].rule_ids.add(rule_id)
+        self._conditions[condition_id].refresh()
         self._rules[rule_id] = condition_id
 
     def _compile(self, rule: Rule) -> CompiledRule:
@@ -121,6 +192,7 @@ class Matcher:
         condition = self._conditions[condition_id]
         condition.rule_ids.discard(rule_id)
         if condition.rule_ids:
+            condition.refresh()
             return
         del self._conditions[condition_id], self._condition_ids[condition.rule]
         self._triggered.remove(condition.compiled, condition)
@@ -139,27 +211,17 @@ class Matcher:
                 if term_id is not None:
                     occurrences[term_id] = []
         present = set(occurrences)
-        hits: list[RuleHit] = []
+        found: list[tuple[int, Report]] = []
         for condition in self._triggered.holding(present):
             compiled = condition.compiled
-            report = (
-                compiled.full_report if compiled.required is not None else compiled.report(present)
-            )
-            spans = _merge([span for i in report.term_ids for span in occurrences[i]])
-            # One hit per subscriber's rule, built in C: a post meets dozens of them.
-            hits += map(
-                _new_hit,
-                repeat(RuleHit),
-                zip(
-                    condition.rule_ids,
-                    repeat(report.texts),
-                    repeat(report.regions),
-                    repeat(report.topics),
-                    repeat(spans),
-                ),
-            )
-        hits.sort(key=_rule_id)
-        return hits
+            if compiled.required is not None:
+                found += condition.fixed
+            else:
+                report = compiled.report(present)
+                found += [(rule_id, report) for rule_id in condition.rule_ids]
+        found.sort(key=_rule_id)
+        # One hit per subscriber's rule: a post holds dozens, so each is built in C.
+        return [_new_hit(RuleHit, (rule_id, report, occurrences)) for rule_id, report in found]
 
     def _source_keys(self, name: str) -> frozenset[str]:
         keys = self._source_cache.get(name)

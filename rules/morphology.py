@@ -38,6 +38,7 @@ Results are cached per instance (uncached ~14,000 words/s, cached ~185,000 words
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from rules.stemmer import english_stem
@@ -63,8 +64,11 @@ def head(word: str) -> str:
 _GUESS_MIN_SCORE = 0.1
 
 
+_CYRILLIC_RE = re.compile("[\u0400-\u052f]")
+
+
 def has_cyrillic(word: str) -> bool:
-    return any("\u0400" <= char <= "\u052f" for char in word)
+    return _CYRILLIC_RE.search(word) is not None
 
 
 def _fold(lemma: str) -> str:
@@ -112,6 +116,7 @@ class Morphology:
         # The caches belong to this instance, which the composition root builds once.
         self._cache: dict[tuple[str, bool], frozenset[str]] = {}
         self._heads: dict[str, frozenset[str]] = {}  # rule words only: a small vocabulary
+        self._unstemmed: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     @classmethod
     def load(cls, *, stem_unknown: bool = True) -> Morphology:
@@ -193,12 +198,44 @@ class Morphology:
             return frozenset(known)
         if not guess:
             return frozenset({word})
-        guessed = {
-            _fold(parse.normal_form)
-            for parse in parses
-            if parse.tag.POS == "NOUN" and parse.score >= _GUESS_MIN_SCORE
-        }
+        guessed = self._guessed(word, parses)
         if self._stemmer is None:
-            return frozenset(guessed | {word})
-        stems = {STEM_MARK + self._stemmer.stemWord(one) for one in (word, *guessed)}
-        return frozenset(guessed | {word} | stems)
+            return guessed
+        return guessed | {self.stem(one) for one in guessed}
+
+    def _guessed(self, word: str, parses: list[Any]) -> frozenset[str]:
+        return frozenset(
+            {
+                word,
+                *(
+                    _fold(parse.normal_form)
+                    for parse in parses
+                    if parse.tag.POS == "NOUN" and parse.score >= _GUESS_MIN_SCORE
+                ),
+            }
+        )
+
+    def lemmas_to_stem(self, word: str) -> tuple[frozenset[str], frozenset[str]]:
+        """``lemmas`` of a Cyrillic word that is not an acronym, stems left out, and the
+        words whose ``stem`` ``lemmas`` adds (none for a dictionary word, else the word and
+        its guessed nouns): a caller may compute only the stems it can use."""
+        cached = self._unstemmed.get(word)
+        if cached is None:
+            if len(self._unstemmed) >= _CACHE_LIMIT:
+                self._unstemmed.clear()
+            parses = [parse for analyzer in self._analyzers for parse in analyzer.parse(word)]
+            known = {_fold(parse.normal_form) for parse in parses if _is_dictionary_parse(parse)}
+            if known:
+                cached = (frozenset(known), frozenset())
+            else:
+                guessed = self._guessed(word, parses)
+                cached = (guessed, guessed if self._stemmer is not None else frozenset())
+            self._unstemmed[word] = cached
+        return cached
+
+    def stem(self, word: str) -> str:
+        """``STEM_MARK`` and the Snowball Russian stem of ``word``: always ``word`` cut
+        after some letter, since the algorithm only deletes endings (and turns ``ё``,
+        which normalized text never has, into ``е``)."""
+        stem: str = self._stemmer.stemWord(word)
+        return STEM_MARK + stem

@@ -59,6 +59,10 @@ _HAS_CYRILLIC_RE = re.compile("[\u0400-\u052f]")
 # that normalization leaves exactly as it is.
 _ONE_SCRIPT_WORD = "(?:[a-z]+|[а-яіїєґ]+)"
 _NORMALIZED_RE = re.compile(f"{_ONE_SCRIPT_WORD}(?: {_ONE_SCRIPT_WORD})*")
+# Words of one script's plain letters (no ё, no apostrophe) or of ASCII digits, in any
+# case: NFKC and the look-alike fold leave them alone, and casefold is lower, so most
+# words of a post skip the general path.
+_PLAIN_WORD_RE = re.compile("[A-Za-z]+|[А-Яа-яІіЇїЄєҐґ]+|[0-9]+")
 
 
 def iter_raw_words(text: str) -> Iterator[re.Match[str]]:
@@ -128,6 +132,8 @@ def _fold_word(word: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def normalize_word(raw: str) -> tuple[str, ...]:
     """Normalized form(s) of one raw word as found by ``raw_words``."""
+    if _PLAIN_WORD_RE.fullmatch(raw):
+        return (raw.lower(),)
     compat = unicodedata.normalize("NFKC", raw).translate(_APOSTROPHE_TABLE)
     parts = [part for part in _NON_WORD_RE.split(compat) if part]
     folded = (_fold_word(part).strip("'") for part in parts)

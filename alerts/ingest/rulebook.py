@@ -106,22 +106,23 @@ class RuleBook:
 
         When several of a chat's rules match, an urgent one wins, then the oldest.
         """
-        best: dict[int, ChatHit] = {}
+        # Ranked as (not urgent, rule id), lowest first; a ChatHit is built for winners only,
+        # since a post holds dozens of rules.
+        best: dict[int, tuple[tuple[bool, int], RuleHit, RuleOwner]] = {}
         for hit in self._matcher.match(text, sources=sources):
             owner = self._owners.get(hit.rule_id)
             if owner is None or owner.created_at > first_seen_at:
                 continue
-            candidate = ChatHit(owner.chat_id, hit.rule_id, owner.urgent, hit)
+            rank = (not owner.urgent, hit.rule_id)
             current = best.get(owner.chat_id)
-            if current is None or _outranks(candidate, current):
-                best[owner.chat_id] = candidate
-        return sorted(best.values(), key=lambda h: h.chat_id)
+            if current is None or rank < current[0]:
+                best[owner.chat_id] = (rank, hit, owner)
+        return [
+            ChatHit(chat_id, hit.rule_id, owner.urgent, hit)
+            for chat_id, (_, hit, owner) in sorted(best.items())
+        ]
 
     def chats_naming(self, names: Collection[str]) -> set[int]:
         """Chats with a rule that names this source (`source:`), to tell when it fails."""
         keys = post_source_keys(names)
         return {owner.chat_id for owner in self._owners.values() if owner.sources & keys}
-
-
-def _outranks(candidate: ChatHit, current: ChatHit) -> bool:
-    return (not candidate.urgent, candidate.rule_id) < (not current.urgent, current.rule_id)

@@ -225,7 +225,7 @@ def test_removing_everything_leaves_an_empty_index(lexicon: Lexicon) -> None:
     assert len(index) == 0
     assert not index._by_key
     assert not index._starts
-    assert not index._prefix_lengths
+    assert not index._prefixes
     assert not matcher._triggered
     assert not matcher._conditions
 

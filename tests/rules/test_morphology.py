@@ -149,3 +149,23 @@ def test_words_the_index_does_not_lemmatize_still_reach_every_form(
 def test_heads_cover_every_form_of_a_lexeme() -> None:
     heads = Morphology.load().heads("человек")
     assert {"челов", "люди", "людей"} <= heads
+
+
+def test_a_stem_is_its_word_cut_short() -> None:
+    """The index stems a post word only when some rule word's stem begins it: sound
+    only while every stem is a beginning of its word."""
+    morphology = Morphology.load()
+    words = ["химарсами", "хаймарсів", "мавиков", "нежнейшими", "длинный", "кременевкам"]
+    words += ["новосветловкою", "стерлітамакові", "бесконечность", "ёлками".replace("ё", "е")]
+    for word in words:
+        stem = morphology.stem(word)
+        assert stem.startswith("^")
+        assert word.startswith(stem[1:])
+        assert len(stem) > 1
+
+
+def test_a_post_word_whose_stem_no_rule_has_is_matched_as_before(lexicon: Lexicon) -> None:
+    # "Химарсофт" begins with the rule word's stem but is another word (see above);
+    # "Кременевкам" begins with no rule stem, so it is never stemmed.
+    assert not matches(lexicon, "химарс", "Кременевкам и Химарсофт передали привет")
+    assert matches(lexicon, "химарс Кременевка*", "Кременевкам передали химарсы")
