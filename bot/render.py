@@ -7,9 +7,9 @@ are `bot.digest`'s. Each returns a formatting
 `Text`: user and source text is never parsed as markup, and sizes are counted in
 UTF-16 units as Telegram counts them. `render_console` is the terminal's one line.
 
-Notices queued before migration 0005 are stored as their English sentence (kind
-`NOTICE_TEXT`); the only one there ever was, a source's pause, is recognised
-(`OLD_PAUSE_NOTICE`) and worded in the chat's language like a new one.
+A notice of kind `NOTICE_TEXT` is a sentence stored as it is shown; the one such
+sentence older versions stored for a source's pause is turned into its kind by
+migration 0009.
 
 Contract of an alert: source and time (in the chat's zone) in bold; the headline; the
 post text, trimmed; a line of the regions and topics hit, named in the chat's
@@ -44,13 +44,6 @@ HEADLINE_LIMIT = 300
 SOURCE_LIMIT = 100
 LINK_LIMIT = 1024
 ALSO_SHOWN = 5
-# The one notice ever stored as an English sentence (before migration 0005), still
-# pending in a database upgraded while a source's pause notice waited to be sent.
-OLD_PAUSE_NOTICE = re.compile(
-    r"Source #(?P<id>\d+) (?P<name>.+?) is paused: it has failed for a day \((?P<detail>.*)\)\. "
-    r"An admin can add it again once it works\.",
-    re.DOTALL,
-)
 # What separates a repeated title from the rest: punctuation, spaces, em and en dashes.
 TITLE_TRAILERS = " .:;,-\n\u2014\u2013"
 
@@ -97,12 +90,7 @@ def render_notice(notice: Notice, words: Words) -> Text:
     if notice.kind == DIGEST_STARTED:
         return _digest_started(int(arguments.get("minutes", 10)), words)
     if notice.kind == NOTICE_TEXT:
-        text = str(arguments.get("text", ""))
-        old = OLD_PAUSE_NOTICE.fullmatch(text)
-        if old is not None:
-            # Its reason was an English detail, not a key: the chat is told only that it failed.
-            return _source_paused(old["id"], old["name"], None, words)
-        return Text(clip(text, MESSAGE_LIMIT))
+        return Text(clip(str(arguments.get("text", "")), MESSAGE_LIMIT))
     # A kind this version does not know (queued by a newer one): say it plainly, never fail.
     return fill(
         words.gettext("A notice this version cannot show (%(kind)s)."), {"kind": notice.kind}

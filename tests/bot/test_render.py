@@ -123,18 +123,6 @@ def test_a_paused_source_notice_is_worded_when_sent(language, expected) -> None:
     assert [text[e.offset : e.offset + e.length] for e in entities] == ["Border <News>"]
 
 
-@pytest.mark.parametrize("language", ["en", "ru", "uk"])
-def test_a_pause_notice_stored_in_english_before_0005_is_worded_like_a_new_one(language) -> None:
-    words = Words(I18N, language)
-    stored = (
-        "Source #4 Border <News> is paused: it has failed for a day (HTTP 503 from "
-        "https://news.example/feed). An admin can add it again once it works."
-    )
-    old = Notice(1, 5, 0, kind=NOTICE_TEXT, arguments={"text": stored})
-    new = Notice(2, 5, 0, kind=SOURCE_PAUSED, arguments={"source_id": 4, "name": "Border <News>"})
-    assert render_notice(old, words).render() == render_notice(new, words).render()
-
-
 def test_another_stored_sentence_is_shown_as_it_was() -> None:
     notice = Notice(1, 5, 0, kind=NOTICE_TEXT, arguments={"text": "Maintenance tonight."})
     assert render_notice(notice, Words(I18N, "ru")).render() == ("Maintenance tonight.", [])
