@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from aiohttp import web
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+    from bot.inflight import InFlight
     from bot.settings import Settings
 
     Part = Callable[[asyncio.Event], Coroutine[None, None, None]]
@@ -262,20 +263,28 @@ async def _delivery(service: Service, stack: AsyncExitStack) -> Part:
     return run
 
 
-def _updates_bot(service: Service, stack: AsyncExitStack) -> tuple[Bot, Dispatcher]:
-    """The bot client and dispatcher that answer updates (a bot token is set)."""
+def _updates_bot(service: Service, stack: AsyncExitStack) -> tuple[Bot, Dispatcher, InFlight]:
+    """The bot client and dispatcher that answer updates (a bot token is set), and the
+    updates in hand, which stopping finishes."""
     import_aiogram()
     from bot.dispatch import build_bot, build_dispatcher  # noqa: PLC0415
     from bot.i18n import build_i18n  # noqa: PLC0415
+    from bot.inflight import InFlight  # noqa: PLC0415
 
     bot = build_bot(service.settings, for_replies=True)
     if bot is None:
         raise ValueError("answering updates needs LOOKOUT_BOT_TOKEN")
     stack.push_async_callback(bot.session.close)
+    in_flight = InFlight()
     dispatcher = build_dispatcher(
-        service.settings, service.sessions, service.lexicon, service.monitor, build_i18n()
+        service.settings,
+        service.sessions,
+        service.lexicon,
+        service.monitor,
+        build_i18n(),
+        in_flight=in_flight,
     )
-    return bot, dispatcher
+    return bot, dispatcher, in_flight
 
 
 def _bot_webhook(
@@ -283,7 +292,8 @@ def _bot_webhook(
 ) -> tuple[Part, web.RouteDef]:
     """Updates by webhook: the part that registers it, and the route that receives them."""
     # Built first: `_updates_bot` imports aiogram the lean way before bot.webhook can.
-    bot, dispatcher = _updates_bot(service, stack)
+    # The receiver keeps the updates in hand itself: each is fed in a task it holds.
+    bot, dispatcher, _ = _updates_bot(service, stack)
 
     from aiohttp import web  # noqa: PLC0415
 
@@ -306,7 +316,7 @@ def _bot_webhook(
 
 def _bot_polling(service: Service, stack: AsyncExitStack) -> Part:
     """The update consumer by long polling, one per bot token."""
-    bot, dispatcher = _updates_bot(service, stack)
+    bot, dispatcher, in_flight = _updates_bot(service, stack)
     lock = service.singleton("updates")
 
     async def poll_updates(stop: asyncio.Event) -> None:
@@ -324,6 +334,9 @@ def _bot_polling(service: Service, stack: AsyncExitStack) -> Part:
                 polling.cancel()  # stopped before polling had begun
         with contextlib.suppress(asyncio.CancelledError):
             await polling
+        # Fetched updates are confirmed to Telegram already: finish them before the
+        # bot's session and the database close.
+        await in_flight.finish()
 
     async def run(stop: asyncio.Event) -> None:
         if not await lock.acquire(stop):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from aiogram.utils.i18n import I18n
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from bot.inflight import InFlight
     from bot.settings import Settings
     from monitors.poll import Monitor
     from rules.lexicon import Lexicon
@@ -46,6 +47,8 @@ def build_dispatcher(
     lexicon: Lexicon,
     monitor: Monitor,
     i18n: I18n,
+    *,
+    in_flight: InFlight,
 ) -> Dispatcher:
     dispatcher = Dispatcher(
         sessions=sessions,
@@ -55,6 +58,8 @@ def build_dispatcher(
         i18n=i18n,
         cooldown=Cooldown(),
     )
+    # Outermost, so it holds every update's task from the start (see bot.inflight).
+    dispatcher.update.outer_middleware(in_flight)
     tracker = ChatTracker(sessions)
     dispatcher.message.outer_middleware(tracker)
     dispatcher.channel_post.outer_middleware(tracker)

@@ -35,6 +35,8 @@ import structlog
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
+from bot.inflight import STOP_GRACE
+
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
 
@@ -43,7 +45,6 @@ log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header's name)
 MAX_BODY = 1024**2
 """Bytes of one update; Telegram's are a few KiB (aiohttp's own default cap)."""
-STOP_GRACE = 2.0
 
 
 class WebhookRefused(Exception):

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from bot.dispatch import build_dispatcher
 from bot.i18n import build_i18n
+from bot.inflight import InFlight
 from bot.replies import WaitOutFloodControl
 from bot.settings import Settings
 from monitors.fetcher import Fetcher
@@ -103,7 +104,10 @@ async def conversation(
         _env_file=None,
     )
     async with Fetcher(allow_private_networks=True) as fetcher:
-        dispatcher = build_dispatcher(settings, sessions, lexicon, Monitor(fetcher), build_i18n())
+        in_flight = InFlight()
+        dispatcher = build_dispatcher(
+            settings, sessions, lexicon, Monitor(fetcher), build_i18n(), in_flight=in_flight
+        )
         polling = asyncio.create_task(
             dispatcher.start_polling(
                 reply_bot, handle_signals=False, close_bot_session=False, polling_timeout=1
@@ -112,3 +116,4 @@ async def conversation(
         yield Conversation(fake_telegram)
         await dispatcher.stop_polling()
         await polling
+        await in_flight.finish()
