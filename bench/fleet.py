@@ -116,11 +116,13 @@ def run_fleet(
                 stdout=subprocess.DEVNULL,
             )
             print(f"imported {args.sources} sources in {time.perf_counter() - started:.0f} s")
+            logs = Path(args.logs) if args.logs else Path(scratch)
+            logs.mkdir(parents=True, exist_ok=True)
             for k in range(args.processes):
-                log = (Path(scratch) / f"p{k}.log").open("wb")
+                log = (logs / f"p{k}.log").open("wb")
                 processes.append(
                     subprocess.Popen(  # noqa: S603 -- as above
-                        [lookout, "--log-level", "WARNING", "run", "--role", "poller"],
+                        [lookout, "--log-level", args.log_level, "run", "--role", "poller"],
                         env=env | {"LOOKOUT_CONTACT_URL": f"http://p{k}.bench"},
                         cwd=scratch,
                         stdout=subprocess.DEVNULL,
@@ -131,7 +133,7 @@ def run_fleet(
                 measure(args, processes, ours)
             except SystemExit:
                 for k in range(args.processes):
-                    tail = (Path(scratch) / f"p{k}.log").read_text(errors="replace")[-1500:]
+                    tail = (logs / f"p{k}.log").read_text(errors="replace")[-1500:]
                     print(f"p{k} log:\n{tail}", file=sys.stderr)
                 raise
     finally:
