@@ -1,7 +1,9 @@
-"""Poll throughput: feed sources against a loopback server, mostly unchanged between polls.
+"""Poll cost: feed sources against a loopback server, mostly unchanged between polls.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
-                                   [--tls] [--real-bodies] [--interval 60] [--processes N]
+                                   [--tls] [--real-bodies] [--interval 60] [--rounds 3]
+                                   [--keepalive S] [--server-keepalive S] [--profile N]
+                                   [--processes N [--logs DIR] [--log-level L]]
 
 Production shape (issue 15): ``--sources 10000 --tls --real-bodies``. With
 ``--processes N`` the same feeds are polled by N real pollers on PostgreSQL instead
@@ -13,17 +15,23 @@ source. Sources are spread over many host names (five feeds per host), all resol
 connection handling run as for real sources. Servers differ as real ones do, per host:
 half send ETag and Last-Modified (the poll asks with both and gets 304), a quarter only
 Last-Modified (If-Modified-Since, 304), a quarter no validator at all (the whole body
-comes back and its digest, equal to the last poll's, skips the parse).
+comes back and its digest, equal to the last poll's, skips the parse). The server
+closes a connection idle for ``--server-keepalive`` seconds (nginx's default, 75).
 
-Round 1 is the first poll of every source (200, parse); between rounds a fraction of
-the feeds gets a new item; round 2 is the steady state, polled kind by kind with a new
-fetcher, as if no connection outlived the interval (so every host costs at least one
-TLS handshake; connections are shared only by a host's sources within the round).
-Prints, per round and per kind, sources/s, CPU seconds per 1,000 polls (this process
-only, all threads), the connections the server saw opened (with ``--tls``, each a
-handshake), and the peak resident memory (VmHWM). From the steady round it prints the
-share of one core that polling every source once per ``--interval`` seconds would take
-(target: at most 30% at 10,000 sources and 60 s, with at most 250 MB).
+Round 1 is the first poll of every source, all at once (200, parse). Then ``--rounds``
+steady rounds, each after a ``--changed`` share of the feeds got a new item, poll every
+source once over ``--interval`` seconds as the service does: one fetcher for the whole
+run, each source at its own fixed moment of the interval, started by a tick each second.
+So a connection is reused exactly when it would be in service: kept by the fetcher
+(``--keepalive``, default the fetcher's own) and by the server across the gap between
+two polls of its host. Per round it prints CPU seconds per 1,000 polls (process time
+of this process only, every thread: the parse threads count, the server does not) and
+the new connections the server saw (with ``--tls``, each a handshake); then the median
+and spread over the rounds, the share of one core that polling every source once per
+interval takes (target: at most 30% at 10,000 sources and 60 s), and the peak resident
+memory (VmHWM; target 250 MB). ``--profile N`` prints the N functions of the steady
+rounds with the most CPU time of their own (cProfile on process time; it slows the
+rounds, so read their figures from a run without it).
 
 ``--tls`` serves HTTPS with a throwaway self-signed certificate (made with the
 ``openssl`` command) that only this run's fetcher trusts. ``--real-bodies`` serves the
@@ -127,9 +135,9 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def peak_rss_mb() -> float:
+def peak_rss_mb(field: str = "VmHWM") -> float:
     text = Path("/proc/self/status").read_text()
-    found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+    found = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
     return int(found.group(1)) / 1024 if found else float("nan")
 
 
@@ -274,7 +282,7 @@ class Bench:
             GuardedBackend(allow_private_networks=True, resolver=resolve),
             per_host=per_host,
             keepalive_expiry=self.keepalive,
-            max_hosts=idle_host_bound(per_host),
+            max_hosts=idle_host_bound(),
             ssl_context=ssl.create_default_context(cafile=str(self.cert)) if self.cert else None,
         )
         return Fetcher(
@@ -353,6 +361,7 @@ async def bench(
             [(0.0, n) for n in range(args.sources)],
         )
         first.report()
+        print(f"  peak resident memory (VmHWM) after round 1: {peak_rss_mb():.0f} MB")
         # CPU time, not wall: waiting for the server is not the poller's cost.
         profile = cProfile.Profile(time.process_time) if args.profile else None
         steady: list[Round] = []
@@ -376,7 +385,8 @@ async def bench(
     )
     print(
         f"{args.sources} sources every {args.interval:g} s: {share:.0%} of one core "
-        f"(the median round); peak resident memory (VmHWM) {peak_rss_mb():.0f} MB"
+        f"(the median round); peak resident memory (VmHWM) {peak_rss_mb():.0f} MB, "
+        f"now (VmRSS) {peak_rss_mb('VmRSS'):.0f} MB"
     )
     if profile is not None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)

@@ -141,9 +141,7 @@ class Fetcher:
                 backend,
                 per_host=per_host_limit,
                 keepalive_expiry=KEEP_IDLE,
-                max_hosts=max_idle_hosts
-                if max_idle_hosts is not None
-                else idle_host_bound(per_host_limit),
+                max_hosts=max_idle_hosts if max_idle_hosts is not None else idle_host_bound(),
             )
         self._allow_private_networks = allow_private_networks
         self._max_body_bytes = max_body_bytes
