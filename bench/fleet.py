@@ -9,7 +9,9 @@ each naming itself in its User-Agent through ``LOOKOUT_CONTACT_URL``. After the 
 round (every source polled once) a share of the feeds changes, and three ``--interval``
 are measured: per process its CPU share of one core (user + system time from /proc),
 VmRSS and VmHWM, and the polls per interval the server saw from it; then the total. Plain HTTP: the
-service trusts only the system's certificate authorities. Figures only.
+service trusts only the system's certificate authorities. ``--logs DIR`` keeps the pollers'
+logs (at ``--log-level``, WARNING by default; INFO shows each story window's rebuild and its
+seconds). Figures only.
 """
 
 from __future__ import annotations
