@@ -149,8 +149,9 @@ class Fetcher:
         self._slots = _HostSlots(per_host_limit)
         self._exchanges = asyncio.Semaphore(max_exchanges)
         # Requests go to the transport itself: the client's layers (cookie jar, auth,
-        # redirect and event-hook bookkeeping) cost a third of a poll's CPU and none is
-        # wanted here. Redirects are followed by hand and no cookie is kept.
+        # redirect and event-hook bookkeeping) cost a fifth of a 304 poll's CPU (0.91 to
+        # 0.72 ms over TLS) and none is wanted here. Redirects are followed by hand and
+        # no cookie is kept.
         self._transport = transport
         self._timeout = httpx.Timeout(total_timeout, connect=connect_timeout).as_dict()
         self._headers = {"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING}
