@@ -21,6 +21,8 @@ Contract of `Fetcher.fetch`:
   label such as ``xn--``) is `SourceRefused` / `SourceHTTPError`, never idna's
   own error. An ETag over 1,024 or a Last-Modified over 128 characters is
   dropped, so every validator fits its column.
+- A request lost with its connection before any answer (a kept connection closed
+  by the server as the request left) is sent once more on a new one.
 - The body is read raw and decoded by `BodyReader`; over ``max_body_bytes``
   (after decompression) it fails with `SourceTooLarge`.
 - 429 and 503 raise `Throttled` with the Retry-After seconds; other 4xx/5xx
@@ -203,10 +205,9 @@ class Fetcher:
             headers["If-None-Match"] = validators.etag
         if validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
+        request = httpx.Request("GET", url, headers=headers, extensions={"timeout": self._timeout})
         try:
-            response = await self._transport.handle_async_request(
-                httpx.Request("GET", url, headers=headers, extensions={"timeout": self._timeout})
-            )
+            response = await self._send(request)
             try:
                 return await self._answer(url, response, validators)
             finally:
@@ -217,6 +218,19 @@ class Fetcher:
             # httpx reads a redirect's Location while sending; idna's UnicodeError
             # for an undecodable host comes from there, not as an httpx error.
             raise SourceUnavailable(f"{url.host} sent a URL that cannot be read") from exc
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """The response's head; a request lost with its connection is sent once more.
+
+        A kept connection that the server closes just as the request leaves (its idle
+        timeout, minutes after the last poll) loses the request with no answer. A GET
+        may be sent again: once, on a new connection, within the same deadline.
+        """
+        try:
+            return await self._transport.handle_async_request(request)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            log.debug("source_connection_lost", url=str(request.url))
+        return await self._transport.handle_async_request(request)
 
     async def _answer(
         self, url: httpx.URL, response: httpx.Response, validators: Validators
