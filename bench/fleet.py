@@ -9,7 +9,9 @@ each naming itself in its User-Agent through ``LOOKOUT_CONTACT_URL``. After the 
 round (every source polled once) a share of the feeds changes, and three ``--interval``
 are measured: per process its CPU share of one core (user + system time from /proc),
 VmRSS and VmHWM, and the polls per interval the server saw from it; then the total. Plain HTTP: the
-service trusts only the system's certificate authorities. Figures only.
+service trusts only the system's certificate authorities. ``--logs DIR`` keeps the pollers'
+logs (at ``--log-level``, WARNING by default; INFO shows each story window's rebuild and its
+seconds). Figures only.
 """
 
 from __future__ import annotations
@@ -116,11 +118,13 @@ def run_fleet(
                 stdout=subprocess.DEVNULL,
             )
             print(f"imported {args.sources} sources in {time.perf_counter() - started:.0f} s")
+            logs = Path(args.logs) if args.logs else Path(scratch)
+            logs.mkdir(parents=True, exist_ok=True)
             for k in range(args.processes):
-                log = (Path(scratch) / f"p{k}.log").open("wb")
+                log = (logs / f"p{k}.log").open("wb")
                 processes.append(
                     subprocess.Popen(  # noqa: S603 -- as above
-                        [lookout, "--log-level", "WARNING", "run", "--role", "poller"],
+                        [lookout, "--log-level", args.log_level, "run", "--role", "poller"],
                         env=env | {"LOOKOUT_CONTACT_URL": f"http://p{k}.bench"},
                         cwd=scratch,
                         stdout=subprocess.DEVNULL,
@@ -131,7 +135,7 @@ def run_fleet(
                 measure(args, processes, ours)
             except SystemExit:
                 for k in range(args.processes):
-                    tail = (Path(scratch) / f"p{k}.log").read_text(errors="replace")[-1500:]
+                    tail = (logs / f"p{k}.log").read_text(errors="replace")[-1500:]
                     print(f"p{k} log:\n{tail}", file=sys.stderr)
                 raise
     finally:

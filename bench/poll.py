@@ -1,7 +1,9 @@
-"""Poll throughput: feed sources against a loopback server, mostly unchanged between polls.
+"""Poll cost: feed sources against a loopback server, mostly unchanged between polls.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
-                                   [--tls] [--real-bodies] [--interval 60] [--processes N]
+                                   [--tls] [--real-bodies] [--interval 60] [--rounds 3]
+                                   [--keepalive S] [--server-keepalive S] [--profile N]
+                                   [--processes N [--logs DIR] [--log-level L]]
 
 Production shape (issue 15): ``--sources 10000 --tls --real-bodies``. With
 ``--processes N`` the same feeds are polled by N real pollers on PostgreSQL instead
@@ -13,17 +15,23 @@ source. Sources are spread over many host names (five feeds per host), all resol
 connection handling run as for real sources. Servers differ as real ones do, per host:
 half send ETag and Last-Modified (the poll asks with both and gets 304), a quarter only
 Last-Modified (If-Modified-Since, 304), a quarter no validator at all (the whole body
-comes back and its digest, equal to the last poll's, skips the parse).
+comes back and its digest, equal to the last poll's, skips the parse). The server
+closes a connection idle for ``--server-keepalive`` seconds (nginx's default, 75).
 
-Round 1 is the first poll of every source (200, parse); between rounds a fraction of
-the feeds gets a new item; round 2 is the steady state, polled kind by kind with a new
-fetcher, as if no connection outlived the interval (so every host costs at least one
-TLS handshake; connections are shared only by a host's sources within the round).
-Prints, per round and per kind, sources/s, CPU seconds per 1,000 polls (this process
-only, all threads), the connections the server saw opened (with ``--tls``, each a
-handshake), and the peak resident memory (VmHWM). From the steady round it prints the
-share of one core that polling every source once per ``--interval`` seconds would take
-(target: at most 30% at 10,000 sources and 60 s, with at most 250 MB).
+Round 1 is the first poll of every source, all at once (200, parse). Then ``--rounds``
+steady rounds, each after a ``--changed`` share of the feeds got a new item, poll every
+source once over ``--interval`` seconds as the service does: one fetcher for the whole
+run, each source at its own fixed moment of the interval, started by a tick each second.
+So a connection is reused exactly when it would be in service: kept by the fetcher
+(``--keepalive``, default the fetcher's own) and by the server across the gap between
+two polls of its host. Per round it prints CPU seconds per 1,000 polls (process time
+of this process only, every thread: the parse threads count, the server does not) and
+the new connections the server saw (with ``--tls``, each a handshake); then the median
+and spread over the rounds, the share of one core that polling every source once per
+interval takes (target: at most 30% at 10,000 sources and 60 s), and the peak resident
+memory (VmHWM; target 250 MB). ``--profile N`` prints the N functions of the steady
+rounds with the most CPU time of their own (cProfile on process time; it slows the
+rounds, so read their figures from a run without it).
 
 ``--tls`` serves HTTPS with a throwaway self-signed certificate (made with the
 ``openssl`` command) that only this run's fetcher trusts. ``--real-bodies`` serves the
@@ -37,15 +45,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import ipaddress
 import logging
 import multiprocessing
+import pstats
+import random
 import re
 import socket
 import ssl
+import statistics
 import subprocess
 import tempfile
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,14 +66,14 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import structlog
 from aiohttp import web
 
-from monitors.fetcher import Fetcher, Validators, pool_limits
+from monitors.fetcher import KEEP_IDLE, Fetcher, Validators
 from monitors.guard import GuardedBackend, GuardedTransport
 from monitors.locator import SourceRef
 from monitors.poll import poll
+from monitors.pools import idle_host_bound
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -68,8 +81,8 @@ if TYPE_CHECKING:
     from monitors.guard import IPAddress
 
 FEEDS_PER_HOST = 5
-MAX_CONNECTIONS = 100  # the fetcher's defaults
-PER_HOST_LIMIT = 4
+PER_HOST_LIMIT = 4  # the fetcher's default
+TICK = 1.0
 LOOPBACK = ipaddress.ip_address("127.0.0.1")
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "feeds"
 # Saved feeds that parse: the truncated and mis-encoded ones measure error paths.
@@ -122,9 +135,9 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def peak_rss_mb() -> float:
+def peak_rss_mb(field: str = "VmHWM") -> float:
     text = Path("/proc/self/status").read_text()
-    found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.MULTILINE)
+    found = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
     return int(found.group(1)) / 1024 if found else float("nan")
 
 
@@ -159,6 +172,7 @@ class Serving:
     sources: int
     real_bodies: bool
     cert: tuple[Path, Path] | None
+    keepalive: float
 
 
 def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
@@ -169,7 +183,8 @@ def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> 
 async def _serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     versions = [0] * serving.sources
     bodies = real_bodies() if serving.real_bodies else []
-    connections: set[object] = set()
+    known: weakref.WeakSet[object] = weakref.WeakSet()
+    connections = [0]
     agents: Counter[str] = Counter()
     epoch = datetime(2025, 9, 1, tzinfo=UTC)
 
@@ -180,7 +195,9 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
 
     async def handle(request: web.Request) -> web.Response:
         # The transport is the connection: a new one is a new TCP (and TLS) handshake.
-        connections.add(request.transport)
+        if request.transport not in known:
+            known.add(request.transport)
+            connections[0] += 1
         agents[request.headers.get("User-Agent", "")] += 1
         source = int(request.match_info["source"])
         kind = kind_of(source)
@@ -200,7 +217,7 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
 
     app = web.Application()
     app.router.add_get("/feed/{source}", handle)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=serving.keepalive)
     await runner.setup()
     context = None
     if serving.cert is not None:
@@ -214,8 +231,8 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
         if command == "stop":
             break
         if command == "connections":
-            control.send(len(connections))
-            connections.clear()
+            control.send(connections[0])
+            connections[0] = 0
             continue
         if command == "agents":
             control.send(dict(agents))
@@ -256,34 +273,39 @@ class Bench:
     limit: int
     control: Connection
     cert: Path | None
-    idle_connections: int | None
+    keepalive: float
     per_host: int | None
 
     def fetcher(self) -> Fetcher:
-        limits = pool_limits(MAX_CONNECTIONS)
-        if self.idle_connections is not None:
-            limits = httpx.Limits(
-                max_connections=MAX_CONNECTIONS,
-                max_keepalive_connections=self.idle_connections,
-                keepalive_expiry=60.0,
-            )
+        per_host = self.per_host or PER_HOST_LIMIT
         transport = GuardedTransport(
             GuardedBackend(allow_private_networks=True, resolver=resolve),
-            limits=limits,
+            per_host=per_host,
+            keepalive_expiry=self.keepalive,
+            max_hosts=idle_host_bound(),
             ssl_context=ssl.create_default_context(cafile=str(self.cert)) if self.cert else None,
         )
         return Fetcher(
             allow_private_networks=True,
             resolver=resolve,
             transport=transport,
-            per_host_limit=self.per_host or PER_HOST_LIMIT,
+            per_host_limit=per_host,
         )
 
     async def poll_round(
-        self, name: str, fetcher: Fetcher, indices: list[int], validators: list[Validators]
+        self,
+        name: str,
+        fetcher: Fetcher,
+        validators: list[Validators],
+        starts: list[tuple[float, int]],
     ) -> Round:
+        """Poll each ``(offset, index)`` once, ``offset`` seconds after the round begins.
+
+        Like the service's poll loop: a tick each second starts the sources then due.
+        """
         slots = asyncio.Semaphore(self.limit)
         outcomes: Counter[str] = Counter()
+        tasks: list[asyncio.Task[None]] = []
 
         async def one(index: int) -> None:
             async with slots:
@@ -294,11 +316,21 @@ class Bench:
             validators[index] = result.validators
             outcomes["not_modified" if result.not_modified else "parsed"] += 1
 
+        loop = asyncio.get_running_loop()
         cpu, wall = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(one(index) for index in indices))
+        begun = loop.time()
+        pending = iter(sorted(starts))
+        upcoming = next(pending, None)
+        while upcoming is not None:
+            while upcoming is not None and upcoming[0] <= loop.time() - begun:
+                tasks.append(asyncio.create_task(one(upcoming[1])))
+                upcoming = next(pending, None)
+            if upcoming is not None:
+                await asyncio.sleep(TICK)
+        await asyncio.gather(*tasks)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         self.control.send("connections")
-        return Round(name, len(indices), wall, cpu, outcomes, self.control.recv())
+        return Round(name, len(starts), wall, cpu, outcomes, self.control.recv())
 
 
 async def bench(
@@ -313,37 +345,51 @@ async def bench(
         args.limit,
         control,
         cert,
-        args.idle_connections,
+        args.keepalive,
         args.per_host,
     )
     validators = [Validators()] * args.sources
-    everyone = list(range(args.sources))
+    # Each source keeps its own moment in the interval, as jittered next checks spread
+    # them in the service; fixed seed, so runs compare.
+    phases = random.Random(15).choices(range(1000), k=args.sources)
+    paced = [(phase * args.interval / 1000, n) for n, phase in enumerate(phases)]
     async with run.fetcher() as fetcher:
-        first = await run.poll_round("round 1 (first poll)", fetcher, everyone, validators)
-    first.report()
-    control.send(str(int(args.sources * args.changed)))
-    control.recv()
-    steady: list[Round] = []
-    async with run.fetcher() as fetcher:
-        for kind in KINDS:
-            indices = [n for n in everyone if kind_of(n) == kind]
-            steady.append(await run.poll_round(f"  {kind}", fetcher, indices, validators))
-    whole = Round(
-        "round 2 (steady)",
-        sum(part.polls for part in steady),
-        sum(part.wall for part in steady),
-        sum(part.cpu for part in steady),
-        sum((part.outcomes for part in steady), Counter()),
-        sum(part.connections for part in steady),
+        first = await run.poll_round(
+            "round 1 (first poll, all at once)",
+            fetcher,
+            validators,
+            [(0.0, n) for n in range(args.sources)],
+        )
+        first.report()
+        print(f"  peak resident memory (VmHWM) after round 1: {peak_rss_mb():.0f} MB")
+        # CPU time, not wall: waiting for the server is not the poller's cost.
+        profile = cProfile.Profile(time.process_time) if args.profile else None
+        steady: list[Round] = []
+        for number in range(args.rounds):
+            control.send(str(int(args.sources * args.changed)))
+            control.recv()
+            if profile is not None:
+                profile.enable()
+            steady.append(
+                await run.poll_round(f"steady round {number + 1}", fetcher, validators, paced)
+            )
+            if profile is not None:
+                profile.disable()
+            steady[-1].report()
+    per_thousand = sorted(part.cpu / part.polls * 1000 for part in steady)
+    median = statistics.median(per_thousand)
+    share = median / 1000 * args.sources / args.interval
+    print(
+        f"steady CPU per 1,000 polls over {len(steady)} rounds: median {median:.2f} s "
+        f"(min {per_thousand[0]:.2f}, max {per_thousand[-1]:.2f})"
     )
-    whole.report()
-    for part in steady:
-        part.report()
-    share = whole.cpu / whole.polls * args.sources / args.interval
     print(
         f"{args.sources} sources every {args.interval:g} s: {share:.0%} of one core "
-        f"(steady round's CPU per poll); peak resident memory (VmHWM) {peak_rss_mb():.0f} MB"
+        f"(the median round); peak resident memory (VmHWM) {peak_rss_mb():.0f} MB, "
+        f"now (VmRSS) {peak_rss_mb('VmRSS'):.0f} MB"
     )
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(args.profile)
 
 
 def main() -> None:
@@ -355,9 +401,10 @@ def main() -> None:
     parser.add_argument("--real-bodies", action="store_true", help="the saved real feeds")
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
     parser.add_argument(
-        "--idle-connections",
-        type=int,
-        help="idle connections the pool keeps, 60 s each (default: the fetcher's own, 20 for 5 s)",
+        "--keepalive",
+        type=float,
+        default=KEEP_IDLE,
+        help="seconds the fetcher keeps an idle connection (5: httpx's own, none kept)",
     )
     parser.add_argument(
         "--per-host", type=int, help="exchanges at once per host (default: the fetcher's own)"
@@ -367,11 +414,30 @@ def main() -> None:
         type=int,
         help="run this many real `lookout run --role poller` on PostgreSQL (bench.fleet)",
     )
+    parser.add_argument("--logs", help="with --processes: keep the pollers' logs in this folder")
+    parser.add_argument(
+        "--log-level", default="WARNING", help="with --processes: the pollers' --log-level"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="steady rounds to measure")
+    parser.add_argument(
+        "--server-keepalive",
+        type=float,
+        default=75.0,
+        help="seconds the server keeps an idle connection (nginx's default: 75)",
+    )
+    parser.add_argument(
+        "--profile", type=int, help="print the steady rounds' N costliest functions"
+    )
     args = parser.parse_args()
     if args.processes:
         from bench.fleet import run_fleet  # this mode only: it needs the test extra
 
-        run_fleet(args, serve, Serving(args.sources, args.real_bodies, None), FEEDS_PER_HOST)
+        run_fleet(
+            args,
+            serve,
+            Serving(args.sources, args.real_bodies, None, args.server_keepalive),
+            FEEDS_PER_HOST,
+        )
         return
     # Per-poll debug lines would measure the terminal, not the poller.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -381,7 +447,7 @@ def main() -> None:
     port = sock.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as scratch:
         cert = self_signed(Path(scratch)) if args.tls else None
-        serving = Serving(args.sources, args.real_bodies, cert)
+        serving = Serving(args.sources, args.real_bodies, cert, args.server_keepalive)
         ours, theirs = multiprocessing.Pipe()
         server = multiprocessing.Process(target=serve, args=([sock], serving, theirs), daemon=True)
         server.start()

@@ -32,6 +32,7 @@ import httpcore
 import httpx
 
 from monitors.errors import SourceRefused, SourceUnavailable
+from monitors.pools import HostPools
 
 if TYPE_CHECKING:
     import ssl
@@ -190,25 +191,28 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, its connection pool built on `GuardedBackend`."""
+    """httpx's own transport, its connections kept per host (`monitors.pools.HostPools`)
+    and made through `GuardedBackend`."""
 
     def __init__(
         self,
         backend: GuardedBackend,
         *,
-        limits: httpx.Limits,
+        per_host: int,
+        keepalive_expiry: float,
+        max_hosts: int,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        super().__init__(limits=limits, trust_env=False)
-        # httpx 0.28 takes no network backend, so its pool is rebuilt with ours;
+        super().__init__(trust_env=False)
+        # httpx 0.28 takes no network backend, so its pool is replaced by ours;
         # everything else (request mapping, error mapping, streams) stays httpx's.
         # tests/monitors/test_guard.py proves a request really goes through it.
-        self._pool = httpcore.AsyncConnectionPool(
+        self._pool = HostPools(  # type: ignore[assignment]  # httpcore's pool interface
             # A context of the caller's only where it trusts its own CA (bench.poll's
             # self-signed server); sources are always checked against the system's.
             ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
             network_backend=backend,
+            per_host=per_host,
+            keepalive_expiry=keepalive_expiry,
+            max_hosts=max_hosts,
         )

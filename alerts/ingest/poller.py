@@ -4,7 +4,9 @@ A tick is the whole straight line: sync rules → claim due sources (`alerts.ing
 several processes may share the database) → fetch and parse them concurrently (the
 fetcher bounds them, per host and in all) → record each result in its own transaction
 → wake delivery. Each source's poll and record is one task: a slow source is still in
-flight when the next tick comes, is skipped by it, and delays nobody else.
+flight when the next tick comes, is skipped by it, and delays nobody else. The story
+window is rebuilt before the first result is recorded (and after a failed recording),
+holding the recording turn: polls fetch and parse meanwhile.
 
 Containment: one source's exception, of any type, never leaves its own poll. An
 expected failure comes back from `monitors.poll` as a value; anything else raised
@@ -80,10 +82,6 @@ class Poller:
         """
         async with self._sessions() as session:
             await self._rulebook.sync(session)
-            if not self._stories_current:
-                async with self._recording:
-                    await self._storybook.rebuild(session, utcnow())
-                self._stories_current = True
         async with self._sessions.begin() as session:
             due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
         started = [self._start(source) for source in due if source.id not in self._in_flight]
@@ -113,6 +111,7 @@ class Poller:
                 await self._fail(source, result)
                 return 0
             try:
+                await self._current_stories()
                 alerts = await self._record(source, result)
             except Exception as exc:
                 # Its transaction rolled back, so the same posts are tried next time.
@@ -124,6 +123,19 @@ class Poller:
         if alerts:
             self._on_alerts()
         return alerts
+
+    async def _current_stories(self) -> None:
+        """Rebuild the story window if it may be out of step with the database.
+
+        Called holding the recording turn, so only recordings wait for a rebuild (seconds
+        per ten thousand posts of the window): the polls of the first tick fetch and parse
+        meanwhile instead of starting after it.
+        """
+        if self._stories_current:
+            return
+        async with self._sessions() as session:
+            await self._storybook.rebuild(session, utcnow())
+        self._stories_current = True
 
     async def _record(self, source: Source, result: PollResult) -> int:
         async with self._sessions.begin() as session:

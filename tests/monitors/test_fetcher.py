@@ -75,6 +75,39 @@ async def test_a_not_modified_answer_keeps_its_connection(
     assert fake_web.requests[-1].headers["If-None-Match"] == '"v1"'
 
 
+async def test_a_request_lost_with_a_kept_connection_is_sent_again() -> None:
+    # Regression: connections kept across the poll interval meet servers closing them
+    # at their idle timeout just as the next poll leaves; that poll failed
+    # ("Server disconnected without sending a response") and the source backed off.
+    body = FEED.encode()
+    connections = 0
+
+    async def one_answer_per_connection(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+            # The next request on this connection gets no answer: it is closed under it.
+            await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            pass  # the client closed it first (the last connection, at the end)
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    server = await asyncio.start_server(one_answer_per_connection, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, Fetcher(allow_private_networks=True) as fetcher:
+        for _ in range(2):
+            fetched = await fetcher.fetch(f"http://127.0.0.1:{port}/feed", Validators())
+            assert fetched.body == body
+    assert connections == 2
+
+
 async def test_last_modified_alone_is_enough(fake_web: FakeWeb, fetcher: Fetcher) -> None:
     fake_web.serve("/feed", FEED)
     first = await fetcher.fetch(fake_web.url("/feed"), Validators())

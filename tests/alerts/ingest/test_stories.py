@@ -142,6 +142,31 @@ async def test_stories_survive_a_restart(sessions, lexicon) -> None:
     assert len(await alerts(sessions)) == 1
 
 
+async def test_a_restart_leaves_out_posts_published_before_the_window(sessions, lexicon) -> None:
+    # A source's baseline is mostly posts older than the window: the rebuild fingerprinted
+    # them only for the window to forget them at its first post (bench.poll --processes).
+    governor, monitor = await sources(sessions, "kursk_gov", "monitor")
+    await subscribe(sessions, lexicon, 80, "беспилотник")
+    rulebook = RuleBook(lexicon)
+    three_days = 3 * 24 * 60
+    await record(
+        sessions,
+        rulebook,
+        governor,
+        result(post("9", LATER_NEWS, minutes=three_days), post("10", REPLY, minutes=3)),
+        storybook=StoryBook(),
+    )
+    restarted = StoryBook()
+    async with sessions() as session:
+        await restarted.rebuild(session, datetime.now(UTC))
+    assert len(restarted) == 1
+    # The old report is no story to join, with or without the restart.
+    await record(sessions, rulebook, monitor, result(post("77", GOVERNOR)), storybook=restarted)
+    async with sessions() as session:
+        stories = dict((await session.execute(select(Post.external_id, Post.story_id))).all())
+    assert stories["77"] != stories["9"]
+
+
 async def test_a_reply_stays_in_its_story_after_a_restart(sessions, lexicon) -> None:
     # Regression: reply links were not stored, so the rebuilt window put the reply in a
     # story of its own, and a repost of the reply alerted again.
