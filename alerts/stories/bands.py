@@ -84,19 +84,31 @@ class BandIndex:
     def query(self, keys: npt.NDArray[np.uint32], latest: int | None = None) -> set[int]:
         """Live slots sharing at least one band key with ``keys``; of each bucket only the
         ``latest`` slots inserted last (the highest), when given."""
-        found: set[int] = set()
+        found = set(self.candidates(keys, latest).tolist())
+        return found - self._removed if self._removed else found
+
+    def candidates(
+        self, keys: npt.NDArray[np.uint32], latest: int | None = None
+    ) -> npt.NDArray[np.int64]:
+        """`query`'s slots sorted and distinct, as an array, and with the removed slots not
+        yet purged among them: a caller that knows which slots live filters them at once."""
         starts = np.searchsorted(self._keys, keys, side="left")
         ends = np.searchsorted(self._keys, keys, side="right")
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            if end > start:
-                # Equal keys keep their insertion order (stable merges), latest last.
-                first = start if latest is None else max(start, end - latest)
-                found.update(self._slots[first:end].tolist())
+        if latest is not None:
+            # Equal keys keep their insertion order (stable merges), latest last.
+            starts = np.maximum(starts, ends - latest)
+        counts = ends - starts
+        total = int(counts.sum())
+        # Every bucket's range at once: each position's offset from its bucket's start.
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        parts = [self._slots[np.repeat(starts, counts) + offsets]]
         pending = self._pending
         for key in keys.tolist():
-            bucket = pending.get(key, ())
-            found.update(bucket if latest is None else bucket[-latest:])
-        return found - self._removed if self._removed else found
+            bucket = pending.get(key)
+            if bucket is not None:
+                parts.append(np.array(bucket if latest is None else bucket[-latest:]))
+        found: npt.NDArray[np.int64] = np.unique(np.concatenate(parts))
+        return found
 
     def __len__(self) -> int:
         """Band entries held, live or awaiting purge (for memory accounting)."""

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from alerts.stories.clues import shared_names
@@ -83,9 +84,13 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.45
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Evidence:
-    """What is known about a pair of posts' texts."""
+    """What is known about a pair of posts' texts.
+
+    Its derived figures are read once each (``cached_property``, hence no slots): a rule
+    asks for the shared names or the numbers' agreement up to three times a pair.
+    """
 
     jaccard: float
     """Estimated Jaccard similarity of the shingle sets."""
@@ -99,7 +104,7 @@ class Evidence:
     facts: tuple[Facts, Facts] = (NO_FACTS, NO_FACTS)
     """Facts of the earlier post, then of the later one (none when not read)."""
 
-    @property
+    @cached_property
     def containment(self) -> float:
         """Estimated share of the shorter post's shingles found in the longer one."""
         small, large = sorted(self.sizes)
@@ -109,30 +114,30 @@ class Evidence:
         shared = self.jaccard * (small + large) / (1.0 + self.jaccard)
         return min(1.0, shared / small)
 
-    @property
+    @cached_property
     def words(self) -> tuple[int, int]:
         """Content words (stems) the posts share, and how many the post with fewer has."""
         first, second = (clues.words for clues in self.clues)
         return len(set(first).intersection(second)), min(len(first), len(second))
 
-    @property
+    @cached_property
     def numbers_agree(self) -> bool:
         first, second = (clues.numbers for clues in self.clues)
         if not first or not second:
             return True
         return 2 * len(set(first).intersection(second)) >= min(len(first), len(second))
 
-    @property
+    @cached_property
     def shared_names(self) -> int:
         return shared_names(*self.clues)
 
-    @property
+    @cached_property
     def names_conflict(self) -> bool:
         """Each post names something the other does not write at all."""
         first, second = self.clues
         return bool(first.names - second.capitals) and bool(second.names - first.capitals)
 
-    @property
+    @cached_property
     def update(self) -> bool:
         """The later post announces an update and names what the earlier one names."""
         if not self.clues[1].update:
@@ -140,7 +145,7 @@ class Evidence:
         first, second = self.facts
         return self.shared_names > 0 or bool(first.places & second.places)
 
-    @property
+    @cached_property
     def fact_score(self) -> int | None:
         """How many facts of one event the posts share (rule 8), None when they conflict.
 
