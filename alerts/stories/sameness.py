@@ -71,7 +71,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from alerts.stories.clues import shared_names
@@ -84,13 +83,9 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.45
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
-    """What is known about a pair of posts' texts.
-
-    Its derived figures are read once each (``cached_property``, hence no slots): a rule
-    asks for the shared names or the numbers' agreement up to three times a pair.
-    """
+    """What is known about a pair of posts' texts."""
 
     jaccard: float
     """Estimated Jaccard similarity of the shingle sets."""
@@ -104,7 +99,7 @@ class Evidence:
     facts: tuple[Facts, Facts] = (NO_FACTS, NO_FACTS)
     """Facts of the earlier post, then of the later one (none when not read)."""
 
-    @cached_property
+    @property
     def containment(self) -> float:
         """Estimated share of the shorter post's shingles found in the longer one."""
         small, large = sorted(self.sizes)
@@ -114,30 +109,30 @@ class Evidence:
         shared = self.jaccard * (small + large) / (1.0 + self.jaccard)
         return min(1.0, shared / small)
 
-    @cached_property
+    @property
     def words(self) -> tuple[int, int]:
         """Content words (stems) the posts share, and how many the post with fewer has."""
         first, second = (clues.words for clues in self.clues)
         return len(set(first).intersection(second)), min(len(first), len(second))
 
-    @cached_property
+    @property
     def numbers_agree(self) -> bool:
         first, second = (clues.numbers for clues in self.clues)
         if not first or not second:
             return True
         return 2 * len(set(first).intersection(second)) >= min(len(first), len(second))
 
-    @cached_property
+    @property
     def shared_names(self) -> int:
         return shared_names(*self.clues)
 
-    @cached_property
+    @property
     def names_conflict(self) -> bool:
         """Each post names something the other does not write at all."""
         first, second = self.clues
         return bool(first.names - second.capitals) and bool(second.names - first.capitals)
 
-    @cached_property
+    @property
     def update(self) -> bool:
         """The later post announces an update and names what the earlier one names."""
         if not self.clues[1].update:
@@ -145,7 +140,7 @@ class Evidence:
         first, second = self.facts
         return self.shared_names > 0 or bool(first.places & second.places)
 
-    @cached_property
+    @property
     def fact_score(self) -> int | None:
         """How many facts of one event the posts share (rule 8), None when they conflict.
 
