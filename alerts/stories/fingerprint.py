@@ -67,6 +67,8 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
 _NON_WORD = re.compile(r"[\W_]+")
 # Words mixing Latin and Cyrillic letters: the only ones look-alike folding can change.
+_LATIN = re.compile("[a-zA-Z]")
+_CYRILLIC = re.compile("[\u0400-\u052f]")
 _MIXED = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u052f])\w+")
 
 
@@ -89,7 +91,9 @@ def normalize(text: str) -> str:
 def _fold(stripped: str) -> str:
     # rules.text.fold, minus the per-word work it does for words that need none.
     text = unicodedata.normalize("NFKC", stripped)
-    text = _MIXED.sub(lambda found: fold_lookalikes(found.group()), text)
+    # A text in one script has no mixed word: two scans in C spare the word-by-word one.
+    if _LATIN.search(text) and _CYRILLIC.search(text):
+        text = _MIXED.sub(lambda found: fold_lookalikes(found.group()), text)
     return _NON_WORD.sub(" ", text.casefold().replace("ё", "е")).strip()
 
 
@@ -167,7 +171,7 @@ class Fingerprinter:
         found = clues(stripped)
         if not found.update and labelled_update(text):
             found = replace(found, update=True)
-        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words)
+        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words, found.numbers)
         if len(hashes) < self.minimum:
             return Fingerprint(None, len(hashes), found, sketch(found.words), facts)
         signature = self.signature(hashes)
