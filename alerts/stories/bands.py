@@ -8,12 +8,13 @@ collisions, which callers filter anyway by confirming with the estimated Jaccard
 Why not ``MinHashLSH`` itself: its dict storage keeps a Python ``set`` per bucket and a
 ``bytes`` per band per key, about 10 KiB per post with 32 bands (500 MiB for a window of
 50,000 posts, measured with tracemalloc; ``bench/dedup_speed.py --datasketch-lsh``).
-Here a band key is one ``uint32`` and a slot one ``int64`` in sorted numpy arrays,
-searched with ``searchsorted``: 12 bytes per band (288 a post). Recent inserts wait in a small dict
+Here a band key is one ``uint32`` and a slot one ``uint32`` in sorted numpy arrays,
+searched with ``searchsorted``: 8 bytes per band (192 a post). Recent inserts wait in a small dict
 and are merged in sorted batches; removed slots are purged in batches too, and ignored
 by queries until then.
 
-Slots are integers chosen by the caller and never reused.
+Slots are integers from 0 to 2**32 - 1 chosen by the caller and never reused (a window
+hands out one a post: four billion posts before the bound).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class BandIndex:
         # One salt per band, so equal values in different bands make different keys.
         self._salts = np.arange(1, bands + 1, dtype=np.uint64) * _MULTIPLIER
         self._keys: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
-        self._slots: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._slots: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
         self._pending: dict[int, list[int]] = {}
         self._pending_entries = 0
         self._removed: set[int] = set()
@@ -106,8 +107,8 @@ class BandIndex:
         for key in keys.tolist():
             bucket = pending.get(key)
             if bucket is not None:
-                parts.append(np.array(bucket if latest is None else bucket[-latest:]))
-        found: npt.NDArray[np.int64] = np.unique(np.concatenate(parts))
+                parts.append(np.array(bucket if latest is None else bucket[-latest:], np.uint32))
+        found: npt.NDArray[np.int64] = np.unique(np.concatenate(parts)).astype(np.int64)
         return found
 
     def __len__(self) -> int:
@@ -120,7 +121,7 @@ class BandIndex:
             (key for key, slots in self._pending.items() for _ in slots), np.uint32, count
         )
         slots = np.fromiter(
-            (slot for group in self._pending.values() for slot in group), np.int64, count
+            (slot for group in self._pending.values() for slot in group), np.uint32, count
         )
         order = np.argsort(keys, kind="stable")
         keys, slots = keys[order], slots[order]
