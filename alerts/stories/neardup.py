@@ -298,9 +298,12 @@ class StoryWindow:
         )
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(finding_keys(fingerprint.facts), at)
-        retold = np.array([*worded, *placed], dtype=np.int64)
+        retold = np.array(
+            [slot for slots in (worded, placed) for slot in slots if slot not in found],
+            dtype=np.int64,
+        )
         retold = retold[table.live(retold)]
-        retold = retold[(table.rows(retold) >= 0) & ~np.isin(retold, list(found))]
+        retold = retold[table.rows(retold) >= 0]
         if len(retold):
             # The latest, repeats and all, as the window has always weighed them.
             retold = np.sort(retold)[-CANDIDATES:]
