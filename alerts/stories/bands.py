@@ -8,12 +8,13 @@ collisions, which callers filter anyway by confirming with the estimated Jaccard
 Why not ``MinHashLSH`` itself: its dict storage keeps a Python ``set`` per bucket and a
 ``bytes`` per band per key, about 10 KiB per post with 32 bands (500 MiB for a window of
 50,000 posts, measured with tracemalloc; ``bench/dedup_speed.py --datasketch-lsh``).
-Here a band key is one ``uint32`` and a slot one ``int64`` in sorted numpy arrays,
-searched with ``searchsorted``: 12 bytes per band (288 a post). Recent inserts wait in a small dict
+Here a band key is one ``uint32`` and a slot one ``uint32`` in sorted numpy arrays,
+searched with ``searchsorted``: 8 bytes per band (192 a post). Recent inserts wait in a small dict
 and are merged in sorted batches; removed slots are purged in batches too, and ignored
 by queries until then.
 
-Slots are integers chosen by the caller and never reused.
+Slots are integers from 0 to 2**32 - 1 chosen by the caller and never reused (a window
+hands out one a post: four billion posts before the bound).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class BandIndex:
         # One salt per band, so equal values in different bands make different keys.
         self._salts = np.arange(1, bands + 1, dtype=np.uint64) * _MULTIPLIER
         self._keys: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
-        self._slots: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._slots: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
         self._pending: dict[int, list[int]] = {}
         self._pending_entries = 0
         self._removed: set[int] = set()
@@ -84,19 +85,31 @@ class BandIndex:
     def query(self, keys: npt.NDArray[np.uint32], latest: int | None = None) -> set[int]:
         """Live slots sharing at least one band key with ``keys``; of each bucket only the
         ``latest`` slots inserted last (the highest), when given."""
-        found: set[int] = set()
+        found = set(self.candidates(keys, latest).tolist())
+        return found - self._removed if self._removed else found
+
+    def candidates(
+        self, keys: npt.NDArray[np.uint32], latest: int | None = None
+    ) -> npt.NDArray[np.int64]:
+        """`query`'s slots sorted and distinct, as an array, and with the removed slots not
+        yet purged among them: a caller that knows which slots live filters them at once."""
         starts = np.searchsorted(self._keys, keys, side="left")
         ends = np.searchsorted(self._keys, keys, side="right")
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            if end > start:
-                # Equal keys keep their insertion order (stable merges), latest last.
-                first = start if latest is None else max(start, end - latest)
-                found.update(self._slots[first:end].tolist())
+        if latest is not None:
+            # Equal keys keep their insertion order (stable merges), latest last.
+            starts = np.maximum(starts, ends - latest)
+        counts = ends - starts
+        total = int(counts.sum())
+        # Every bucket's range at once: each position's offset from its bucket's start.
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        parts = [self._slots[np.repeat(starts, counts) + offsets]]
         pending = self._pending
         for key in keys.tolist():
-            bucket = pending.get(key, ())
-            found.update(bucket if latest is None else bucket[-latest:])
-        return found - self._removed if self._removed else found
+            bucket = pending.get(key)
+            if bucket is not None:
+                parts.append(np.array(bucket if latest is None else bucket[-latest:], np.uint32))
+        found: npt.NDArray[np.int64] = np.unique(np.concatenate(parts)).astype(np.int64)
+        return found
 
     def __len__(self) -> int:
         """Band entries held, live or awaiting purge (for memory accounting)."""
@@ -108,7 +121,7 @@ class BandIndex:
             (key for key, slots in self._pending.items() for _ in slots), np.uint32, count
         )
         slots = np.fromiter(
-            (slot for group in self._pending.values() for slot in group), np.int64, count
+            (slot for group in self._pending.values() for slot in group), np.uint32, count
         )
         order = np.argsort(keys, kind="stable")
         keys, slots = keys[order], slots[order]

@@ -124,14 +124,15 @@ _NUMBER_STEMS = {
 }
 _BY_WORD = {word: value for value, words in _NUMBER_WORDS.items() for word in words.split()}
 _BY_STEM = {stem: value for value, stems in _NUMBER_STEMS.items() for stem in stems.split()}
-# One pass over the text finds them all: whole words, or a stem and an ending of 1 to 3.
-_NUMBER = re.compile(
-    r"(?<![\w'])(?:"
-    + "|".join(sorted(map(re.escape, _BY_WORD), key=len, reverse=True))
-    + "|(?:"
-    + "|".join(map(re.escape, _BY_STEM))
-    + r")\w{1,3})(?![\w'])"
+# Number words are whole runs of word characters and apostrophes, looked up as a set.
+_RUN = re.compile(r"[\w']+")
+_WRITTEN = frozenset(_BY_WORD)
+# A stem and an ending of 1 to 3; every such stem holds one of `_TEEN_MARKS`, so a text
+# without them is not searched.
+_NUMBER_STEM = re.compile(
+    r"(?<![\w'])(?:" + "|".join(map(re.escape, _BY_STEM)) + r")\w{1,3}(?![\w'])"
 )
+_TEEN_MARKS = ("дцат", "дцят")
 CACHED_NAMES = 65_536
 """Capitalized words whose reading is remembered: names recur, and looking one up in
 the gazetteer costs more than remembering it. Forgotten all at once when full."""
@@ -146,12 +147,11 @@ def skeleton(word: str) -> str:
 
 def number_words(text: str) -> set[int]:
     """Numbers written as words (2 to 30) in ``text``, already casefolded."""
-    found = set()
-    for written in _NUMBER.findall(text.replace("’", "'").replace("ʼ", "'")):
-        value = _BY_WORD.get(written)
-        if value is None:
-            value = next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem))
-        found.add(value)
+    text = text.replace("’", "'").replace("ʼ", "'")
+    found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(text))}
+    if any(mark in text for mark in _TEEN_MARKS):
+        for written in _NUMBER_STEM.findall(text):
+            found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
     return found
 
 
@@ -191,6 +191,8 @@ class FactReader:
     def __init__(self, region_of: Callable[[str], tuple[str, ...]], topics: Topics) -> None:
         self._region_of = region_of
         self._readings: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        # Content-word stem -> its topics: a window's posts reuse a few thousand stems.
+        self._word_topics: dict[str, frozenset[str]] = {}
         self._topic_stems: dict[str, set[str]] = {}
         self._topic_prefixes: dict[str, set[str]] = {}
         for key in topics.keys():  # noqa: SIM118 - Topics is no mapping: keys() is its API
@@ -215,9 +217,13 @@ class FactReader:
             stem = word_stem(term.casefold().replace("ё", "е"))
         self._topic_stems.setdefault(stem, set()).add(key)
 
-    def __call__(self, text: str, words: tuple[str, ...]) -> Facts:
+    def __call__(
+        self, text: str, words: tuple[str, ...], digits: tuple[int, ...] | None = None
+    ) -> Facts:
+        """``digits``: the values of the text's digit runs when the caller has read them
+        (`Clues.numbers`), else they are read here."""
         places, regions, actors = self._names(text)
-        numbers = {int(digits) for digits in _DIGITS.findall(text)}
+        numbers = set(digits) if digits is not None else {int(run) for run in _DIGITS.findall(text)}
         numbers |= number_words(text.casefold())
         return Facts(
             places=frozenset(places),
@@ -268,11 +274,23 @@ class FactReader:
 
     def _topics(self, words: tuple[str, ...]) -> set[str]:
         found: set[str] = set()
+        known = self._word_topics
         for word in words:
-            found.update(self._topic_stems.get(word, ()))
-            for size in (3, 4):
-                found.update(self._topic_prefixes.get(word[:size], ()))
+            topics = known.get(word)
+            if topics is None:
+                topics = self._word_topics_of(word)
+                if len(known) >= CACHED_NAMES:
+                    known.clear()
+                known[word] = topics
+            if topics:
+                found |= topics
         return found
+
+    def _word_topics_of(self, word: str) -> frozenset[str]:
+        found = set(self._topic_stems.get(word, ()))
+        for size in (3, 4):
+            found.update(self._topic_prefixes.get(word[:size], ()))
+        return frozenset(found)
 
 
 def _opens_sentence(text: str, start: int) -> bool:

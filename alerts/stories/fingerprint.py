@@ -27,7 +27,9 @@ Contract:
 - ``sketch`` is the set of content words (``clues.words``) as a `SKETCH_BITS`-bit map
   (``uint64`` lanes), a word setting the bit its CRC-32 names: sketches of many posts are
   ANDed and counted at once to find the posts that share words, then the sets confirm.
-- Equal inputs give equal fingerprints in every process (no salted hashing).
+- Equal inputs give equal fingerprints in every process (no salted hashing). Texts
+  whose news words are equal share one reading (the `REMEMBERED` latest are kept):
+  only whether a line opens with an update label is read from each raw text.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -57,6 +60,11 @@ is 0.05."""
 Signature = npt.NDArray[np.uint32]
 Sketch = npt.NDArray[np.uint64]
 
+REMEMBERED = 1024
+"""Fingerprints of the latest distinct news texts kept, by text: a repost is its
+original's text under another prefix and footer, and alert channels repeat their
+templates word for word; reading a text costs ten look-ups or more."""
+
 SKETCH_BITS = 1024
 """Bits of a word sketch: a 40-word post sets 1 bit in 13 and shares ~3 with a stranger."""
 
@@ -67,6 +75,8 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
 _NON_WORD = re.compile(r"[\W_]+")
 # Words mixing Latin and Cyrillic letters: the only ones look-alike folding can change.
+_LATIN = re.compile("[a-zA-Z]")
+_CYRILLIC = re.compile("[\u0400-\u052f]")
 _MIXED = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0400-\u052f])\w+")
 
 
@@ -89,7 +99,9 @@ def normalize(text: str) -> str:
 def _fold(stripped: str) -> str:
     # rules.text.fold, minus the per-word work it does for words that need none.
     text = unicodedata.normalize("NFKC", stripped)
-    text = _MIXED.sub(lambda found: fold_lookalikes(found.group()), text)
+    # A text in one script has no mixed word: two scans in C spare the word-by-word one.
+    if _LATIN.search(text) and _CYRILLIC.search(text):
+        text = _MIXED.sub(lambda found: fold_lookalikes(found.group()), text)
     return _NON_WORD.sub(" ", text.casefold().replace("ё", "е")).strip()
 
 
@@ -160,14 +172,28 @@ class Fingerprinter:
         self.minimum = minimum
         # Drawn once; every signature of this fingerprinter uses the same permutations.
         self._multipliers, self._offsets = permutations(num_perm)
+        # News text (boilerplate stripped) -> its fingerprint, least recently read first.
+        self._remembered: OrderedDict[str, Fingerprint] = OrderedDict()
 
     def __call__(self, text: str) -> Fingerprint:
         stripped = strip_boilerplate(text)
+        remembered = self._remembered
+        fingerprint = remembered.get(stripped)
+        if fingerprint is None:
+            fingerprint = self._read(stripped)
+            remembered[stripped] = fingerprint
+            if len(remembered) > REMEMBERED:
+                remembered.popitem(last=False)
+        else:
+            remembered.move_to_end(stripped)
+        if not fingerprint.clues.update and labelled_update(text):
+            fingerprint = replace(fingerprint, clues=replace(fingerprint.clues, update=True))
+        return fingerprint
+
+    def _read(self, stripped: str) -> Fingerprint:
         hashes = shingle_hashes(_fold(stripped), self.shingle)
         found = clues(stripped)
-        if not found.update and labelled_update(text):
-            found = replace(found, update=True)
-        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words)
+        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words, found.numbers)
         if len(hashes) < self.minimum:
             return Fingerprint(None, len(hashes), found, sketch(found.words), facts)
         signature = self.signature(hashes)

@@ -47,6 +47,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from alerts.stories.bands import BandIndex, BandKeys
 from alerts.stories.canonical import canonical_url
 from alerts.stories.facts import NO_FACTS, finding_keys
@@ -55,6 +57,7 @@ from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
 from alerts.stories.signatures import RecentSignatures, SignatureStore
+from alerts.stories.slots import SlotTable
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
@@ -101,7 +104,7 @@ class StoryItem:
             raise ValueError(f"published_at must be timezone-aware UTC, got {self.published_at!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Entry:
     key: str
     source: str
@@ -147,6 +150,7 @@ class StoryWindow:
         self._places = PlaceIndex(policy.fact_horizon.total_seconds())
         self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
         self._signatures = SignatureStore(num_perm)
+        self._table = SlotTable()
         self._recent = RecentSignatures(num_perm, SKETCH_BITS // 64)
         self._entries: dict[int, _Entry] = {}
         self._slot_by_key: dict[str, int] = {}
@@ -270,53 +274,41 @@ class StoryWindow:
         recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
         # A window shorter than the horizon forgets items the recent store still holds.
         found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
-        far = []
+        table = self._table
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
         if fingerprint.size >= self.policy.short:
-            near = self._bands.query(keys, PER_BUCKET)
-            far = [
-                (slot, row)
-                for slot in sorted(near - found.keys())
-                if (held := self._entries[slot]).size >= self.policy.short
-                and (row := held.row) is not None
-            ]
-        if far:
-            shares = self._signatures.similarity([row for _, row in far], signature)
-            floor = self.policy.far_floor
-            found.update(
-                (slot, float(share))
-                for (slot, _), share in zip(far, shares, strict=True)
-                if share >= floor
-            )
+            near = self._bands.candidates(keys, PER_BUCKET)
+            near = near[table.live(near)]
+            # Items the scan found come again with the same share: found.update keeps them.
+            rows = table.rows(near)
+            signed = (rows >= 0) & (table.sizes(near) >= self.policy.short)
+            near, rows = near[signed], rows[signed]
+            if len(near):
+                shares = self._signatures.similarity(rows, signature)
+                passing = shares >= self.policy.far_floor
+                found.update(zip(near[passing].tolist(), shares[passing].tolist(), strict=True))
         if len(found) > CANDIDATES:
             found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
-        retold = [
-            (slot, row)
-            for slot in self._recent.scan_words(
-                at,
-                self.policy.retell_close.total_seconds(),
-                fingerprint.sketch,
-                self.policy.retell_floor - WORD_MARGIN,
-            )
-            if slot not in found
-            and (entry := self._entries.get(slot)) is not None
-            and (row := entry.row) is not None
-        ]
+        worded = self._recent.scan_words(
+            at,
+            self.policy.retell_close.total_seconds(),
+            fingerprint.sketch,
+            self.policy.retell_floor - WORD_MARGIN,
+        )
         # Reports of the same facts in other words or languages share neither.
-        retold += [
-            (slot, row)
-            for slot in self._places.near(finding_keys(fingerprint.facts), at)
-            if slot not in found
-            and (entry := self._entries.get(slot)) is not None
-            and (row := entry.row) is not None
-        ]
-        if retold:
-            retold = heapq.nlargest(CANDIDATES, retold)
-            shares = self._signatures.similarity([row for _, row in retold], signature)
-            found.update(
-                (slot, float(share)) for (slot, _), share in zip(retold, shares, strict=True)
-            )
+        placed = self._places.near(finding_keys(fingerprint.facts), at)
+        retold = np.array(
+            [slot for slots in (worded, placed) for slot in slots if slot not in found],
+            dtype=np.int64,
+        )
+        retold = retold[table.live(retold)]
+        retold = retold[table.rows(retold) >= 0]
+        if len(retold):
+            # The latest, repeats and all, as the window has always weighed them.
+            retold = np.sort(retold)[-CANDIDATES:]
+            shares = self._signatures.similarity(table.rows(retold), signature)
+            found.update(zip(retold.tolist(), shares.tolist(), strict=True))
         return sorted(found.items())
 
     def _add(
@@ -347,6 +339,7 @@ class StoryWindow:
             urls=urls,
             facts=fingerprint.facts,
         )
+        self._table.add(slot, -1 if row is None else row, fingerprint.size)
         self._places.add(finding_keys(fingerprint.facts), item.published_at.timestamp(), slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
@@ -363,13 +356,12 @@ class StoryWindow:
         for slot in self._recent.drop_before(cutoff.timestamp()):
             entry = self._entries.get(slot)
             if entry is not None:
-                self._entries[slot] = replace(
-                    entry, clues=entry.clues.numbers_only(), facts=NO_FACTS
-                )
+                entry.clues, entry.facts = entry.clues.numbers_only(), NO_FACTS
         self._places.drop_before(now.timestamp())
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)
+        self._table.remove(slot)
         del self._slot_by_key[entry.key]
         pair = (entry.story, entry.source)
         left = self._story_sources.pop(pair) - 1

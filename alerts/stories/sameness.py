@@ -239,36 +239,35 @@ class Policy:
 
     def margin(self, evidence: Evidence) -> float | None:
         """How far the pair clears its bar (negative: it does not), None if it never can."""
+        jaccard, apart = evidence.jaccard, evidence.apart
         if evidence.same_source:
             # A source repeats its templates, not its news: only its own update joins.
-            if evidence.apart <= self.update_window and evidence.update:
-                return evidence.jaccard - self.update_floor
+            if apart <= self.update_window and evidence.update:
+                return jaccard - self.update_floor
             return None
-        if evidence.jaccard >= self.template and evidence.names_conflict:
+        if jaccard >= self.template and evidence.names_conflict:
             return None
-        margins = []
-        agreed = self._facts_agree(evidence)
-        if agreed is not None:
-            margins.append(agreed)
-        if evidence.apart <= self.update_window and evidence.update:
-            margins.append(evidence.jaccard - self.update_floor)
+        # The best margin so far (None: no bar applies yet); a pair is weighed a few
+        # dozen times a post, so no list of margins is built.
+        best = self._facts_agree(evidence)
+        if apart <= self.update_window and evidence.update:
+            best = _higher(best, jaccard - self.update_floor)
         short = min(evidence.sizes) < self.short
-        if short and evidence.apart > self.short_close:
-            return max(margins) if margins else None
+        if short and apart > self.short_close:
+            return best
         near = self.short_threshold if short else self.threshold
-        if evidence.apart <= self.close:
-            margins.append(evidence.jaccard - near)
+        if apart <= self.close:
+            best = _higher(best, jaccard - near)
             if self._contained(evidence):
-                margins.append(evidence.containment - self.contained)
+                best = _higher(best, evidence.containment - self.contained)
             if evidence.shared_names >= self.rewrite_names:
-                margins.append(evidence.jaccard - self.rewrite_floor)
-            retold = self._retold(evidence) if evidence.apart <= self.retell_close else None
-            if retold is not None:
-                margins.append(retold)
-        elif not evidence.same_source and evidence.numbers_agree:
-            progress = min(1.0, (evidence.apart - self.close) / (self.far - self.close))
-            margins.append(evidence.jaccard - (near + (self.far_threshold - near) * progress))
-        return max(margins) if margins else None
+                best = _higher(best, jaccard - self.rewrite_floor)
+            if apart <= self.retell_close:
+                best = _higher(best, self._retold(evidence))
+        elif evidence.numbers_agree:
+            progress = min(1.0, (apart - self.close) / (self.far - self.close))
+            best = _higher(best, jaccard - (near + (self.far_threshold - near) * progress))
+        return best
 
     def _retold(self, evidence: Evidence) -> float | None:
         """The margin of rule 7, None when it does not apply."""
@@ -295,6 +294,15 @@ class Policy:
     def same_event(self, evidence: Evidence) -> bool:
         margin = self.margin(evidence)
         return margin is not None and margin >= 0
+
+
+def _higher(best: float | None, margin: float | None) -> float | None:
+    """The higher of two margins, either of which may be missing."""
+    if best is None:
+        return margin
+    if margin is None:
+        return best
+    return margin if margin > best else best
 
 
 def _most(first: frozenset[str], second: frozenset[str]) -> bool:

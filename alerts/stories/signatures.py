@@ -47,7 +47,9 @@ class SignatureStore:
     def free(self, row: int) -> None:
         self._free.append(row)
 
-    def similarity(self, rows: list[int], signature: Signature) -> npt.NDArray[np.float64]:
+    def similarity(
+        self, rows: list[int] | npt.NDArray[np.int32], signature: Signature
+    ) -> npt.NDArray[np.float64]:
         equal = np.count_nonzero(self._matrix[rows] == signature, axis=1)
         shares: npt.NDArray[np.float64] = equal / len(signature)
         return shares

@@ -78,3 +78,21 @@ def test_a_signature_is_the_same_in_another_process() -> None:
     assert here is not None
     assert len(here) == NUM_PERM
     assert json.loads(result.stdout) == here.tolist()
+
+
+def test_a_repost_reads_as_its_original_and_a_label_still_marks_an_update() -> None:
+    fingerprinter = Fingerprinter()
+    original = "Над Курской областью уничтожены 12 беспилотников, сообщил губернатор Хинштейн"
+    first = fingerprinter(original)
+    repost = fingerprinter(f"⚡️Срочно: {original}\n\n#новости\nПодписаться")
+    assert first.signature is not None
+    assert repost.signature is not None
+    assert (repost.signature == first.signature).all()
+    assert (repost.size, repost.clues, repost.facts) == (first.size, first.clues, first.facts)
+    assert not repost.clues.update
+    labelled = fingerprinter(f"Обновлено\n{original}")
+    assert labelled.clues.update
+    assert labelled.signature is not None
+    assert (labelled.signature == first.signature).all()
+    # A text read again after a label is still no update on its own.
+    assert not fingerprinter(original).clues.update
