@@ -28,6 +28,7 @@ import io
 import re
 import xml.sax
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import feedparser.api
@@ -131,9 +132,7 @@ def _strip_doctype(data: bytes) -> bytes:
 
 def _strict(data: bytes) -> tuple[Any, str | None]:
     """feedparser's strict handler run by defused expat; the handler and any XML error."""
-    handler = feedparser.api.StrictFeedParser("", None, "utf-8")
-    handler.resolve_relative_uris = False
-    handler.sanitize_html = False  # html_to_text drops scripts and markup itself
+    handler = _configured(feedparser.api.StrictFeedParser("", None, "utf-8"))
     reader = expatreader.create_parser()
     reader.setFeature(xml.sax.handler.feature_namespaces, 1)
     reader.setFeature(xml.sax.handler.feature_external_ges, 0)
@@ -145,17 +144,31 @@ def _strict(data: bytes) -> tuple[Any, str | None]:
         reader.parse(source)
     except xml.sax.SAXException as exc:
         return handler, str(exc)
+    except DefusedXmlException:
+        raise  # a ValueError, and the caller's to handle
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # feedparser's own handlers tripping over a shape they do not expect.
+        raise SourceParseError(f"the feed cannot be read: {exc}") from exc
     return handler, None
 
 
 def _loose(data: bytes) -> Any:
-    handler = feedparser.api.LooseFeedParser("", None, "utf-8", {})
-    handler.resolve_relative_uris = False
-    handler.sanitize_html = False
+    handler = _configured(feedparser.api.LooseFeedParser("", None, "utf-8", {}))
     try:
         handler.feed(data.decode("utf-8", "replace"))
     except Exception:  # noqa: BLE001 -- feedparser's sgml parser raises all sorts on garbage; it is only a second opinion here
         return None
+    return handler
+
+
+def _configured(handler: Any) -> Any:
+    handler.resolve_relative_uris = False
+    handler.sanitize_html = False  # html_to_text drops scripts and markup itself
+    # An image's width and height are never shown, and feedparser's own reading of
+    # them fails on a <width> it did not see open (one inside an item's text): the
+    # element is only taken off its stack.
+    handler._end_width = partial(handler.pop, "width")
+    handler._end_height = partial(handler.pop, "height")
     return handler
 
 

@@ -235,6 +235,13 @@ def test_stray_ampersand_is_recovered_by_the_lenient_pass() -> None:
     assert any("malformed" in problem for problem in feed.problems)
 
 
+def test_a_width_inside_the_channel_text_loses_no_item() -> None:
+    # feedparser reads <width> as an image's and failed on one it had not seen open.
+    body = rss([("a", "Drones over Kursk", None, "", None)])
+    body = body.replace(b"<channel>", b"<channel><description>x <width>120</width></description>")
+    assert [post.title for post in parse(body).posts] == ["Drones over Kursk"]
+
+
 def test_ten_thousand_items() -> None:
     items = [
         (f"id-{n}", f"Title {n}", f"https://news.example/{n}", f"<p>Body {n}</p>", None)
