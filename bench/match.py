@@ -22,17 +22,22 @@ warm-up posts again (nearly every word cached). Runs on one core (pinned where t
 OS allows); prints figures and asserts nothing. Each rate is given per CPU second of
 this process (``time.process_time``: what "one core" means on a machine shared with
 other work) and per wall second, each against the issue's target where it has one.
+``--profile N`` prints the N functions that took the most time of their own in the warm
+pass over unseen posts (cProfile, which slows it down: that rate is not comparable).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
 import os
+import pstats
 import random
 import re
 import statistics
+import sys
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -221,9 +226,19 @@ def cache_hit_rate(matcher: Matcher, posts: list[str]) -> float:
     return sum(raw in cached for raw in raws) / max(len(raws), 1)
 
 
-def report(label: str, matcher: Matcher, posts: list[str], target: int | None = None) -> None:
+def report(
+    label: str,
+    matcher: Matcher,
+    posts: list[str],
+    target: int | None = None,
+    profiler: cProfile.Profile | None = None,
+) -> None:
     hit_rate = cache_hit_rate(matcher, posts)
+    if profiler is not None:
+        profiler.enable()
     rate, wall_rate, mean_hits = throughput(matcher, posts)
+    if profiler is not None:
+        profiler.disable()
     print(
         f"{label + ':':<34}{rate:7.0f} posts/s CPU ({wall_rate:.0f} wall), "
         f"{mean_hits:.1f} hits/post, word cache hit rate {hit_rate:.1%}"
@@ -253,6 +268,7 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -280,6 +296,11 @@ def main() -> None:
     report("first 1000 posts after start", matcher, after_start, target=1_500)
     matcher, _ = compile_rules(lexicon, rules)
     report("warm-up posts", matcher, warm_up)
+    if args.profile:
+        profiler = cProfile.Profile()
+        report("warm, unseen posts (profiled)", matcher, unseen, profiler=profiler)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.profile)
+        return
     report("warm, unseen posts", matcher, unseen, target=5_000)
     report("warm, the warm-up posts again", matcher, warm_up)
     print(
