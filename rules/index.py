@@ -22,9 +22,11 @@ numbers, rare words — are not, and cost a dictionary lookup less. Nor is a dic
 word: every form of every dictionary lexeme whose lemma some rule word has is filed
 when the rule word arrives (``Morphology.lexeme_forms``), so a dictionary word's
 lemmas that matter are one dict look-up away, and only a word no dictionary knows is
-analyzed (guesses and stems). A cache of raw word → matching atoms (cleared when the
-atoms change) makes repeated words cheap: with it warm, a post is split and looked up
-in C, and Python touches only its words that some rule mentions.
+analyzed (guesses and stems). Caches of raw word → matching atoms and of *chunk* (the
+text between two spaces, which no word crosses: ``области,``) → its words' atoms, both
+cleared when the atoms change, make what recurs cheap: with them warm, a post is split at
+spaces and looked up in C, and Python touches only its chunks with a word some rule
+mentions.
 """
 
 from __future__ import annotations
