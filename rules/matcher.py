@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import repeat
+from operator import add
 from typing import TYPE_CHECKING, Self
 
 from rules.compiled import CompiledRule, Report, compile_rule
@@ -132,7 +133,6 @@ class _Condition:
 
 _SOURCE_CACHE_LIMIT = 10_000
 _new_hit = tuple.__new__
-_rule_id = itemgetter(0)
 
 
 def _merge(spans: list[Span]) -> tuple[Span, ...]:
@@ -219,9 +219,11 @@ class Matcher:
             else:
                 report = compiled.report(present)
                 found += [(rule_id, report) for rule_id in condition.rule_ids]
-        found.sort(key=_rule_id)
+        # Rule ids are distinct, so sorting the pairs never compares two reports.
+        found.sort()
         # One hit per subscriber's rule: a post holds dozens, so each is built in C.
-        return [_new_hit(RuleHit, (rule_id, report, occurrences)) for rule_id, report in found]
+        with_occurrences = map(add, found, repeat((occurrences,)))
+        return list(map(_new_hit, repeat(RuleHit), with_occurrences))
 
     def _source_keys(self, name: str) -> frozenset[str]:
         keys = self._source_cache.get(name)
