@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, cast
 from rules.morphology import STEM_MARK, has_cyrillic, head
 from rules.patterns import AtomKey, Blockers, PatternCompiler
 from rules.rule import Region, Term
-from rules.text import is_acronym, iter_raw_words, normalize_word, raw_words
+from rules.text import is_acronym, normalize_word, raw_words
 
 if TYPE_CHECKING:
     from rules.lexicon import GuardLike, Lexicon
@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 Span = tuple[int, int]
 # Cached atoms of a raw word: 1 when it is one word in no rule (most words), its atoms when
 # it is one word in some rule, a tuple of atoms per word when it normalizes to 0 or 2+.
-_Cached = int | frozenset[int] | tuple[frozenset[int], ...]
+_Words = tuple[frozenset[int], ...]
+_Cached = int | frozenset[int] | _Words
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _Entry = tuple[tuple[int, ...], tuple[_Start, ...]]
 _CACHE_LIMIT = 200_000
@@ -285,16 +286,22 @@ class TermIndex:
         return frozenset(keys)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
-        found: set[int] = set()
         by_key = self._by_key
+        found: set[int] = set()
         for key in keys:
-            found.update(by_key.get(key, ()))
-        found.update(by_key.get(f"s{word}", ()))
+            atoms = by_key.get(key)
+            if atoms:
+                found |= atoms
+        surface = by_key.get("s" + word)
+        if surface:
+            found |= surface
         prefixes = self._prefixes
         for start in (word[:_PREFIX_HEAD], word[:1]) if len(word) > 1 else (word,):
-            for prefix, atom in prefixes.get(start, _NO_PREFIXES).items():
-                if word.startswith(prefix):
-                    found.add(atom)
+            bucket = prefixes.get(start)
+            if bucket:
+                for prefix, atom in bucket.items():
+                    if word.startswith(prefix):
+                        found.add(atom)
         return frozenset(found) if found else _NO_ATOMS
 
     def _raw_atoms(self, raw: str) -> _Cached:
@@ -351,15 +358,19 @@ class TermIndex:
     def _chunk(self, chunk: str) -> _Chunk:
         """The words of a space-free piece of text and the atoms of those in some rule."""
         found: list[_Found | None] = []
-        for raw in iter_raw_words(chunk):
-            atoms = self._raw_atoms(raw.group())
-            if isinstance(atoms, int):
+        end = 0
+        atoms_of, cached = self._raw_atoms, self._atoms
+        for raw in raw_words(chunk):
+            # No word character lies between two words: a word starts where it is next found.
+            start = chunk.find(raw, end)
+            end = start + len(raw)
+            atoms = cached.get(raw) or atoms_of(raw)
+            if atoms.__class__ is int:
                 found.append(None)
             elif isinstance(atoms, frozenset):
-                found.append((raw.start(), raw.end(), atoms))
+                found.append((start, end, atoms))
             else:  # a raw word that normalizes to several (``½``) or to none
-                start, end = raw.span()
-                found += [(start, end, one) if one else None for one in atoms]
+                found += [(start, end, one) if one else None for one in cast("_Words", atoms)]
         value: _Chunk
         if any(found):
             value = _HotChunk(found)
