@@ -286,22 +286,21 @@ class TermIndex:
         return frozenset(keys)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
-        by_key = self._by_key
-        found: set[int] = set()
+        by_key, prefixes = self._by_key, self._prefixes
+        surface = by_key.get("s" + word)
+        # Prefixes filed under the word's first two letters, and any of one letter.
+        two = prefixes.get(word[:_PREFIX_HEAD])
+        one = prefixes.get(word[:1]) if len(word) > 1 else None
+        if not (keys or two or one):  # most words: at most a place name's surface form
+            return frozenset(surface) if surface else _NO_ATOMS
+        found: set[int] = set(surface) if surface else set()
         for key in keys:
             atoms = by_key.get(key)
             if atoms:
                 found |= atoms
-        surface = by_key.get("s" + word)
-        if surface:
-            found |= surface
-        prefixes = self._prefixes
-        for start in (word[:_PREFIX_HEAD], word[:1]) if len(word) > 1 else (word,):
-            bucket = prefixes.get(start)
+        for bucket in (two, one):
             if bucket:
-                for prefix, atom in bucket.items():
-                    if word.startswith(prefix):
-                        found.add(atom)
+                found.update(atom for prefix, atom in bucket.items() if word.startswith(prefix))
         return frozenset(found) if found else _NO_ATOMS
 
     def _raw_atoms(self, raw: str) -> _Cached:
