@@ -21,7 +21,8 @@ hit rate (raw words of a post already in its word cache), and for comparison the
 warm-up posts again (nearly every word cached). Runs on one core (pinned where the
 OS allows); prints figures and asserts nothing. Each rate is given per CPU second of
 this process (``time.process_time``: what "one core" means on a machine shared with
-other work) and per wall second, each against the issue's target where it has one.
+other work) and per wall second, each against the issue's target where it has one,
+with the full garbage collections that fell in the pass (they cost ~0.3 s each).
 ``--profile N`` prints the N functions that took the most time of their own in the warm
 pass over unseen posts (cProfile, which slows it down: that rate is not comparable).
 """
@@ -205,6 +206,33 @@ def compile_rules(lexicon: Lexicon, rules: list[Rule]) -> tuple[Matcher, float]:
     return matcher, time.perf_counter() - started
 
 
+class FullCollections:
+    """CPU seconds of the garbage collector's full (generation 2) collections in a pass.
+
+    One takes ~0.3 s here (it walks every object of the index); when one falls in a
+    pass its rate drops by half, so each pass says how many it met.
+    """
+
+    def __init__(self) -> None:
+        self.count, self.seconds, self._started = 0, 0.0, 0.0
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._seen)
+
+    def _seen(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.count += 1
+            self.seconds += time.process_time() - self._started
+
+
 def throughput(matcher: Matcher, posts: list[str]) -> tuple[float, float, float]:
     """Posts per CPU second, per wall second, and mean hits per post over one pass.
 
@@ -236,12 +264,14 @@ def report(
     hit_rate = cache_hit_rate(matcher, posts)
     if profiler is not None:
         profiler.enable()
-    rate, wall_rate, mean_hits = throughput(matcher, posts)
+    with FullCollections() as collections:
+        rate, wall_rate, mean_hits = throughput(matcher, posts)
     if profiler is not None:
         profiler.disable()
     print(
         f"{label + ':':<34}{rate:7.0f} posts/s CPU ({wall_rate:.0f} wall), "
-        f"{mean_hits:.1f} hits/post, word cache hit rate {hit_rate:.1%}"
+        f"{mean_hits:.1f} hits/post, word cache hit rate {hit_rate:.1%}, "
+        f"{collections.count} full GC ({collections.seconds:.2f} s CPU)"
     )
     if target is not None:
         verdicts = [
