@@ -339,14 +339,15 @@ class TermIndex:
             return {}
         # A chunk's value has one item per word: these are each chunk's first word's
         # index and first character's offset (chunks are one space apart).
-        firsts = list(accumulate(map(len, cast("list[_Chunk]", values)), initial=0))
+        filled = cast("list[_Chunk]", values)  # every chunk has its value now
+        firsts = list(accumulate(map(len, filled), initial=0))
         starts = list(accumulate(map(len, chunks), initial=0))
         positions: dict[int, frozenset[int]] = {}
         spans: dict[int, Span] = {}
         for index in hot:
             word = firsts[index]
             offset = starts[index] + index
-            for found in cast("_HotChunk", values[index]):
+            for found in filled[index]:
                 if found is not None:
                     start, end, atoms = found
                     positions[word] = atoms
