@@ -21,18 +21,24 @@ hit rate (raw words of a post already in its word cache), and for comparison the
 warm-up posts again (nearly every word cached). Runs on one core (pinned where the
 OS allows); prints figures and asserts nothing. Each rate is given per CPU second of
 this process (``time.process_time``: what "one core" means on a machine shared with
-other work) and per wall second, each against the issue's target where it has one.
+other work) and per wall second, each against the issue's target where it has one,
+with the full garbage collections that fell in the pass (they cost ~0.3 s each).
+``--profile N`` prints the N functions that took the most time of their own in the warm
+pass over unseen posts (cProfile, which slows it down: that rate is not comparable).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
 import os
+import pstats
 import random
 import re
 import statistics
+import sys
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -200,6 +206,33 @@ def compile_rules(lexicon: Lexicon, rules: list[Rule]) -> tuple[Matcher, float]:
     return matcher, time.perf_counter() - started
 
 
+class FullCollections:
+    """CPU seconds of the garbage collector's full (generation 2) collections in a pass.
+
+    One takes ~0.3 s here (it walks every object of the index); when one falls in a
+    pass its rate drops by half, so each pass says how many it met.
+    """
+
+    def __init__(self) -> None:
+        self.count, self.seconds, self._started = 0, 0.0, 0.0
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self._seen)
+
+    def _seen(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.count += 1
+            self.seconds += time.process_time() - self._started
+
+
 def throughput(matcher: Matcher, posts: list[str]) -> tuple[float, float, float]:
     """Posts per CPU second, per wall second, and mean hits per post over one pass.
 
@@ -221,12 +254,24 @@ def cache_hit_rate(matcher: Matcher, posts: list[str]) -> float:
     return sum(raw in cached for raw in raws) / max(len(raws), 1)
 
 
-def report(label: str, matcher: Matcher, posts: list[str], target: int | None = None) -> None:
+def report(
+    label: str,
+    matcher: Matcher,
+    posts: list[str],
+    target: int | None = None,
+    profiler: cProfile.Profile | None = None,
+) -> None:
     hit_rate = cache_hit_rate(matcher, posts)
-    rate, wall_rate, mean_hits = throughput(matcher, posts)
+    if profiler is not None:
+        profiler.enable()
+    with FullCollections() as collections:
+        rate, wall_rate, mean_hits = throughput(matcher, posts)
+    if profiler is not None:
+        profiler.disable()
     print(
         f"{label + ':':<34}{rate:7.0f} posts/s CPU ({wall_rate:.0f} wall), "
-        f"{mean_hits:.1f} hits/post, word cache hit rate {hit_rate:.1%}"
+        f"{mean_hits:.1f} hits/post, word cache hit rate {hit_rate:.1%}, "
+        f"{collections.count} full GC ({collections.seconds:.2f} s CPU)"
     )
     if target is not None:
         verdicts = [
@@ -253,6 +298,7 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=10_000)
     parser.add_argument("--posts", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -280,6 +326,11 @@ def main() -> None:
     report("first 1000 posts after start", matcher, after_start, target=1_500)
     matcher, _ = compile_rules(lexicon, rules)
     report("warm-up posts", matcher, warm_up)
+    if args.profile:
+        profiler = cProfile.Profile()
+        report("warm, unseen posts (profiled)", matcher, unseen, profiler=profiler)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.profile)
+        return
     report("warm, unseen posts", matcher, unseen, target=5_000)
     report("warm, the warm-up posts again", matcher, warm_up)
     print(

@@ -12,6 +12,8 @@ terms, its *trigger*, by what else it needs:
 - exactly one other term and nothing forbidden (``дрон region:kursk``): filed by that
   term, so a post finds them all with one C-level intersection of the trigger's table
   with the terms present, whatever the number of rules;
+- nothing else and one forbidden term (``дрон -учения``, ``region:kursk -topic:drones``):
+  filed by the forbidden term, so one look-up settles every rule that excludes it;
 - anything else: checked one by one when the trigger is present.
 
 Other rules (OR, NOT of a group) may have several triggers: each trigger present makes
@@ -36,11 +38,21 @@ class _Filed(Generic[V]):
 
     alone: list[V] = field(default_factory=list)
     pairs: dict[int, list[V]] = field(default_factory=dict)  # the other required term ->
+    unless: dict[int, list[V]] = field(default_factory=dict)  # the forbidden term ->
     # (required, forbidden, value) of the rest
     checked: list[tuple[frozenset[int], frozenset[int], V]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.alone or self.pairs or self.checked)
+        return bool(self.alone or self.pairs or self.unless or self.checked)
+
+    def table(self, others: frozenset[int], forbidden: frozenset[int]) -> dict[int, list[V]] | None:
+        """Where a conjunction needing ``others`` besides the trigger and excluding
+        ``forbidden`` is filed by term, if it is: ``pairs`` or ``unless``."""
+        if not forbidden and len(others) == 1:
+            return self.pairs
+        if not others and len(forbidden) == 1:
+            return self.unless
+        return None
 
 
 class ConditionIndex(Generic[V]):
@@ -60,12 +72,13 @@ class ConditionIndex(Generic[V]):
             return
         [trigger] = compiled.triggers
         filed = self._filed.setdefault(trigger, _Filed())
-        others = required - {trigger}
-        if compiled.forbidden or len(others) > 1:
-            filed.checked.append((required, compiled.forbidden, value))
-        elif others:
-            [other] = others
-            filed.pairs.setdefault(other, []).append(value)
+        others, forbidden = required - {trigger}, compiled.forbidden
+        table = filed.table(others, forbidden)
+        if table is not None:
+            [term] = others or forbidden
+            table.setdefault(term, []).append(value)
+        elif others or forbidden:
+            filed.checked.append((required, forbidden, value))
         else:
             filed.alone.append(value)
 
@@ -80,15 +93,16 @@ class ConditionIndex(Generic[V]):
             return
         [trigger] = compiled.triggers
         filed = self._filed[trigger]
-        others = required - {trigger}
-        if compiled.forbidden or len(others) > 1:
-            filed.checked.remove((required, compiled.forbidden, value))
-        elif others:
-            [other] = others
-            paired = filed.pairs[other]
-            paired.remove(value)
-            if not paired:
-                del filed.pairs[other]
+        others, forbidden = required - {trigger}, compiled.forbidden
+        table = filed.table(others, forbidden)
+        if table is not None:
+            [term] = others or forbidden
+            values = table[term]
+            values.remove(value)
+            if not values:
+                del table[term]
+        elif others or forbidden:
+            filed.checked.remove((required, forbidden, value))
         else:
             filed.alone.remove(value)
         if not filed:
@@ -106,6 +120,9 @@ class ConditionIndex(Generic[V]):
                 if pairs:
                     for other in pairs.keys() & present:
                         held += pairs[other]
+                for excluded, values in filed.unless.items():
+                    if excluded not in present:
+                        held += values
                 for required, forbidden, value in filed.checked:
                     if required <= present and forbidden.isdisjoint(present):
                         held.append(value)

@@ -22,22 +22,24 @@ numbers, rare words — are not, and cost a dictionary lookup less. Nor is a dic
 word: every form of every dictionary lexeme whose lemma some rule word has is filed
 when the rule word arrives (``Morphology.lexeme_forms``), so a dictionary word's
 lemmas that matter are one dict look-up away, and only a word no dictionary knows is
-analyzed (guesses and stems). A cache of raw word → matching atoms (cleared when the
-atoms change) makes repeated words cheap: with it warm, a post is split and looked up
-in C, and Python touches only its words that some rule mentions.
+analyzed (guesses and stems). Caches of raw word → matching atoms and of *chunk* (the
+text between two spaces, which no word crosses: ``области,``) → its words' atoms, both
+cleared when the atoms change, make what recurs cheap: with them warm, a post is split at
+spaces and looked up in C, and Python touches only its chunks with a word some rule
+mentions.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from itertools import accumulate, compress, count, repeat
-from operator import is_, is_not
+from operator import is_
 from typing import TYPE_CHECKING, cast
 
 from rules.morphology import STEM_MARK, has_cyrillic, head
 from rules.patterns import AtomKey, Blockers, PatternCompiler
 from rules.rule import Region, Term
-from rules.text import is_acronym, iter_raw_words, normalize_word, raw_words, split_raw_words
+from rules.text import is_acronym, normalize_word, raw_words
 
 if TYPE_CHECKING:
     from rules.lexicon import GuardLike, Lexicon
@@ -45,10 +47,26 @@ if TYPE_CHECKING:
 Span = tuple[int, int]
 # Cached atoms of a raw word: 1 when it is one word in no rule (most words), its atoms when
 # it is one word in some rule, a tuple of atoms per word when it normalizes to 0 or 2+.
-_Cached = int | frozenset[int] | tuple[frozenset[int], ...]
+_Words = tuple[frozenset[int], ...]
+_Cached = int | frozenset[int] | _Words
 _Start = tuple[tuple[int, ...], int, "GuardLike | None"]
 _Entry = tuple[tuple[int, ...], tuple[_Start, ...]]
 _CACHE_LIMIT = 200_000
+# A word of a chunk that is in some rule: its offsets in the chunk and its atoms.
+_Found = tuple[int, int, frozenset[int]]
+
+
+class _HotChunk(tuple[_Found | None, ...]):
+    """A chunk with some word in a rule: per word, None or the word as ``_Found``."""
+
+    __slots__ = ()
+
+
+# A chunk's cached words: a _HotChunk, or (most chunks) a plain tuple of one None per word.
+_Chunk = tuple[_Found | None, ...]
+_COLD: tuple[_Chunk, ...] = tuple((None,) * size for size in range(8))
+# Longer chunks (links, run-together text) rarely recur: not worth their memory.
+_CHUNK_CACHE_MAX = 64
 _PREFIX_HEAD = 2
 _NO_PREFIXES: dict[str, int] = {}
 _NO_ATOMS: frozenset[int] = frozenset()
@@ -90,6 +108,8 @@ class TermIndex:
         # Stems (without STEM_MARK) some rule word has: see _keys.
         self._stems: set[str] = set()
         self._atoms: dict[str, _Cached] = {}
+        # Chunk of a post (text between spaces) -> its words: cleared with _atoms.
+        self._chunks: dict[str, _Chunk] = {}
         # A word's atoms -> what it starts (``_entry``): cleared when the patterns change.
         self._entries: dict[frozenset[int], _Entry] = {}
         self._next_id = 0
@@ -163,6 +183,7 @@ class TermIndex:
                 heads = self._atom_heads[atom] = self._lexicon.morphology.heads(key[1])
                 self._heads.update(heads)
             self._atoms.clear()
+            self._chunks.clear()
         self._atom_refs[atom] += 1
         return atom
 
@@ -189,6 +210,7 @@ class TermIndex:
             if not self._heads[gone]:
                 del self._heads[gone]
         self._atoms.clear()
+        self._chunks.clear()
 
     def _reach(self, lookup_key: str) -> None:
         """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
@@ -264,16 +286,21 @@ class TermIndex:
         return frozenset(keys)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
-        found: set[int] = set()
-        by_key = self._by_key
+        by_key, prefixes = self._by_key, self._prefixes
+        surface = by_key.get("s" + word)
+        # Prefixes filed under the word's first two letters, and any of one letter.
+        two = prefixes.get(word[:_PREFIX_HEAD])
+        one = prefixes.get(word[:1]) if len(word) > 1 else None
+        if not (keys or two or one):  # most words: at most a place name's surface form
+            return frozenset(surface) if surface else _NO_ATOMS
+        found: set[int] = set(surface) if surface else set()
         for key in keys:
-            found.update(by_key.get(key, ()))
-        found.update(by_key.get(f"s{word}", ()))
-        prefixes = self._prefixes
-        for start in (word[:_PREFIX_HEAD], word[:1]) if len(word) > 1 else (word,):
-            for prefix, atom in prefixes.get(start, _NO_PREFIXES).items():
-                if word.startswith(prefix):
-                    found.add(atom)
+            atoms = by_key.get(key)
+            if atoms:
+                found |= atoms
+        for bucket in (two, one):
+            if bucket:
+                found.update(atom for prefix, atom in bucket.items() if word.startswith(prefix))
         return frozenset(found) if found else _NO_ATOMS
 
     def _raw_atoms(self, raw: str) -> _Cached:
@@ -298,36 +325,62 @@ class TermIndex:
 
     def occurrences(self, text: str) -> dict[int, list[Span]]:
         """Term id → spans of its occurrences in ``text`` (terms absent from it omitted)."""
-        # Tokenizing, looking words up and finding offsets all run in C (split, map,
-        # accumulate); Python only touches the few words that are in some rule.
-        parts = split_raw_words(text)
-        raws = parts[1::2]
-        values: list[_Cached | None] = list(map(self._atoms.get, raws))
+        # No word spans a space, so the text is cut at spaces into chunks ("области,"),
+        # nearly all of which recur: splitting, looking chunks up and finding offsets run
+        # in C (split, map, accumulate); Python only touches the chunks with rule words.
+        chunks = text.replace("_", " ").split(" ")
+        values: list[_Chunk | None] = list(map(self._chunks.get, chunks))
         if None in values:
-            atoms_of = self._raw_atoms
+            chunk_of = self._chunk
             for index in list(compress(count(), map(is_, values, repeat(None)))):
-                values[index] = atoms_of(raws[index])
-        hot = list(compress(count(), map(is_not, map(type, values), repeat(int))))
-        if any(values[index].__class__ is tuple for index in hot):
-            return self._occurrences_word_by_word(text)
-        ends = list(accumulate(map(len, parts)))
-        positions = {index: cast("frozenset[int]", values[index]) for index in hot}
-        spans = {index: (ends[2 * index], ends[2 * index + 1]) for index in hot}
-        return self._scan(text, positions, spans)
-
-    def _occurrences_word_by_word(self, text: str) -> dict[int, list[Span]]:
-        """``occurrences`` for posts with a word that normalizes to several (``½``)."""
+                values[index] = chunk_of(chunks[index])
+        hot = list(compress(count(), map(is_, map(type, values), repeat(_HotChunk))))
+        if not hot:
+            return {}
+        # A chunk's value has one item per word: these are each chunk's first word's
+        # index and first character's offset (chunks are one space apart).
+        filled = cast("list[_Chunk]", values)  # every chunk has its value now
+        firsts = list(accumulate(map(len, filled), initial=0))
+        starts = list(accumulate(map(len, chunks), initial=0))
         positions: dict[int, frozenset[int]] = {}
         spans: dict[int, Span] = {}
-        index = 0
-        for found in iter_raw_words(text):
-            atoms = self._raw_atoms(found.group())
-            for word_atoms in atoms if isinstance(atoms, tuple) else (atoms,):
-                if isinstance(word_atoms, frozenset):
-                    positions[index] = word_atoms
-                    spans[index] = found.span()
-                index += 1
+        for index in hot:
+            word = firsts[index]
+            offset = starts[index] + index
+            for found in filled[index]:
+                if found is not None:
+                    start, end, atoms = found
+                    positions[word] = atoms
+                    spans[word] = (offset + start, offset + end)
+                word += 1
         return self._scan(text, positions, spans)
+
+    def _chunk(self, chunk: str) -> _Chunk:
+        """The words of a space-free piece of text and the atoms of those in some rule."""
+        found: list[_Found | None] = []
+        end = 0
+        atoms_of, cached = self._raw_atoms, self._atoms
+        for raw in raw_words(chunk):
+            # No word character lies between two words: a word starts where it is next found.
+            start = chunk.find(raw, end)
+            end = start + len(raw)
+            atoms = cached.get(raw) or atoms_of(raw)
+            if atoms.__class__ is int:
+                found.append(None)
+            elif isinstance(atoms, frozenset):
+                found.append((start, end, atoms))
+            else:  # a raw word that normalizes to several (``½``) or to none
+                found += [(start, end, one) if one else None for one in cast("_Words", atoms)]
+        value: _Chunk
+        if any(found):
+            value = _HotChunk(found)
+        else:
+            value = _COLD[len(found)] if len(found) < len(_COLD) else (None,) * len(found)
+        if len(chunk) <= _CHUNK_CACHE_MAX:
+            if len(self._chunks) >= _CACHE_LIMIT:
+                self._chunks.clear()
+            self._chunks[chunk] = value
+        return value
 
     def _scan(
         self, text: str, positions: dict[int, frozenset[int]], spans: dict[int, Span]

@@ -269,6 +269,33 @@ def test_a_word_that_normalizes_to_two_keeps_positions(lexicon: Lexicon) -> None
     ]
 
 
+@pytest.mark.parametrize("between", [" ", "   ", "\n", " \t", "_", " — ", ", ", "\u00a0", "»\n«"])
+def test_words_keep_their_offsets_and_order_whatever_separates_them(
+    lexicon: Lexicon, between: str
+) -> None:
+    # The index caches what lies between spaces: one matcher reads every text here, so
+    # a piece met earlier at another offset must still be placed where it now is.
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule('"мост через сейм"', lexicon))
+    matcher.add(2, parse_rule("дрон", lexicon))
+    for lead in ("", " ", "дрон" + between, "Сейм" + between):
+        text = lead + between.join(["мост", "через", "Сейм", "дроны,", "через"])
+        phrase = len(lead)
+        drone = text.rindex("дроны")
+        hits = {hit.rule_id: hit.spans for hit in matcher.match(text)}
+        assert hits[1] == ((phrase, text.index("Сейм", phrase) + 4),), text
+        assert hits[2][-1] == (drone, drone + 5), text
+
+
+def test_a_word_between_breaks_a_phrase_whatever_its_length(lexicon: Lexicon) -> None:
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule('"мост через сейм"', lexicon))
+    for between in (" ½ ", " Ростов-на-Дону ", " 1,5 "):
+        assert matcher.match(f"мост{between}через Сейм") == []
+        assert matcher.match(f"мост через{between}Сейм") == []
+    assert [hit.spans for hit in matcher.match("½ мост через Сейм ½")] == [((2, 17),)]
+
+
 def test_empty_and_wordless_posts(lexicon: Lexicon) -> None:
     matcher = Matcher(lexicon)
     matcher.add(1, parse_rule("дрон", lexicon))

@@ -51,7 +51,8 @@ _POST_WORDS = [
     ",",
     "—",
 ]
-_SETTINGS = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+# No deadline: speed is bench.match's to measure, and a shared machine made it flaky.
+_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _rule_text(draw: st.DrawFn) -> str:
