@@ -203,6 +203,7 @@ def compile_rules(lexicon: Lexicon, rules: list[Rule]) -> tuple[Matcher, float]:
     started = time.perf_counter()
     for rule_id, rule in enumerate(rules):
         matcher.add(rule_id, rule)
+    gc.collect()  # as RuleBook's first sync does after compiling every stored rule
     return matcher, time.perf_counter() - started
 
 

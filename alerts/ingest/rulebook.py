@@ -2,12 +2,15 @@
 
 The poll loop calls `sync` before each tick: rules added or removed since (by the bot,
 or by another `lookout` process) are compiled in or dropped, so the cost of a tick
-does not grow with the number of unchanged rules. A stored rule the current parser
+does not grow with the number of unchanged rules. The first sync compiles every stored
+rule at once and then runs a full garbage collection, so that bulk counts as old and
+is not walked by a collection on the first posts' path. A stored rule the current parser
 no longer accepts is logged and skipped, never fatal.
 """
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -82,6 +85,7 @@ class RuleBook:
             )
         ).all()
         current = {row.id for row in rows}
+        first = not self._owners and not self._unparsable
         for rule_id in self._owners.keys() - current:
             self._matcher.remove(rule_id)
             del self._owners[rule_id]
@@ -98,6 +102,8 @@ class RuleBook:
             self._owners[row.id] = RuleOwner(
                 row.chat_id, row.urgent, row.created_at, frozenset(rule.sources)
             )
+        if first and self._owners:
+            gc.collect()
 
     def match(
         self, text: str, *, sources: Collection[str], first_seen_at: datetime
