@@ -49,7 +49,7 @@ from rules.lexicon import Lexicon
 from rules.matcher import Matcher
 from rules.morphology import Morphology
 from rules.syntax import RuleSyntaxError, parse_rule
-from rules.text import split_raw_words, words
+from rules.text import raw_words, words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -251,7 +251,7 @@ def throughput(matcher: Matcher, posts: list[str]) -> tuple[float, float, float]
 def cache_hit_rate(matcher: Matcher, posts: list[str]) -> float:
     """The share of the posts' raw words already in the index's word cache."""
     cached = matcher._index._atoms  # a benchmark may look inside
-    raws = [raw for post in posts for raw in split_raw_words(post)[1::2]]
+    raws = [raw for post in posts for raw in raw_words(post)]
     return sum(raw in cached for raw in raws) / max(len(raws), 1)
 
 

@@ -51,13 +51,17 @@ class InFlight(BaseMiddleware):
     async def finish(self, grace: float = STOP_GRACE) -> None:
         """Wait up to `grace` seconds for the updates in hand, then cancel the rest."""
         current = asyncio.current_task()
-        handling = {task for task in self._handling if task is not current}
-        if not handling:
-            return
-        _, late = await asyncio.wait(handling, timeout=grace)
+        await finish_tasks({task for task in self._handling if task is not current}, grace)
+
+
+async def finish_tasks(tasks: set[asyncio.Task[Any]], grace: float = STOP_GRACE) -> None:
+    """Wait up to `grace` seconds for ``tasks``, then cancel the rest and let them unwind."""
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=grace)
+    if late:
+        log.warning("updates_cancelled_at_stop", count=len(late))
         for task in late:
             task.cancel()
-        if late:
-            log.warning("updates_cancelled_at_stop", count=len(late))
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*late, return_exceptions=True)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*late, return_exceptions=True)

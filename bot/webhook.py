@@ -14,9 +14,10 @@ Contract:
   types the routers handle), then runs the dispatcher's start-up (the command menu).
   Every instance calls it with the same URL and secret, so their calls agree; nobody
   calls ``getUpdates`` in this mode (Telegram refuses it with 409 while a webhook is set).
-- `stop` refuses new updates, waits up to `STOP_GRACE` seconds for the ones in hand, and
-  runs the dispatcher's shut-down. The webhook stays set: other instances still answer.
-  Long polling (no ``LOOKOUT_WEBHOOK_URL``) deletes it before its first ``getUpdates``.
+- `stop` refuses new updates, waits up to `bot.inflight.STOP_GRACE` seconds for the
+  ones in hand, and runs the dispatcher's shut-down. The webhook stays set: other
+  instances still answer. Long polling (no ``LOOKOUT_WEBHOOK_URL``) deletes it before
+  its first ``getUpdates``.
 
 Errors: Telegram refusing ``setWebhook`` (a bad URL, an unreachable port) raises
 `WebhookRefused` with Telegram's description.
@@ -25,7 +26,6 @@ Errors: Telegram refusing ``setWebhook`` (a bad URL, an unreachable port) raises
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ import structlog
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 
-from bot.inflight import STOP_GRACE
+from bot.inflight import finish_tasks
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -80,12 +80,7 @@ class WebhookReceiver:
 
     async def stop(self) -> None:
         self._open = False
-        if self._handling:
-            await asyncio.wait(self._handling, timeout=STOP_GRACE)
-        for task in self._handling:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*self._handling, return_exceptions=True)
+        await finish_tasks(set(self._handling))
         await self._dispatcher.emit_shutdown(bot=self._bot, **self._dispatcher.workflow_data)
 
     async def handle(self, request: web.Request) -> web.Response:

@@ -328,7 +328,7 @@ class TermIndex:
         # No word spans a space, so the text is cut at spaces into chunks ("области,"),
         # nearly all of which recur: splitting, looking chunks up and finding offsets run
         # in C (split, map, accumulate); Python only touches the chunks with rule words.
-        chunks = text.replace("_", " ").split(" ")
+        chunks = text.split(" ")
         values: list[_Chunk | None] = list(map(self._chunks.get, chunks))
         if None in values:
             chunk_of = self._chunk

@@ -2,7 +2,7 @@
 
 Contract:
 
-- ``raw_words``/``iter_raw_words``/``split_raw_words`` find the raw words (before
+- ``raw_words``/``iter_raw_words`` find the raw words (before
   normalization) of a text; everything that splits text into words goes through them.
 - ``tokens(text)`` splits text into word tokens and returns each with its character
   offsets in the ORIGINAL text, so a match can be highlighted where the reader sees it.
@@ -41,7 +41,6 @@ _WORD = rf"[\w{_MARKS}]+"
 # "_" is \w to re but separates words here (kursk_gov): it is blanked before matching,
 # which keeps every offset and runs twice as fast as the class [^\W_] would.
 _WORD_RE = re.compile(rf"{_WORD}(?:[{APOSTROPHES}]{_WORD})*")
-_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")
 _NON_WORD_RE = re.compile(rf"[^\w'{_MARKS}]+|_+")
 _APOSTROPHE_TABLE = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 _DASH_TABLE = str.maketrans(dict.fromkeys(DASHES, "-"))
@@ -73,12 +72,6 @@ def iter_raw_words(text: str) -> Iterator[re.Match[str]]:
 def raw_words(text: str, start: int = 0, end: int | None = None) -> list[str]:
     """The raw words of ``text[start:end]``."""
     return _WORD_RE.findall(text.replace("_", " "), start, len(text) if end is None else end)
-
-
-def split_raw_words(text: str) -> list[str]:
-    """``[separator, word, separator, …, word, separator]``: words at the odd indices, and
-    the lengths add up to offsets (separators have "_" blanked, same length)."""
-    return _SPLIT_RE.split(text.replace("_", " "))
 
 
 @dataclass(frozen=True, slots=True)
