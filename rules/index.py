@@ -68,7 +68,8 @@ _COLD: tuple[_Chunk, ...] = tuple((None,) * size for size in range(8))
 # Longer chunks (links, run-together text) rarely recur: not worth their memory.
 _CHUNK_CACHE_MAX = 64
 _PREFIX_HEAD = 2
-_NO_PREFIXES: dict[str, int] = {}
+# The distinct lengths of a bucket's prefixes, shortest first, and the prefixes' atoms.
+_PrefixBucket = tuple[tuple[int, ...], dict[str, int]]
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
 _STEM_KEY = "~" + STEM_MARK
@@ -97,9 +98,10 @@ class TermIndex:
         self._heads: Counter[str] = Counter()
         self._atom_heads: dict[int, frozenset[str]] = {}
         self._by_key: dict[str, set[int]] = {}
-        # Prefix atoms by their first two letters (or their one): a post word looks up
-        # its own two and tests the few prefixes there, whatever the number of prefixes.
-        self._prefixes: dict[str, dict[str, int]] = {}
+        # Prefix atoms by their first two letters (or their one), with the lengths of the
+        # prefixes there: a post word looks up its own two letters, then its first letters
+        # of each such length, whatever the number of prefixes.
+        self._prefixes: dict[str, _PrefixBucket] = {}
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
         # The split keeps the common case — a one-word term — to one list extension.
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
@@ -178,7 +180,7 @@ class TermIndex:
                     self._reach(lookup_key)
                 self._by_key[lookup_key].add(atom)
             if key[0] == "p":
-                self._prefixes.setdefault(key[1][:_PREFIX_HEAD], {})[key[1]] = atom
+                self._file_prefix(key[1], atom)
             if key[0] == "w":
                 heads = self._atom_heads[atom] = self._lexicon.morphology.heads(key[1])
                 self._heads.update(heads)
@@ -201,16 +203,26 @@ class TermIndex:
                 del self._by_key[lookup_key]
                 self._unreach(lookup_key)
         if key[0] == "p":
-            bucket = self._prefixes[key[1][:_PREFIX_HEAD]]
-            del bucket[key[1]]
-            if not bucket:
-                del self._prefixes[key[1][:_PREFIX_HEAD]]
+            self._file_prefix(key[1], None)
         for gone in self._atom_heads.pop(atom, ()):
             self._heads[gone] -= 1
             if not self._heads[gone]:
                 del self._heads[gone]
         self._atoms.clear()
         self._chunks.clear()
+
+    def _file_prefix(self, prefix: str, atom: int | None) -> None:
+        """File ``prefix`` as ``atom``'s, or (None) take it out of its bucket."""
+        first = prefix[:_PREFIX_HEAD]
+        _, atoms = self._prefixes.get(first, ((), {}))
+        if atom is None:
+            del atoms[prefix]
+        else:
+            atoms[prefix] = atom
+        if atoms:
+            self._prefixes[first] = (tuple(sorted({len(one) for one in atoms})), atoms)
+        else:
+            del self._prefixes[first]
 
     def _reach(self, lookup_key: str) -> None:
         """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
@@ -286,22 +298,30 @@ class TermIndex:
         return frozenset(keys)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
-        by_key, prefixes = self._by_key, self._prefixes
+        by_key = self._by_key
         surface = by_key.get("s" + word)
-        # Prefixes filed under the word's first two letters, and any of one letter.
-        two = prefixes.get(word[:_PREFIX_HEAD])
-        one = prefixes.get(word[:1]) if len(word) > 1 else None
-        if not (keys or two or one):  # most words: at most a place name's surface form
+        prefixed = self._prefixed(word)
+        if not (keys or prefixed):  # most words: at most a place name's surface form
             return frozenset(surface) if surface else _NO_ATOMS
         found: set[int] = set(surface) if surface else set()
         for key in keys:
             atoms = by_key.get(key)
             if atoms:
                 found |= atoms
-        for bucket in (two, one):
-            if bucket:
-                found.update(atom for prefix, atom in bucket.items() if word.startswith(prefix))
+        found.update(prefixed)
         return frozenset(found) if found else _NO_ATOMS
+
+    def _prefixed(self, word: str) -> list[int]:
+        """Atoms of the prefixes ``word`` starts with."""
+        prefixes = self._prefixes
+        # Prefixes filed under the word's first two letters, and any of one letter. A
+        # length past the word's own looks the word itself up: a prefix equal to it.
+        found: list[int] = []
+        for bucket in (prefixes.get(word[:_PREFIX_HEAD]), prefixes.get(word[:1])):
+            if bucket is not None:
+                sizes, atoms = bucket
+                found += [atom for size in sizes if (atom := atoms.get(word[:size])) is not None]
+        return found
 
     def _raw_atoms(self, raw: str) -> _Cached:
         """Atoms of the normalized word(s) of ``raw`` (see ``_Cached``)."""

@@ -112,6 +112,7 @@ class Morphology:
 
     def __init__(self, analyzers: Iterable[Any], stemmer: Any = None) -> None:
         self._analyzers = tuple(analyzers)
+        self._words = tuple(analyzer.dictionary.words for analyzer in self._analyzers)
         self._stemmer = stemmer  # snowballstemmer's Russian stemmer, or None for no stems
         # The caches belong to this instance, which the composition root builds once.
         self._cache: dict[tuple[str, bool], frozenset[str]] = {}
@@ -160,9 +161,13 @@ class Morphology:
     def is_known(self, word: str) -> bool:
         """Whether a dictionary (ru or uk) has ``word``: then its lemmas are dictionary ones.
 
-        A look-up in the word graphs only, a fraction of a full analysis.
+        A look-up in the word graphs only, a fraction of a full analysis: first of the
+        word as spelt (in C, and it settles nearly every known word), then of the
+        spellings a dictionary also accepts for it (``е`` for ``ё``, ``г`` for ``ґ``).
         """
-        return any(analyzer.word_is_known(word) for analyzer in self._analyzers)
+        return any(word in words for words in self._words) or any(
+            analyzer.word_is_known(word) for analyzer in self._analyzers
+        )
 
     def lexeme_forms(self, lemma: str) -> frozenset[str]:
         """Every form of every dictionary lexeme whose lemma is ``lemma``, as normalized

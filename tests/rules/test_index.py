@@ -94,6 +94,36 @@ def test_forms_of_a_removed_rule_word_stop_matching(lexicon: Lexicon) -> None:
     assert not matcher._index._lemma_forms  # white-box: no form outlives its lemma
 
 
+PREFIX_RULES = ["дро*", "дрон*", "дроно*", "дровами*", '"су 3*"', "безпілот*"]
+# Post -> the rules (indices into PREFIX_RULES) whose prefixes it starts with.
+PREFIX_POSTS = {
+    "дро": [0],
+    "дроны": [0, 1],
+    "дроновод": [0, 1, 2],
+    "дровами": [0, 3],  # a word equal to a prefix
+    "дрожь": [0],
+    "андрон": [],
+    "д": [],
+    "су 34": [4],  # a one-letter prefix, which only a phrase may have
+    "су 43": [],
+    "безпілотник": [5],
+    "безпіл": [],
+}
+
+
+def test_a_prefix_matches_exactly_the_words_that_start_with_it(lexicon: Lexicon) -> None:
+    # Prefixes of several lengths share a bucket; removing one leaves the others found.
+    matcher = Matcher(lexicon)
+    for rule_id, rule in enumerate(PREFIX_RULES):
+        matcher.add(rule_id, parse_rule(rule, lexicon))
+    for removed in range(-1, len(PREFIX_RULES)):
+        matcher.remove(removed)  # -1: none
+        for post, expected in PREFIX_POSTS.items():
+            kept = [rule_id for rule_id in expected if rule_id > removed]
+            assert [hit.rule_id for hit in matcher.match(post)] == kept, (removed, post)
+    assert not matcher._index._prefixes  # white-box: no bucket outlives its prefixes
+
+
 def _compiled(lexicon: Lexicon, text: str, ids: dict[str, int]) -> CompiledRule:
     rule = parse_rule(text, lexicon)
     return compile_rule(rule, {term: ids[term_text(term)] for term in rule.terms})

@@ -169,3 +169,19 @@ def test_a_post_word_whose_stem_no_rule_has_is_matched_as_before(lexicon: Lexico
     # "Кременевкам" begins with no rule stem, so it is never stemmed.
     assert not matches(lexicon, "химарс", "Кременевкам и Химарсофт передали привет")
     assert matches(lexicon, "химарс Кременевка*", "Кременевкам передали химарсы")
+
+
+@pytest.mark.parametrize(
+    ("word", "known"),
+    [
+        ("ёжик", True),  # as the dictionary spells it
+        ("ежик", True),  # е for ё: only the dictionary's substitutions find it
+        ("гудзик", True),  # г for ґ, in the Ukrainian dictionary
+        ("ґудзик", True),
+        ("химарсы", False),
+        ("шахед", False),
+    ],
+)
+def test_a_dictionary_word_is_known_however_its_e_and_ghe_are_spelt(word: str, known: bool) -> None:
+    # A known word's lemmas come from the index's filed forms; an unknown one is guessed.
+    assert Morphology.load().is_known(word) is known
