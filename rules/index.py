@@ -22,15 +22,17 @@ numbers, rare words — are not, and cost a dictionary lookup less. Nor is a dic
 word: every form of every dictionary lexeme whose lemma some rule word has is filed
 when the rule word arrives (``Morphology.lexeme_forms``), so a dictionary word's
 lemmas that matter are one dict look-up away, and only a word no dictionary knows is
-analyzed (guesses and stems). Caches of raw word → matching atoms and of *chunk* (the
-text between two spaces, which no word crosses: ``области,``) → its words' atoms, both
-cleared when the atoms change, make what recurs cheap: with them warm, a post is split at
-spaces and looked up in C, and Python touches only its chunks with a word some rule
-mentions.
+analyzed (guesses and stems), its guesses only when one could be a lemma or stem some
+rule word has (``Morphology.may_guess``, asked of the lemmas and stems filed now).
+Caches of raw word → matching atoms and of *chunk* (the text between two spaces, which
+no word crosses: ``области,``) → its words' atoms, both cleared when the atoms change,
+make what recurs cheap: with them warm, a post is split at spaces and looked up in C,
+and Python touches only its chunks with a word some rule mentions.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from itertools import accumulate, compress, count, repeat
 from operator import is_
@@ -109,6 +111,10 @@ class TermIndex:
         self._lemma_forms: dict[str, tuple[str, ...]] = {}
         # Stems (without STEM_MARK) some rule word has: see _keys.
         self._stems: set[str] = set()
+        # Lemmas and stems (without STEM_MARK) rule words have, and the same sorted when
+        # asked after a change (see _reaches): what a guess must be to matter.
+        self._reachable: Counter[str] = Counter()
+        self._reachable_order: list[str] | None = None
         self._atoms: dict[str, _Cached] = {}
         # Chunk of a post (text between spaces) -> its words: cleared with _atoms.
         self._chunks: dict[str, _Chunk] = {}
@@ -226,6 +232,9 @@ class TermIndex:
 
     def _reach(self, lookup_key: str) -> None:
         """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
+        if lookup_key.startswith("~"):
+            self._reachable[lookup_key.lstrip("~" + STEM_MARK)] += 1
+            self._reachable_order = None
         if lookup_key.startswith(_STEM_KEY):
             self._stems.add(lookup_key[len(_STEM_KEY) :])
         elif lookup_key.startswith("~"):
@@ -234,6 +243,12 @@ class TermIndex:
                 self._lemma_forms[form] = (*self._lemma_forms.get(form, ()), lemma)
 
     def _unreach(self, lookup_key: str) -> None:
+        if lookup_key.startswith("~"):
+            text = lookup_key.lstrip("~" + STEM_MARK)
+            self._reachable[text] -= 1
+            if not self._reachable[text]:
+                del self._reachable[text]
+            self._reachable_order = None
         if lookup_key.startswith(_STEM_KEY):
             self._stems.discard(lookup_key[len(_STEM_KEY) :])
         elif lookup_key.startswith("~"):
@@ -272,9 +287,10 @@ class TermIndex:
         A dictionary word's lemmas are the lemmas of the lexemes it is a form of, so
         among the lemmas rule words have, it has those whose forms (filed when a rule
         word brought the lemma, ``_reach``) include it — no analysis needed. A word no
-        dictionary has is analyzed (guesses and stems), its stems only where some rule
-        word's stem could be one. Only keys that some rule word has matter:
-        ``_word_atoms`` looks them up.
+        dictionary has is analyzed (guesses and stems), its guesses only where one could
+        be a lemma or stem some rule word has (``Morphology.may_guess``), its stems only
+        where some rule word's stem could be one. Only keys that some rule word has
+        matter: ``_word_atoms`` looks them up.
         """
         lemmas = self._lemma_forms.get(word)
         if lemmas is not None:
@@ -286,7 +302,8 @@ class TermIndex:
         if not cyrillic or acronym:
             found = morphology.lemmas(word, acronym=acronym)
             return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
-        unstemmed, to_stem = morphology.lemmas_to_stem(word)
+        guess = morphology.may_guess(word, self._reaches)
+        unstemmed, to_stem = morphology.lemmas_to_stem(word, guess=guess)
         keys = {f"={word}", *(f"~{lemma}" for lemma in unstemmed)}
         if to_stem and self._stems:
             # A stem is its word cut short: only a word that some rule word's stem starts
@@ -296,6 +313,19 @@ class TermIndex:
                 if any(one[:end] in stems for end in range(1, len(one) + 1)):
                     keys.add("~" + morphology.stem(one))
         return frozenset(keys)
+
+    def _reaches(self, beginning: str) -> bool:
+        """Whether a lemma or stem some rule word has begins with ``beginning`` or is a
+        beginning of it (``Morphology.may_guess``)."""
+        reachable = self._reachable
+        if any(beginning[:end] in reachable for end in range(1, len(beginning) + 1)):
+            return True
+        order = self._reachable_order
+        if order is None:
+            order = self._reachable_order = sorted(reachable)
+        # The first string not before ``beginning`` begins with it, if any does.
+        at = bisect_left(order, beginning)
+        return at < len(order) and order[at].startswith(beginning)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
         by_key = self._by_key
