@@ -315,14 +315,15 @@ class TermIndex:
         return frozenset(keys)
 
     def _reaches(self, beginning: str) -> bool:
-        """Whether a lemma or stem some rule word has begins with ``beginning`` or is a
-        beginning of it (``Morphology.may_guess``)."""
-        reachable = self._reachable
-        if any(beginning[:end] in reachable for end in range(1, len(beginning) + 1)):
+        """Whether a lemma or stem some rule word has begins with ``beginning``, or a stem
+        is a beginning of it (``Morphology.may_guess``: a guessed lemma is at least as
+        long as the beginning it keeps, a stem cut from it may be shorter)."""
+        stems = self._stems
+        if any(beginning[:end] in stems for end in range(1, len(beginning) + 1)):
             return True
         order = self._reachable_order
         if order is None:
-            order = self._reachable_order = sorted(reachable)
+            order = self._reachable_order = sorted(self._reachable)
         # The first string not before ``beginning`` begins with it, if any does.
         at = bisect_left(order, beginning)
         return at < len(order) and order[at].startswith(beginning)

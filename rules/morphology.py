@@ -126,13 +126,14 @@ _BOUNDED_UNITS = frozenset(
 )
 
 
-_GuessBounds = tuple[int, tuple[str, ...], tuple[Any, ...]]
+# (longest prediction ending, paradigm prefixes, known-prefix units, dictionary, the
+# analyzer's compiled letter substitutions): what Morphology.may_guess reads.
+_GuessBounds = tuple[int, tuple[str, ...], tuple[Any, ...], Any, Any]
 
 
 def _guess_bounds(analyzer: Any) -> _GuessBounds | None:
-    """How ``analyzer`` guesses, for ``Morphology.may_guess``: the longest ending its
-    suffix guesser replaces, its paradigm prefixes, its known-prefix units; None when a
-    unit or a noun paradigm is beyond that reasoning."""
+    """How ``analyzer`` guesses, for ``Morphology.may_guess`` (see ``_GuessBounds``);
+    None when a unit or a noun paradigm is beyond that reasoning."""
     units = [unit for unit, _terminal in analyzer._units]
     if any(type(unit).__name__ not in _BOUNDED_UNITS for unit in units):
         return None
@@ -146,7 +147,31 @@ def _guess_bounds(analyzer: Any) -> _GuessBounds | None:
     options = meta.get("compile_options") or meta["prediction_options"]
     prefixes = tuple(prefix for prefix in dictionary.paradigm_prefixes if prefix)
     known = tuple(unit for unit in units if type(unit).__name__ == "KnownPrefixAnalyzer")
-    return int(options["max_suffix_length"]), prefixes, known
+    substitutes = analyzer.char_substitutes
+    return int(options["max_suffix_length"]), prefixes, known, dictionary, substitutes
+
+
+def _kept_in_ending(ending: str, bounds: _GuessBounds) -> int:
+    """How many first letters of ``ending``, a word's last letters, every lemma the
+    suffix guesser reads off it keeps.
+
+    Each form filed under the ending (with the letters the dictionary lets differ) gives
+    the word cut before the form's suffix, the lemma's suffix after; the letters of the
+    ending it keeps are as the dictionary spells them (``ґ`` for ``г``), ``ё`` folded.
+    The smallest over all of them; the whole ending when none is filed.
+    """
+    _longest, _prefixes, _known, dictionary, substitutes = bounds
+    endings = dictionary.prediction_suffixes_dawgs[0]  # forms without a paradigm prefix
+    paradigms, suffixes = dictionary.paradigms, dictionary.suffixes
+    kept = len(ending)
+    for spelt, forms in endings.similar_items(ending, substitutes):
+        folded = _fold(spelt)
+        pairs = enumerate(zip(folded, ending, strict=True))
+        same = next((at for at, (a, b) in pairs if a != b), len(ending))
+        for _count, paradigm_id, index in forms:
+            suffix = suffixes[paradigms[paradigm_id][index]]
+            kept = min(kept, same, len(ending) - len(suffix))
+    return kept
 
 
 def _prefix_splits(word: str) -> list[tuple[str, str]]:
@@ -178,6 +203,7 @@ class Morphology:
         bounds = [_guess_bounds(analyzer) for analyzer in self._analyzers]
         self._guess_bounds = [one for one in bounds if one is not None]
         self._guesses_bounded = len(self._guess_bounds) == len(bounds)
+        self._ending_kept: list[dict[str, int]] = [{} for _ in self._guess_bounds]
 
     @classmethod
     def load(cls, *, stem_unknown: bool = True) -> Morphology:
@@ -284,28 +310,45 @@ class Morphology:
         """Whether a guessed noun of ``word``, a Cyrillic word no dictionary knows, or its
         stem could be a string ``reaches`` accepts: a shortcut past the (slow) guessers.
 
-        ``reaches(beginning)`` must accept every string that begins with ``beginning`` or
-        is a beginning of it. It is asked for the first letters every guess keeps: the
-        suffix guesser replaces at most the last few letters (pymorphy3's prediction
-        endings are at most ``max_suffix_length`` long and each covers its form's whole
-        suffix), and a noun's lemma adds no prefix (checked over the paradigms at load),
-        so the guessed lemmas, and their stems, which are cut from them, agree with the
-        word's beginning before those letters. Not so for a word the prefix guessers
-        read as a prefix and a word analyzed in full (``ультралюдей`` gives
+        ``reaches(beginning)`` must accept every string that begins with ``beginning``,
+        and every stem that is a beginning of it. It is asked for the first letters every
+        guess keeps: the suffix guesser replaces a form's suffix found among the word's
+        last few letters (pymorphy3's prediction endings, each at least as long as its
+        form's suffix: ``_kept_in_ending`` reads them), and a noun's lemma adds
+        no prefix (checked over the paradigms at load), so every guessed lemma begins
+        with the word's letters before the suffix, and every stem, cut from a lemma,
+        begins with them or is a beginning of them. Not so for a word the prefix
+        guessers read as a prefix and a word analyzed in full (``ультралюдей`` gives
         ``ультрачеловек``): for such a word, or a short one, this says True.
         """
         if not self._guesses_bounded or "-" in word:
             return True
-        kept = len(word)
-        for ending, paradigm_prefixes, known_prefix_units in self._guess_bounds:
+        for bounds in self._guess_bounds:
+            _longest, paradigm_prefixes, known_prefix_units, _dictionary, _subs = bounds
             if word.startswith(paradigm_prefixes) or any(
                 next(iter(unit.possible_splits(word)), None) for unit in known_prefix_units
             ):
                 return True
-            kept = min(kept, len(word) - ending)
+        kept = min(self._kept_by_suffix_guesses(word, at) for at in range(len(self._guess_bounds)))
         if kept < 1 or reaches(word[:kept]):
             return True
         return any(self.is_known(rest) for _prefix, rest in _prefix_splits(word))
+
+    def _kept_by_suffix_guesses(self, word: str, analyzer: int) -> int:
+        """How many first letters of ``word`` every lemma the suffix guesser of the
+        ``analyzer``-th analyzer can give keeps: the smallest over every ending it may look
+        up (``_kept_in_ending``, cached: endings recur far more than words)."""
+        bounds, cache = self._guess_bounds[analyzer], self._ending_kept[analyzer]
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        kept = len(word)
+        for size in range(1, min(bounds[0], len(word)) + 1):
+            ending = word[-size:]
+            in_ending = cache.get(ending)
+            if in_ending is None:
+                in_ending = cache[ending] = _kept_in_ending(ending, bounds)
+            kept = min(kept, len(word) - size + in_ending)
+        return kept
 
     def lemmas_to_stem(
         self, word: str, *, guess: bool = True
