@@ -329,9 +329,14 @@ class TermIndex:
         return at < len(order) and order[at].startswith(beginning)
 
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
-        by_key = self._by_key
+        by_key, prefixes = self._by_key, self._prefixes
         surface = by_key.get("s" + word)
-        prefixed = self._prefixed(word)
+        # Most words begin as no prefix does: spared the call.
+        prefixed = (
+            self._prefixed(word)
+            if word[:_PREFIX_HEAD] in prefixes or word[:1] in prefixes
+            else None
+        )
         if not (keys or prefixed):  # most words: at most a place name's surface form
             return frozenset(surface) if surface else _NO_ATOMS
         found: set[int] = set(surface) if surface else set()
@@ -339,7 +344,8 @@ class TermIndex:
             atoms = by_key.get(key)
             if atoms:
                 found |= atoms
-        found.update(prefixed)
+        if prefixed:
+            found.update(prefixed)
         return frozenset(found) if found else _NO_ATOMS
 
     def _prefixed(self, word: str) -> list[int]:
@@ -355,23 +361,21 @@ class TermIndex:
         return found
 
     def _raw_atoms(self, raw: str) -> _Cached:
-        """Atoms of the normalized word(s) of ``raw`` (see ``_Cached``)."""
-        atoms = self._atoms.get(raw)
-        if atoms is None:
-            if len(self._atoms) >= _CACHE_LIMIT:
-                self._atoms.clear()
-            normalized = normalize_word(raw)
-            if len(normalized) == 1:  # nearly always: spared the tuples of _analyze
-                word = normalized[0]
-                keys = (
-                    self._keys(word, acronym=is_acronym(raw))
-                    if head(word) in self._heads
-                    else _NO_KEYS
-                )
-                atoms = self._atoms[raw] = self._word_atoms(word, keys) or 1
-            else:
-                found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
-                atoms = self._atoms[raw] = found
+        """Atoms of the normalized word(s) of ``raw`` (see ``_Cached``), which the word
+        cache lacks: computed and cached."""
+        if len(self._atoms) >= _CACHE_LIMIT:
+            self._atoms.clear()
+        normalized = normalize_word(raw)
+        atoms: _Cached
+        if len(normalized) == 1:  # nearly always: spared the tuples of _analyze
+            word = normalized[0]
+            keys = (
+                self._keys(word, acronym=is_acronym(raw)) if head(word) in self._heads else _NO_KEYS
+            )
+            atoms = self._atoms[raw] = self._word_atoms(word, keys) or 1
+        else:
+            found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
+            atoms = self._atoms[raw] = found
         return atoms
 
     def occurrences(self, text: str) -> dict[int, list[Span]]:
@@ -415,7 +419,9 @@ class TermIndex:
             # No word character lies between two words: a word starts where it is next found.
             start = chunk.find(raw, end)
             end = start + len(raw)
-            atoms = cached.get(raw) or atoms_of(raw)
+            atoms = cached.get(raw)
+            if atoms is None:
+                atoms = atoms_of(raw)
             if atoms.__class__ is int:
                 found.append(None)
             elif isinstance(atoms, frozenset):
