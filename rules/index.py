@@ -22,15 +22,17 @@ numbers, rare words — are not, and cost a dictionary lookup less. Nor is a dic
 word: every form of every dictionary lexeme whose lemma some rule word has is filed
 when the rule word arrives (``Morphology.lexeme_forms``), so a dictionary word's
 lemmas that matter are one dict look-up away, and only a word no dictionary knows is
-analyzed (guesses and stems). Caches of raw word → matching atoms and of *chunk* (the
-text between two spaces, which no word crosses: ``области,``) → its words' atoms, both
-cleared when the atoms change, make what recurs cheap: with them warm, a post is split at
-spaces and looked up in C, and Python touches only its chunks with a word some rule
-mentions.
+analyzed (guesses and stems), its guesses only when one could be a lemma or stem some
+rule word has (``Morphology.may_guess``, asked of the lemmas and stems filed now).
+Caches of raw word → matching atoms and of *chunk* (the text between two spaces, which
+no word crosses: ``области,``) → its words' atoms, both cleared when the atoms change,
+make what recurs cheap: with them warm, a post is split at spaces and looked up in C,
+and Python touches only its chunks with a word some rule mentions.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from itertools import accumulate, compress, count, repeat
 from operator import is_
@@ -68,7 +70,8 @@ _COLD: tuple[_Chunk, ...] = tuple((None,) * size for size in range(8))
 # Longer chunks (links, run-together text) rarely recur: not worth their memory.
 _CHUNK_CACHE_MAX = 64
 _PREFIX_HEAD = 2
-_NO_PREFIXES: dict[str, int] = {}
+# The distinct lengths of a bucket's prefixes, shortest first, and the prefixes' atoms.
+_PrefixBucket = tuple[tuple[int, ...], dict[str, int]]
 _NO_ATOMS: frozenset[int] = frozenset()
 _NO_KEYS: frozenset[str] = frozenset()
 _STEM_KEY = "~" + STEM_MARK
@@ -97,9 +100,10 @@ class TermIndex:
         self._heads: Counter[str] = Counter()
         self._atom_heads: dict[int, frozenset[str]] = {}
         self._by_key: dict[str, set[int]] = {}
-        # Prefix atoms by their first two letters (or their one): a post word looks up
-        # its own two and tests the few prefixes there, whatever the number of prefixes.
-        self._prefixes: dict[str, dict[str, int]] = {}
+        # Prefix atoms by their first two letters (or their one), with the lengths of the
+        # prefixes there: a post word looks up its own two letters, then its first letters
+        # of each such length, whatever the number of prefixes.
+        self._prefixes: dict[str, _PrefixBucket] = {}
         # First atom -> (terms it completes alone, unguarded; longer or guarded patterns).
         # The split keeps the common case — a one-word term — to one list extension.
         self._starts: dict[int, tuple[list[int], list[_Start]]] = {}
@@ -107,6 +111,10 @@ class TermIndex:
         self._lemma_forms: dict[str, tuple[str, ...]] = {}
         # Stems (without STEM_MARK) some rule word has: see _keys.
         self._stems: set[str] = set()
+        # Lemmas and stems (without STEM_MARK) rule words have, and the same sorted when
+        # asked after a change (see _reaches): what a guess must be to matter.
+        self._reachable: Counter[str] = Counter()
+        self._reachable_order: list[str] | None = None
         self._atoms: dict[str, _Cached] = {}
         # Chunk of a post (text between spaces) -> its words: cleared with _atoms.
         self._chunks: dict[str, _Chunk] = {}
@@ -178,7 +186,7 @@ class TermIndex:
                     self._reach(lookup_key)
                 self._by_key[lookup_key].add(atom)
             if key[0] == "p":
-                self._prefixes.setdefault(key[1][:_PREFIX_HEAD], {})[key[1]] = atom
+                self._file_prefix(key[1], atom)
             if key[0] == "w":
                 heads = self._atom_heads[atom] = self._lexicon.morphology.heads(key[1])
                 self._heads.update(heads)
@@ -201,10 +209,7 @@ class TermIndex:
                 del self._by_key[lookup_key]
                 self._unreach(lookup_key)
         if key[0] == "p":
-            bucket = self._prefixes[key[1][:_PREFIX_HEAD]]
-            del bucket[key[1]]
-            if not bucket:
-                del self._prefixes[key[1][:_PREFIX_HEAD]]
+            self._file_prefix(key[1], None)
         for gone in self._atom_heads.pop(atom, ()):
             self._heads[gone] -= 1
             if not self._heads[gone]:
@@ -212,8 +217,24 @@ class TermIndex:
         self._atoms.clear()
         self._chunks.clear()
 
+    def _file_prefix(self, prefix: str, atom: int | None) -> None:
+        """File ``prefix`` as ``atom``'s, or (None) take it out of its bucket."""
+        first = prefix[:_PREFIX_HEAD]
+        _, atoms = self._prefixes.get(first, ((), {}))
+        if atom is None:
+            del atoms[prefix]
+        else:
+            atoms[prefix] = atom
+        if atoms:
+            self._prefixes[first] = (tuple(sorted({len(one) for one in atoms})), atoms)
+        else:
+            del self._prefixes[first]
+
     def _reach(self, lookup_key: str) -> None:
         """File the dictionary forms of a lemma some rule word now has (see ``_keys``)."""
+        if lookup_key.startswith("~"):
+            self._reachable[lookup_key.lstrip("~" + STEM_MARK)] += 1
+            self._reachable_order = None
         if lookup_key.startswith(_STEM_KEY):
             self._stems.add(lookup_key[len(_STEM_KEY) :])
         elif lookup_key.startswith("~"):
@@ -222,6 +243,12 @@ class TermIndex:
                 self._lemma_forms[form] = (*self._lemma_forms.get(form, ()), lemma)
 
     def _unreach(self, lookup_key: str) -> None:
+        if lookup_key.startswith("~"):
+            text = lookup_key.lstrip("~" + STEM_MARK)
+            self._reachable[text] -= 1
+            if not self._reachable[text]:
+                del self._reachable[text]
+            self._reachable_order = None
         if lookup_key.startswith(_STEM_KEY):
             self._stems.discard(lookup_key[len(_STEM_KEY) :])
         elif lookup_key.startswith("~"):
@@ -260,9 +287,10 @@ class TermIndex:
         A dictionary word's lemmas are the lemmas of the lexemes it is a form of, so
         among the lemmas rule words have, it has those whose forms (filed when a rule
         word brought the lemma, ``_reach``) include it — no analysis needed. A word no
-        dictionary has is analyzed (guesses and stems), its stems only where some rule
-        word's stem could be one. Only keys that some rule word has matter:
-        ``_word_atoms`` looks them up.
+        dictionary has is analyzed (guesses and stems), its guesses only where one could
+        be a lemma or stem some rule word has (``Morphology.may_guess``), its stems only
+        where some rule word's stem could be one. Only keys that some rule word has
+        matter: ``_word_atoms`` looks them up.
         """
         lemmas = self._lemma_forms.get(word)
         if lemmas is not None:
@@ -274,7 +302,8 @@ class TermIndex:
         if not cyrillic or acronym:
             found = morphology.lemmas(word, acronym=acronym)
             return frozenset({f"={word}", *(f"~{lemma}" for lemma in found)})
-        unstemmed, to_stem = morphology.lemmas_to_stem(word)
+        guess = morphology.may_guess(word, self._reaches)
+        unstemmed, to_stem = morphology.lemmas_to_stem(word, guess=guess)
         keys = {f"={word}", *(f"~{lemma}" for lemma in unstemmed)}
         if to_stem and self._stems:
             # A stem is its word cut short: only a word that some rule word's stem starts
@@ -285,42 +314,68 @@ class TermIndex:
                     keys.add("~" + morphology.stem(one))
         return frozenset(keys)
 
+    def _reaches(self, beginning: str) -> bool:
+        """Whether a lemma or stem some rule word has begins with ``beginning``, or a stem
+        is a beginning of it (``Morphology.may_guess``: a guessed lemma is at least as
+        long as the beginning it keeps, a stem cut from it may be shorter)."""
+        stems = self._stems
+        if any(beginning[:end] in stems for end in range(1, len(beginning) + 1)):
+            return True
+        order = self._reachable_order
+        if order is None:
+            order = self._reachable_order = sorted(self._reachable)
+        # The first string not before ``beginning`` begins with it, if any does.
+        at = bisect_left(order, beginning)
+        return at < len(order) and order[at].startswith(beginning)
+
     def _word_atoms(self, word: str, keys: frozenset[str]) -> frozenset[int]:
         by_key, prefixes = self._by_key, self._prefixes
         surface = by_key.get("s" + word)
-        # Prefixes filed under the word's first two letters, and any of one letter.
-        two = prefixes.get(word[:_PREFIX_HEAD])
-        one = prefixes.get(word[:1]) if len(word) > 1 else None
-        if not (keys or two or one):  # most words: at most a place name's surface form
+        # Most words begin as no prefix does: spared the call.
+        prefixed = (
+            self._prefixed(word)
+            if word[:_PREFIX_HEAD] in prefixes or word[:1] in prefixes
+            else None
+        )
+        if not (keys or prefixed):  # most words: at most a place name's surface form
             return frozenset(surface) if surface else _NO_ATOMS
         found: set[int] = set(surface) if surface else set()
         for key in keys:
             atoms = by_key.get(key)
             if atoms:
                 found |= atoms
-        for bucket in (two, one):
-            if bucket:
-                found.update(atom for prefix, atom in bucket.items() if word.startswith(prefix))
+        if prefixed:
+            found.update(prefixed)
         return frozenset(found) if found else _NO_ATOMS
 
+    def _prefixed(self, word: str) -> list[int]:
+        """Atoms of the prefixes ``word`` starts with."""
+        prefixes = self._prefixes
+        # Prefixes filed under the word's first two letters, and any of one letter. A
+        # length past the word's own looks the word itself up: a prefix equal to it.
+        found: list[int] = []
+        for bucket in (prefixes.get(word[:_PREFIX_HEAD]), prefixes.get(word[:1])):
+            if bucket is not None:
+                sizes, atoms = bucket
+                found += [atom for size in sizes if (atom := atoms.get(word[:size])) is not None]
+        return found
+
     def _raw_atoms(self, raw: str) -> _Cached:
-        """Atoms of the normalized word(s) of ``raw`` (see ``_Cached``)."""
-        atoms = self._atoms.get(raw)
-        if atoms is None:
-            if len(self._atoms) >= _CACHE_LIMIT:
-                self._atoms.clear()
-            normalized = normalize_word(raw)
-            if len(normalized) == 1:  # nearly always: spared the tuples of _analyze
-                word = normalized[0]
-                keys = (
-                    self._keys(word, acronym=is_acronym(raw))
-                    if head(word) in self._heads
-                    else _NO_KEYS
-                )
-                atoms = self._atoms[raw] = self._word_atoms(word, keys) or 1
-            else:
-                found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
-                atoms = self._atoms[raw] = found
+        """Atoms of the normalized word(s) of ``raw`` (see ``_Cached``), which the word
+        cache lacks: computed and cached."""
+        if len(self._atoms) >= _CACHE_LIMIT:
+            self._atoms.clear()
+        normalized = normalize_word(raw)
+        atoms: _Cached
+        if len(normalized) == 1:  # nearly always: spared the tuples of _analyze
+            word = normalized[0]
+            keys = (
+                self._keys(word, acronym=is_acronym(raw)) if head(word) in self._heads else _NO_KEYS
+            )
+            atoms = self._atoms[raw] = self._word_atoms(word, keys) or 1
+        else:
+            found = tuple(self._word_atoms(word, keys) for word, keys in self._analyze(raw))
+            atoms = self._atoms[raw] = found
         return atoms
 
     def occurrences(self, text: str) -> dict[int, list[Span]]:
@@ -364,7 +419,9 @@ class TermIndex:
             # No word character lies between two words: a word starts where it is next found.
             start = chunk.find(raw, end)
             end = start + len(raw)
-            atoms = cached.get(raw) or atoms_of(raw)
+            atoms = cached.get(raw)
+            if atoms is None:
+                atoms = atoms_of(raw)
             if atoms.__class__ is int:
                 found.append(None)
             elif isinstance(atoms, frozenset):

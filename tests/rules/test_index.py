@@ -94,6 +94,64 @@ def test_forms_of_a_removed_rule_word_stop_matching(lexicon: Lexicon) -> None:
     assert not matcher._index._lemma_forms  # white-box: no form outlives its lemma
 
 
+PREFIX_RULES = ["дро*", "дрон*", "дроно*", "дровами*", '"су 3*"', "безпілот*"]
+# Post -> the rules (indices into PREFIX_RULES) whose prefixes it starts with.
+PREFIX_POSTS = {
+    "дро": [0],
+    "дроны": [0, 1],
+    "дроновод": [0, 1, 2],
+    "дровами": [0, 3],  # a word equal to a prefix
+    "дрожь": [0],
+    "андрон": [],
+    "д": [],
+    "су 34": [4],  # a one-letter prefix, which only a phrase may have
+    "су 43": [],
+    "безпілотник": [5],
+    "безпіл": [],
+}
+
+
+def test_a_prefix_matches_exactly_the_words_that_start_with_it(lexicon: Lexicon) -> None:
+    # Prefixes of several lengths share a bucket; removing one leaves the others found.
+    matcher = Matcher(lexicon)
+    for rule_id, rule in enumerate(PREFIX_RULES):
+        matcher.add(rule_id, parse_rule(rule, lexicon))
+    for removed in range(-1, len(PREFIX_RULES)):
+        matcher.remove(removed)  # -1: none
+        for post, expected in PREFIX_POSTS.items():
+            kept = [rule_id for rule_id in expected if rule_id > removed]
+            assert [hit.rule_id for hit in matcher.match(post)] == kept, (removed, post)
+    assert not matcher._index._prefixes  # white-box: no bucket outlives its prefixes
+
+
+# Rule words no dictionary knows, and post words whose guesses may or may not meet them.
+GUESSED_RULE_WORDS = ["химарс", "хаймарс", "шахед", "ультрачеловек", "новосветловка"]
+GUESSED_POSTS = ["химарсами", "химарсофт", "хаймарсів", "шахедов", "шахедята", "ультралюдей"]
+GUESSED_POSTS += ["новосветловкою", "новосветловками", "краснокамянку", "дронами"]
+
+
+def test_a_rule_on_a_guessed_word_added_after_posts_matches_its_forms(lexicon: Lexicon) -> None:
+    # Posts seen first fill the word caches while no rule word could meet their guesses;
+    # a rule added later must still meet them, as a full analysis says.
+    matcher = Matcher(lexicon)
+    matcher.add(1, parse_rule("дрон", lexicon))
+    for post in GUESSED_POSTS:
+        matcher.match(post)
+    matched = 0
+    for rule_id, rule_word in enumerate(GUESSED_RULE_WORDS, start=2):
+        matcher.add(rule_id, parse_rule(rule_word, lexicon))
+        for post in GUESSED_POSTS:
+            expected = _full_analysis_agrees(lexicon, rule_word, post)
+            hit = rule_id in [hit.rule_id for hit in matcher.match(post)]
+            assert hit is expected, (rule_word, post)
+            matched += hit
+        matcher.remove(rule_id)
+        assert all(
+            rule_id not in [hit.rule_id for hit in matcher.match(post)] for post in GUESSED_POSTS
+        )
+    assert matched >= 5
+
+
 def _compiled(lexicon: Lexicon, text: str, ids: dict[str, int]) -> CompiledRule:
     rule = parse_rule(text, lexicon)
     return compile_rule(rule, {term: ids[term_text(term)] for term in rule.terms})

@@ -7,16 +7,20 @@ for a word it does not know: that guess may change with any dictionary release.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from rules.check import check
-from rules.morphology import Morphology
+from rules.morphology import Morphology, has_cyrillic
 from rules.stemmer import english_stem
+from rules.text import normalize_word, raw_words
 from tests.rules.standins import stand_in_lexicon
 
 if TYPE_CHECKING:
+    from collections.abc import Set
+
     from rules.lexicon import Lexicon
 
 
@@ -169,3 +173,72 @@ def test_a_post_word_whose_stem_no_rule_has_is_matched_as_before(lexicon: Lexico
     # "Кременевкам" begins with no rule stem, so it is never stemmed.
     assert not matches(lexicon, "химарс", "Кременевкам и Химарсофт передали привет")
     assert matches(lexicon, "химарс Кременевка*", "Кременевкам передали химарсы")
+
+
+@pytest.mark.parametrize(
+    ("word", "known"),
+    [
+        ("ёжик", True),  # as the dictionary spells it
+        ("ежик", True),  # е for ё: only the dictionary's substitutions find it
+        ("гудзик", True),  # г for ґ, in the Ukrainian dictionary
+        ("ґудзик", True),
+        ("химарсы", False),
+        ("шахед", False),
+    ],
+)
+def test_a_dictionary_word_is_known_however_its_e_and_ghe_are_spelt(word: str, known: bool) -> None:
+    # A known word's lemmas come from the index's filed forms; an unknown one is guessed.
+    assert Morphology.load().is_known(word) is known
+
+
+# Words no dictionary knows whose guesses change more than their last letters: a prefix
+# read off before a dictionary word (with its suppletive lemma), ґ guessed for г, vowel
+# alternations, a known prefix, a paradigm prefix, and plain suffix guesses.
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+GAZETTEER = ROOT / "rules" / "data" / "gazetteer.json"
+HARD_GUESSES = ["ультралюдей", "мегалюдей", "клюдей", "агризі", "дежі", "юігор", "юіграми"]
+HARD_GUESSES += ["антихимарсы", "подхимарсы", "химарсами", "хаймарсів", "шахедята"]
+HARD_GUESSES += ["новосветловкою", "краснокамянку", "балтазаровками", "нижнесортымский"]
+
+
+def _unknown_words(shared_fixtures: Path, morphology: Morphology) -> list[str]:
+    """Cyrillic words of the saved feeds and pages, the rule corpora and the gazetteer's
+    place forms (most of which no dictionary knows)."""
+    paths = [*shared_fixtures.rglob("*.*"), *DATA.rglob("*.jsonl"), GAZETTEER]
+    texts = []
+    for path in paths:
+        data = path.read_bytes()
+        try:
+            texts.append(data.decode())
+        except UnicodeDecodeError:
+            texts.append(data.decode("cp1251"))  # the two windows-1251 feeds
+    found = {w for text in texts for raw in raw_words(text) for w in normalize_word(raw)}
+    found |= set(HARD_GUESSES)
+    return sorted(w for w in found if has_cyrillic(w) and not morphology.is_known(w))
+
+
+def test_a_word_is_guessed_whenever_a_guess_of_it_could_be_reached(
+    shared_fixtures: Path,
+) -> None:
+    # may_guess may skip the guessers only when no guess can be a string it is told
+    # matters; told exactly the word's own guessed lemmas and stems, it must say True.
+    morphology = Morphology.load()
+    words = _unknown_words(shared_fixtures, morphology)
+    assert len(words) > 1_000
+    skipped = 0
+    for word in words:
+        unstemmed, to_stem = morphology.lemmas_to_stem(word)
+        lemmas = unstemmed - {word}
+        stems = {morphology.stem(one)[1:] for one in to_stem - {word}}
+
+        def reaches(beginning: str, lemmas: Set[str] = lemmas, stems: Set[str] = stems) -> bool:
+            return any(one.startswith(beginning) for one in lemmas | stems) or any(
+                beginning.startswith(stem) for stem in stems
+            )
+
+        guesses = lemmas | stems
+        if guesses:
+            assert morphology.may_guess(word, reaches), (word, guesses)
+        skipped += not morphology.may_guess(word, lambda _beginning: False)
+    assert skipped > len(words) // 4  # the shortcut does skip many words
