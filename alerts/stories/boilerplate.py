@@ -160,6 +160,12 @@ def _has_words(line: str) -> bool:
     return any(char.isalnum() for char in line)
 
 
+def has_links(text: str) -> bool:
+    """Whether ``text`` holds a link at all: without one, `credited_urls` and
+    `linked_urls` find nothing, and most posts have none."""
+    return _COMPILED.url.search(text) is not None
+
+
 def credited_urls(text: str) -> tuple[str, ...]:
     """Links on the credit lines of ``text`` ("Источник: https://…"), in order."""
     found: list[str] = []

@@ -220,31 +220,26 @@ class StoryWindow:
         passing: dict[str, tuple[int, float]] = {}
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
-        own, update = item.source, fingerprint.clues.update
+        own, update, at = item.source, fingerprint.clues.update, item.published_at
+        entries, story_sources, margin_of = self._entries, self._story_sources, self.policy.margin
         for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
-            entry = self._entries[slot]
-            if not update and (entry.source == own or (entry.story, own) in self._story_sources):
+            entry = entries[slot]
+            if not update and (entry.source == own or (entry.story, own) in story_sources):
                 continue  # only an update joins a story its source already reported
-            apart = abs(entry.published_at - item.published_at)
+            apart = abs(entry.published_at - at)
             if apart > self.window:
                 continue
-            earlier_first = entry.published_at <= item.published_at
-            evidence = Evidence(
-                jaccard=jaccard,
-                sizes=(entry.size, fingerprint.size),
-                apart=apart,
-                clues=(entry.clues, fingerprint.clues)
-                if earlier_first
-                else (fingerprint.clues, entry.clues),
-                same_source=entry.source == item.source,
-                facts=(entry.facts, fingerprint.facts)
-                if earlier_first
-                else (fingerprint.facts, entry.facts),
+            same_source = entry.source == own
+            if entry.published_at <= at:
+                clues, facts = (entry.clues, fingerprint.clues), (entry.facts, fingerprint.facts)
+            else:
+                clues, facts = (fingerprint.clues, entry.clues), (fingerprint.facts, entry.facts)
+            margin = margin_of(
+                Evidence(jaccard, (entry.size, fingerprint.size), apart, clues, same_source, facts)
             )
-            margin = self.policy.margin(evidence)
             if margin is None or margin < 0:
                 continue
-            if evidence.same_source:
+            if same_source:
                 updated.add(entry.story)
             known = latest.get(entry.source)
             if known is None or entry.published_at >= known.published_at:
