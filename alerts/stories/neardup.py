@@ -47,11 +47,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from alerts.stories.bands import BandIndex, BandKeys
 from alerts.stories.canonical import canonical_url
-from alerts.stories.facts import NO_FACTS, finding_keys
+from alerts.stories.facts import NO_FACTS
 from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
@@ -292,18 +290,22 @@ class StoryWindow:
             self.policy.retell_floor - WORD_MARGIN,
         )
         # Reports of the same facts in other words or languages share neither.
-        placed = self._places.near(finding_keys(fingerprint.facts), at)
-        retold = np.array(
-            [slot for slots in (worded, placed) for slot in slots if slot not in found],
-            dtype=np.int64,
-        )
-        retold = retold[table.live(retold)]
-        retold = retold[table.rows(retold) >= 0]
-        if len(retold):
-            # The latest, repeats and all, as the window has always weighed them.
-            retold = np.sort(retold)[-CANDIDATES:]
-            shares = self._signatures.similarity(table.rows(retold), signature)
-            found.update(zip(retold.tolist(), shares.tolist(), strict=True))
+        placed = self._places.near(fingerprint.finding, at)
+        # Live and signed, the latest, repeats and all, as the window has always weighed
+        # them: a hundred slots at most, fewer dictionary reads than numpy calls.
+        entries = self._entries
+        retold = sorted(
+            slot
+            for slots in (worded, placed)
+            for slot in slots
+            if slot not in found
+            and (entry := entries.get(slot)) is not None
+            and entry.row is not None
+        )[-CANDIDATES:]
+        if retold:
+            retold_rows = [row for slot in retold if (row := entries[slot].row) is not None]
+            shares = self._signatures.similarity(retold_rows, signature)
+            found.update(zip(retold, shares.tolist(), strict=True))
         return sorted(found.items())
 
     def _add(
@@ -335,7 +337,7 @@ class StoryWindow:
             facts=fingerprint.facts,
         )
         self._table.add(slot, -1 if row is None else row, fingerprint.size)
-        self._places.add(finding_keys(fingerprint.facts), item.published_at.timestamp(), slot)
+        self._places.add(fingerprint.finding, item.published_at.timestamp(), slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
         self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
