@@ -157,6 +157,13 @@ class StoryWindow:
         self._story_sources: dict[tuple[str, str], int] = {}
         self._expiry: list[tuple[datetime, int]] = []
         self._next_slot = 0
+        # The policy's reaches in seconds and its floors, read for every post.
+        self._aging = max(policy.horizon(update=True), policy.fact_horizon).total_seconds()
+        self._reach = {
+            update: (policy.horizon(update).total_seconds(), policy.floor(update))
+            for update in (False, True)
+        }
+        self._retell = (policy.retell_close.total_seconds(), policy.retell_floor - WORD_MARGIN)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -261,10 +268,9 @@ class StoryWindow:
         self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: BandKeys
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
-        update = fingerprint.clues.update
         at = item.published_at.timestamp()
-        horizon = self.policy.horizon(update).total_seconds()
-        recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
+        horizon, floor = self._reach[fingerprint.clues.update]
+        recent = self._recent.scan(at, horizon, signature, floor)
         # A window shorter than the horizon forgets items the recent store still holds.
         found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
         table = self._table
@@ -283,12 +289,8 @@ class StoryWindow:
         if len(found) > CANDIDATES:
             found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
-        worded = self._recent.scan_words(
-            at,
-            self.policy.retell_close.total_seconds(),
-            fingerprint.sketch,
-            self.policy.retell_floor - WORD_MARGIN,
-        )
+        retell_close, retell_share = self._retell
+        worded = self._recent.scan_words(at, retell_close, fingerprint.sketch, retell_share)
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
         # Live and signed, the latest, repeats and all, as the window has always weighed
@@ -318,13 +320,12 @@ class StoryWindow:
     ) -> None:
         slot = self._next_slot
         self._next_slot += 1
+        at = item.published_at.timestamp()
         row = None
         if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
             self._bands.insert(slot, keys)
-            self._recent.append(
-                item.published_at.timestamp(), slot, fingerprint.signature, fingerprint.sketch
-            )
+            self._recent.append(at, slot, fingerprint.signature, fingerprint.sketch)
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),
@@ -337,7 +338,7 @@ class StoryWindow:
             facts=fingerprint.facts,
         )
         self._table.add(slot, -1 if row is None else row, fingerprint.size)
-        self._places.add(fingerprint.finding, item.published_at.timestamp(), slot)
+        self._places.add(fingerprint.finding, at, slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
         self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
@@ -345,16 +346,15 @@ class StoryWindow:
             # The newest holder keeps a URL alive for the whole window after it.
             self._url_story[url] = (story, slot)
         heapq.heappush(self._expiry, (item.published_at, slot))
-        self._age_recent(item.published_at)
+        self._age_recent(at)
 
-    def _age_recent(self, now: datetime) -> None:
+    def _age_recent(self, now: float) -> None:
         """Past the longest horizon only numbers are read: drop names to save memory."""
-        cutoff = now - max(self.policy.horizon(update=True), self.policy.fact_horizon)
-        for slot in self._recent.drop_before(cutoff.timestamp()):
+        for slot in self._recent.drop_before(now - self._aging):
             entry = self._entries.get(slot)
             if entry is not None:
                 entry.clues, entry.facts = entry.clues.numbers_only(), NO_FACTS
-        self._places.drop_before(now.timestamp())
+        self._places.drop_before(now)
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)

@@ -116,6 +116,8 @@ class RecentSignatures:
         self._tail += 1
 
     def drop_before(self, at: float) -> list[int]:
+        if self._head == self._tail or self._times[self._head] >= at:
+            return []  # as for most posts: the oldest is still recent
         live = self._times[self._head : self._tail]
         count = int(np.searchsorted(live, at, side="left"))
         dropped: list[int] = self._slots[self._head : self._head + count].tolist()
