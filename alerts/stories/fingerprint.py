@@ -35,6 +35,7 @@ Contract:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zlib
@@ -45,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import Clues, clues, labelled_update
+from alerts.stories.clues import CACHED_WORDS, Clues, clues, labelled_update
 from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys
 from rules.text import fold_lookalikes
 
@@ -131,9 +132,15 @@ def sketch(words: tuple[str, ...]) -> Sketch:
     """The `SKETCH_BITS`-bit map of ``words``; see the module docstring."""
     bits = 0
     for word in words:
-        bits |= 1 << (zlib.crc32(word.encode()) % SKETCH_BITS)
+        bits |= _word_bit(word)
     lanes: Sketch = np.frombuffer(bits.to_bytes(SKETCH_BITS // 8, "little"), dtype=np.uint64)
     return lanes
+
+
+@functools.lru_cache(maxsize=CACHED_WORDS)
+def _word_bit(word: str) -> int:
+    """The sketch bit of a content-word stem: stems recur from post to post."""
+    return 1 << (zlib.crc32(word.encode()) % SKETCH_BITS)
 
 
 def permutations(num_perm: int, seed: int = SEED) -> tuple[Signature, Signature]:

@@ -172,6 +172,31 @@ def test_clues(text: str, names: set[str], numbers: tuple[int, ...], update: boo
     assert (slim.numbers, slim.names, slim.update) == (numbers, frozenset(), False)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Число пострадавших возросло до пяти.",
+        "Количество раненых выросло до 3.",
+        "Число жертв увеличилось до 12.",
+        "Уточнённая информация: ранены двое.",
+        "Кількість постраждалих зросла до шести.",
+        "Уточнена інформація щодо постраждалих.",
+        "Death toll climbs to 11 in Dnipro.",
+        "The number of injured has risen to 9.",
+        *(
+            f"{label}\nВ Белгороде ранены двое."
+            for label in ("Уточнение", "Обновлено", "Обновление", "Оновлено", "Оновлення")
+        ),
+        *(
+            f"{label}: В Белгороде ранены двое."
+            for label in ("Уточнення", "Доповнено", "Дополнено", "UPD", "Update", "Updated")
+        ),
+    ],
+)
+def test_every_update_marker_and_label_is_read(text: str) -> None:
+    assert clues(text).update
+
+
 GOVERNOR = clues(
     "В Шебекино FPV-дрон атаковал легковой автомобиль на улице Октябрьской. Мужчина получил "
     "осколочные ранения головы и руки. Бригадой скорой медицинской помощи он доставлен в "
