@@ -9,7 +9,7 @@ Why a matrix: a signature held as its own numpy array costs ~110 bytes of object
 header on top of its 384 bytes of values (96 ``uint32``); rows of one ``uint32``
 matrix cost the values only, and comparing a post with all its candidates is one
 vectorized operation. The matrix grows by half when full and never shrinks (a window's
-size is steady; its peak is what has to fit).
+size is steady; its peak is what has to fit), in place.
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ class SignatureStore:
             row = self._free.pop()
         else:
             if self._used == len(self._matrix):
-                rows = len(self._matrix) * 3 // 2
-                grown = np.zeros((rows, self._matrix.shape[1]), dtype=np.uint32)
-                grown[: self._used] = self._matrix
-                self._matrix = grown
+                # In place (realloc, which moves a large block's pages without copying
+                # them): a copy would hold the old and the new matrix at once, and that
+                # peak is the window's. No view of the matrix outlives a call.
+                self._matrix.resize(
+                    (len(self._matrix) * 3 // 2, self._matrix.shape[1]), refcheck=False
+                )
             row = self._used
             self._used += 1
         self._matrix[row] = signature
