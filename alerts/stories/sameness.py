@@ -58,7 +58,9 @@ alert, the next daily summary, the next "дрон атаковал автомо�
    wording the post repeats wins.
 
 Posts too short to have a signature never reach this policy. ``margin`` says by how
-much a pair clears its best bar (None: no bar applies), to rank candidates.
+much a pair clears its best bar, to rank candidates: None when no bar applies, and
+when the pair's wording, update and numbers rule out every bar at once (most pairs a
+window weighs); below a bar it may be negative or None.
 The defaults were chosen on the tuning part of tests/data/stories only
 (``bench/dedup_quality.py`` prints it and the held-out part apart). There, without
 rule 7 recall falls from 0.93 to 0.82, without rule 2 to 0.84, without rule 3 to 0.72;
