@@ -163,7 +163,18 @@ class RecentSignatures:
 
     def _make_room(self) -> None:
         live, head, tail = self._tail - self._head, self._head, self._tail
-        capacity = len(self._times) if live <= len(self._times) // 2 else 2 * len(self._times)
+        if live <= len(self._times) * 7 // 8:
+            # Moved to the front in place, an array at a time: a copy of the store would
+            # be held beside it, and a few hours of posts are most of it. An eighth of
+            # room at least is left, so a post moves seven rows at most on average.
+            self._times[:live], self._slots[:live] = self._times[head:tail], self._slots[head:tail]
+            self._matrix[:live], self._low[:live] = self._matrix[head:tail], self._low[head:tail]
+            self._bytes[:, :live] = self._bytes[:, head:tail]
+            self._sketches[:, :live] = self._sketches[:, head:tail]
+            self._bits[:live] = self._bits[head:tail]
+            self._head, self._tail = 0, live
+            return
+        capacity = 2 * len(self._times)
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
