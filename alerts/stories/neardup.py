@@ -294,7 +294,7 @@ class StoryWindow:
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
         # Live and signed, the latest, repeats and all, as the window has always weighed
-        # them: a hundred slots at most, fewer dictionary reads than numpy calls.
+        # them (a few dozen slots: read from the entries, not gathered with numpy).
         entries = self._entries
         retold = sorted(
             slot
