@@ -51,7 +51,9 @@ class BandIndex:
         self._keys: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
         self._slots: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
         self._pending: dict[int, list[int]] = {}
-        self._pending_entries = 0
+        # The same entries in insertion order, flat: a merge reads them in one call each.
+        self._pending_keys: list[int] = []
+        self._pending_slots: list[int] = []
         self._removed: set[int] = set()
 
     def band_keys(self, signature: Signature) -> npt.NDArray[np.uint32]:
@@ -66,14 +68,16 @@ class BandIndex:
 
     def insert(self, slot: int, keys: npt.NDArray[np.uint32]) -> None:
         pending = self._pending
-        for key in keys.tolist():
+        listed = keys.tolist()
+        for key in listed:
             bucket = pending.get(key)
             if bucket is None:
                 pending[key] = [slot]
             else:
                 bucket.append(slot)
-        self._pending_entries += len(keys)
-        if self._pending_entries >= _PENDING:
+        self._pending_keys.extend(listed)
+        self._pending_slots.extend([slot] * len(listed))
+        if len(self._pending_keys) >= _PENDING:
             self._merge()
 
     def remove(self, slot: int) -> None:
@@ -113,16 +117,12 @@ class BandIndex:
 
     def __len__(self) -> int:
         """Band entries held, live or awaiting purge (for memory accounting)."""
-        return len(self._keys) + self._pending_entries
+        return len(self._keys) + len(self._pending_keys)
 
     def _merge(self) -> None:
-        count = self._pending_entries
-        keys = np.fromiter(
-            (key for key, slots in self._pending.items() for _ in slots), np.uint32, count
-        )
-        slots = np.fromiter(
-            (slot for group in self._pending.values() for slot in group), np.uint32, count
-        )
+        keys = np.array(self._pending_keys, dtype=np.uint32)
+        slots = np.array(self._pending_slots, dtype=np.uint32)
+        # Stable: equal keys keep their insertion order, latest last.
         order = np.argsort(keys, kind="stable")
         keys, slots = keys[order], slots[order]
         # Sorted into sorted: one pass over the arrays instead of sorting them again.
@@ -130,17 +130,22 @@ class BandIndex:
         self._keys = np.insert(self._keys, places, keys)
         self._slots = np.insert(self._slots, places, slots)
         self._pending = {}
-        self._pending_entries = 0
+        self._pending_keys, self._pending_slots = [], []
 
     def _purge(self) -> None:
-        removed = np.fromiter(self._removed, dtype=np.int64, count=len(self._removed))
-        live = ~np.isin(self._slots, removed)
+        dead = np.fromiter(self._removed, dtype=np.int64, count=len(self._removed))
+        # A table over the dead slots' range (a window's worth): one pass, no sort.
+        live = ~np.isin(self._slots, dead, kind="table")
         self._keys, self._slots = self._keys[live], self._slots[live]
+        removed = self._removed
         for key in list(self._pending):
-            kept = [slot for slot in self._pending[key] if slot not in self._removed]
-            self._pending_entries -= len(self._pending[key]) - len(kept)
+            kept = [slot for slot in self._pending[key] if slot not in removed]
             if kept:
                 self._pending[key] = kept
             else:
                 del self._pending[key]
+        entries = zip(self._pending_keys, self._pending_slots, strict=True)
+        live_entries = [(key, slot) for key, slot in entries if slot not in removed]
+        self._pending_keys = [key for key, _ in live_entries]
+        self._pending_slots = [slot for _, slot in live_entries]
         self._removed = set()

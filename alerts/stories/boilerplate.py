@@ -136,12 +136,17 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
 # Compiling is pure; doing it once here keeps the per-post cost to matching only.
 _COMPILED = _compile(RULES)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# What every ``inline`` span holds (a link "://", "www." or "t.me/"; "#"; "@"): a text
+# without any, most posts, is not searched for them.
+_INLINE_HINT = re.compile(r"[/#@]|www\.", re.IGNORECASE)
 
 
 def strip_boilerplate(text: str) -> str:
     """The news-bearing text of a post; see the module docstring."""
     compiled = _COMPILED
-    text = compiled.inline.sub(" ", compiled.char.sub(" ", text))
+    text = compiled.char.sub(" ", text)
+    if _INLINE_HINT.search(text):
+        text = compiled.inline.sub(" ", text)
     lines = [
         line
         for line in (_SPACES.sub(" ", line).strip() for line in text.splitlines())
@@ -158,6 +163,12 @@ def strip_boilerplate(text: str) -> str:
 
 def _has_words(line: str) -> bool:
     return any(char.isalnum() for char in line)
+
+
+def has_links(text: str) -> bool:
+    """Whether ``text`` holds a link at all: without one, `credited_urls` and
+    `linked_urls` find nothing, and most posts have none."""
+    return _COMPILED.url.search(text) is not None
 
 
 def credited_urls(text: str) -> tuple[str, ...]:

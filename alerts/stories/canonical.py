@@ -45,11 +45,15 @@ _TELEGRAM_PREVIEW = re.compile(r"^/s/")
 # RFC 3986 unreserved characters plus the sub-delimiters and separators a path may hold
 # literally; everything else is percent-encoded, so both spellings meet in one form.
 _HOST = re.compile(r"[a-z0-9.\-_:]+")
+# A Telegram post link already in its canonical form: most posts' own URLs are.
+_CANONICAL_POST = re.compile(r"https://t\.me/[a-z][a-z0-9_]{3,31}/(?:0|[1-9][0-9]{0,11})")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def canonical_url(url: str) -> str | None:
     """The canonical form of ``url``; see the module docstring."""
+    if _CANONICAL_POST.fullmatch(url):
+        return url
     try:
         parts = urlsplit(url.strip())
         scheme = parts.scheme.lower()

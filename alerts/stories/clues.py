@@ -62,6 +62,13 @@ UPDATE_LABELS = (
 _LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
 # Searched in the casefolded text: a case-insensitive alternation costs several times more.
 _UPDATE = re.compile("|".join((*UPDATE_MARKERS, _LABEL)))
+UPDATE_HINTS = (
+    *("возросл", "выросл", "увеличил", "уточн", "число", "обновл", "дополн"),
+    *("зросл", "кількість", "оновл", "доповн"),
+    *("death", "rose", "risen", "rises", "climb", "number", "upd"),
+)
+"""Every match of `UPDATE_MARKERS` and `UPDATE_LABELS` holds one of these, casefolded:
+a text without any is not searched (a few substring scans cost less than the pattern)."""
 _LABELLED = re.compile(_LABEL, re.IGNORECASE)
 
 
@@ -141,7 +148,7 @@ def clues(text: str) -> Clues:
         numbers=tuple(sorted({int(digits) for digits in _DIGITS.findall(text)})),
         names=frozenset(names),
         capitals=frozenset(capitals),
-        update=_UPDATE.search(folded) is not None,
+        update=any(hint in folded for hint in UPDATE_HINTS) and _UPDATE.search(folded) is not None,
         words=_content_stems(_WORD.findall(folded)),
     )
 

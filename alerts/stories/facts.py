@@ -136,6 +136,9 @@ _TEEN_MARKS = ("дцат", "дцят")
 CACHED_NAMES = 65_536
 """Capitalized words whose reading is remembered: names recur, and looking one up in
 the gazetteer costs more than remembering it. Forgotten all at once when full."""
+CACHED_PAIRS = 16_384
+"""Two-word readings remembered («Курской области», «Новая Таволжанка»), forgotten all
+at once when full: fewer than names, as most pairs a post holds never come again."""
 
 
 def skeleton(word: str) -> str:
@@ -191,6 +194,8 @@ class FactReader:
     def __init__(self, region_of: Callable[[str], tuple[str, ...]], topics: Topics) -> None:
         self._region_of = region_of
         self._readings: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        # Two words that may name one place («Новая Таволжанка») -> its regions.
+        self._pairs: dict[str, tuple[str, ...]] = {}
         # Content-word stem -> its topics: a window's posts reuse a few thousand stems.
         self._word_topics: dict[str, frozenset[str]] = {}
         self._topic_stems: dict[str, set[str]] = {}
@@ -246,7 +251,7 @@ class FactReader:
             if not keys and shape is not None:
                 following = _NEXT_WORD.match(text, found.end())
                 if following is not None:
-                    keys = self._region_of(f"{word} {following.group(1)}")
+                    keys = self._pair(f"{word} {following.group(1)}")
                     shape = skeleton(word) if keys else shape
             if keys:
                 regions.update(keys)
@@ -271,6 +276,17 @@ class FactReader:
             self._readings.clear()
         self._readings[word] = reading
         return reading
+
+    def _pair(self, words: str) -> tuple[str, ...]:
+        """The regions two words name together, remembered: a capitalized word the
+        gazetteer does not know alone is tried with the next one, a few times a post."""
+        keys = self._pairs.get(words)
+        if keys is None:
+            keys = self._region_of(words)
+            if len(self._pairs) >= CACHED_PAIRS:
+                self._pairs.clear()
+            self._pairs[words] = keys
+        return keys
 
     def _topics(self, words: tuple[str, ...]) -> set[str]:
         found: set[str] = set()

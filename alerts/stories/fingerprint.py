@@ -23,7 +23,8 @@ Contract:
 - ``clues`` are read from the same stripped text before folding (`alerts.stories.clues`):
   numbers, names, content words, whether it announces an update; ``facts`` too
   (`alerts.stories.facts`: places, actors, numbers, topics), when the fingerprinter has
-  a `FactReader`, else none.
+  a `FactReader`, else none; ``finding``, the keys other reports find it by
+  (`alerts.stories.facts.finding_keys`).
 - ``sketch`` is the set of content words (``clues.words``) as a `SKETCH_BITS`-bit map
   (``uint64`` lanes), a word setting the bit its CRC-32 names: sketches of many posts are
   ANDed and counted at once to find the posts that share words, then the sets confirm.
@@ -34,6 +35,7 @@ Contract:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zlib
@@ -44,8 +46,8 @@ import numpy as np
 import numpy.typing as npt
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import Clues, clues, labelled_update
-from alerts.stories.facts import NO_FACTS, FactReader, Facts
+from alerts.stories.clues import CACHED_WORDS, Clues, clues, labelled_update
+from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys
 from rules.text import fold_lookalikes
 
 SEED = 20_240_517
@@ -89,6 +91,8 @@ class Fingerprint:
     clues: Clues
     sketch: Sketch
     facts: Facts = NO_FACTS
+    finding: frozenset[str] = frozenset()
+    """`facts.finding_keys` of ``facts``, read once per text."""
 
 
 def normalize(text: str) -> str:
@@ -128,9 +132,15 @@ def sketch(words: tuple[str, ...]) -> Sketch:
     """The `SKETCH_BITS`-bit map of ``words``; see the module docstring."""
     bits = 0
     for word in words:
-        bits |= 1 << (zlib.crc32(word.encode()) % SKETCH_BITS)
+        bits |= _word_bit(word)
     lanes: Sketch = np.frombuffer(bits.to_bytes(SKETCH_BITS // 8, "little"), dtype=np.uint64)
     return lanes
+
+
+@functools.lru_cache(maxsize=CACHED_WORDS)
+def _word_bit(word: str) -> int:
+    """The sketch bit of a content-word stem: stems recur from post to post."""
+    return 1 << (zlib.crc32(word.encode()) % SKETCH_BITS)
 
 
 def permutations(num_perm: int, seed: int = SEED) -> tuple[Signature, Signature]:
@@ -194,10 +204,10 @@ class Fingerprinter:
         hashes = shingle_hashes(_fold(stripped), self.shingle)
         found = clues(stripped)
         facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words, found.numbers)
-        if len(hashes) < self.minimum:
-            return Fingerprint(None, len(hashes), found, sketch(found.words), facts)
-        signature = self.signature(hashes)
-        return Fingerprint(signature, len(hashes), found, sketch(found.words), facts)
+        signature = None if len(hashes) < self.minimum else self.signature(hashes)
+        return Fingerprint(
+            signature, len(hashes), found, sketch(found.words), facts, finding_keys(facts)
+        )
 
     def signature(self, hashes: npt.NDArray[np.uint64]) -> Signature:
         """The MinHash of a non-empty set of 32-bit shingle hashes."""

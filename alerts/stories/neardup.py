@@ -47,11 +47,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from alerts.stories.bands import BandIndex, BandKeys
 from alerts.stories.canonical import canonical_url
-from alerts.stories.facts import NO_FACTS, finding_keys
+from alerts.stories.facts import NO_FACTS
 from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Fingerprinter
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
@@ -159,6 +157,13 @@ class StoryWindow:
         self._story_sources: dict[tuple[str, str], int] = {}
         self._expiry: list[tuple[datetime, int]] = []
         self._next_slot = 0
+        # The policy's reaches in seconds and its floors, read for every post.
+        self._aging = max(policy.horizon(update=True), policy.fact_horizon).total_seconds()
+        self._reach = {
+            update: (policy.horizon(update).total_seconds(), policy.floor(update))
+            for update in (False, True)
+        }
+        self._retell = (policy.retell_close.total_seconds(), policy.retell_floor - WORD_MARGIN)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -220,31 +225,26 @@ class StoryWindow:
         passing: dict[str, tuple[int, float]] = {}
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
-        own, update = item.source, fingerprint.clues.update
+        own, update, at = item.source, fingerprint.clues.update, item.published_at
+        entries, story_sources, margin_of = self._entries, self._story_sources, self.policy.margin
         for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
-            entry = self._entries[slot]
-            if not update and (entry.source == own or (entry.story, own) in self._story_sources):
+            entry = entries[slot]
+            if not update and (entry.source == own or (entry.story, own) in story_sources):
                 continue  # only an update joins a story its source already reported
-            apart = abs(entry.published_at - item.published_at)
+            apart = abs(entry.published_at - at)
             if apart > self.window:
                 continue
-            earlier_first = entry.published_at <= item.published_at
-            evidence = Evidence(
-                jaccard=jaccard,
-                sizes=(entry.size, fingerprint.size),
-                apart=apart,
-                clues=(entry.clues, fingerprint.clues)
-                if earlier_first
-                else (fingerprint.clues, entry.clues),
-                same_source=entry.source == item.source,
-                facts=(entry.facts, fingerprint.facts)
-                if earlier_first
-                else (fingerprint.facts, entry.facts),
+            same_source = entry.source == own
+            if entry.published_at <= at:
+                clues, facts = (entry.clues, fingerprint.clues), (entry.facts, fingerprint.facts)
+            else:
+                clues, facts = (fingerprint.clues, entry.clues), (fingerprint.facts, entry.facts)
+            margin = margin_of(
+                Evidence(jaccard, (entry.size, fingerprint.size), apart, clues, same_source, facts)
             )
-            margin = self.policy.margin(evidence)
             if margin is None or margin < 0:
                 continue
-            if evidence.same_source:
+            if same_source:
                 updated.add(entry.story)
             known = latest.get(entry.source)
             if known is None or entry.published_at >= known.published_at:
@@ -268,10 +268,9 @@ class StoryWindow:
         self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: BandKeys
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
-        update = fingerprint.clues.update
         at = item.published_at.timestamp()
-        horizon = self.policy.horizon(update).total_seconds()
-        recent = self._recent.scan(at, horizon, signature, self.policy.floor(update))
+        horizon, floor = self._reach[fingerprint.clues.update]
+        recent = self._recent.scan(at, horizon, signature, floor)
         # A window shorter than the horizon forgets items the recent store still holds.
         found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
         table = self._table
@@ -290,25 +289,25 @@ class StoryWindow:
         if len(found) > CANDIDATES:
             found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
-        worded = self._recent.scan_words(
-            at,
-            self.policy.retell_close.total_seconds(),
-            fingerprint.sketch,
-            self.policy.retell_floor - WORD_MARGIN,
-        )
+        retell_close, retell_share = self._retell
+        worded = self._recent.scan_words(at, retell_close, fingerprint.sketch, retell_share)
         # Reports of the same facts in other words or languages share neither.
-        placed = self._places.near(finding_keys(fingerprint.facts), at)
-        retold = np.array(
-            [slot for slots in (worded, placed) for slot in slots if slot not in found],
-            dtype=np.int64,
-        )
-        retold = retold[table.live(retold)]
-        retold = retold[table.rows(retold) >= 0]
-        if len(retold):
-            # The latest, repeats and all, as the window has always weighed them.
-            retold = np.sort(retold)[-CANDIDATES:]
-            shares = self._signatures.similarity(table.rows(retold), signature)
-            found.update(zip(retold.tolist(), shares.tolist(), strict=True))
+        placed = self._places.near(fingerprint.finding, at)
+        # Live and signed, the latest, repeats and all, as the window has always weighed
+        # them (a few dozen slots: read from the entries, not gathered with numpy).
+        entries = self._entries
+        retold = sorted(
+            slot
+            for slots in (worded, placed)
+            for slot in slots
+            if slot not in found
+            and (entry := entries.get(slot)) is not None
+            and entry.row is not None
+        )[-CANDIDATES:]
+        if retold:
+            retold_rows = [row for slot in retold if (row := entries[slot].row) is not None]
+            shares = self._signatures.similarity(retold_rows, signature)
+            found.update(zip(retold, shares.tolist(), strict=True))
         return sorted(found.items())
 
     def _add(
@@ -321,13 +320,12 @@ class StoryWindow:
     ) -> None:
         slot = self._next_slot
         self._next_slot += 1
+        at = item.published_at.timestamp()
         row = None
         if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
             self._bands.insert(slot, keys)
-            self._recent.append(
-                item.published_at.timestamp(), slot, fingerprint.signature, fingerprint.sketch
-            )
+            self._recent.append(at, slot, fingerprint.signature, fingerprint.sketch)
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),
@@ -340,7 +338,7 @@ class StoryWindow:
             facts=fingerprint.facts,
         )
         self._table.add(slot, -1 if row is None else row, fingerprint.size)
-        self._places.add(finding_keys(fingerprint.facts), item.published_at.timestamp(), slot)
+        self._places.add(fingerprint.finding, at, slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
         self._story_sources[pair] = self._story_sources.get(pair, 0) + 1
@@ -348,16 +346,15 @@ class StoryWindow:
             # The newest holder keeps a URL alive for the whole window after it.
             self._url_story[url] = (story, slot)
         heapq.heappush(self._expiry, (item.published_at, slot))
-        self._age_recent(item.published_at)
+        self._age_recent(at)
 
-    def _age_recent(self, now: datetime) -> None:
+    def _age_recent(self, now: float) -> None:
         """Past the longest horizon only numbers are read: drop names to save memory."""
-        cutoff = now - max(self.policy.horizon(update=True), self.policy.fact_horizon)
-        for slot in self._recent.drop_before(cutoff.timestamp()):
+        for slot in self._recent.drop_before(now - self._aging):
             entry = self._entries.get(slot)
             if entry is not None:
                 entry.clues, entry.facts = entry.clues.numbers_only(), NO_FACTS
-        self._places.drop_before(now.timestamp())
+        self._places.drop_before(now)
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)

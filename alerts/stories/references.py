@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from alerts.stories.boilerplate import credited_urls, linked_urls
+from alerts.stories.boilerplate import credited_urls, has_links, linked_urls
 from alerts.stories.canonical import canonical_origin, canonical_url
 
 
 def references(url: str | None, forwarded_url: str | None, text: str) -> tuple[str, ...]:
     raw = [url, forwarded_url]
-    if forwarded_url is None:
+    if forwarded_url is None and has_links(text):
         raw.extend(credited_urls(text))
         linked = linked_urls(text)
         if len(linked) == 1:

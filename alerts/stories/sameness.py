@@ -58,7 +58,9 @@ alert, the next daily summary, the next "дрон атаковал автомо�
    wording the post repeats wins.
 
 Posts too short to have a signature never reach this policy. ``margin`` says by how
-much a pair clears its best bar (None: no bar applies), to rank candidates.
+much a pair clears its best bar, to rank candidates: None when no bar applies, and
+when the pair's wording, update and numbers rule out every bar at once (most pairs a
+window weighs); below a bar it may be negative or None.
 The defaults were chosen on the tuning part of tests/data/stories only
 (``bench/dedup_quality.py`` prints it and the held-out part apart). There, without
 rule 7 recall falls from 0.93 to 0.82, without rule 2 to 0.84, without rule 3 to 0.72;
@@ -69,7 +71,7 @@ lifts recall within a language from 0.93 to 0.98 and across languages from 0 to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -83,9 +85,13 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.45
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Evidence:
-    """What is known about a pair of posts' texts."""
+    """What is known about a pair of posts' texts.
+
+    Not frozen: a window builds one per weighed pair, a dozen or more a post, and a
+    frozen dataclass sets each field through ``object.__setattr__``, three times the cost.
+    """
 
     jaccard: float
     """Estimated Jaccard similarity of the shingle sets."""
@@ -117,10 +123,16 @@ class Evidence:
 
     @property
     def numbers_agree(self) -> bool:
-        first, second = (clues.numbers for clues in self.clues)
+        first, second = self.clues[0].numbers, self.clues[1].numbers
         if not first or not second:
             return True
         return 2 * len(set(first).intersection(second)) >= min(len(first), len(second))
+
+    @property
+    def numbers_conflict(self) -> bool:
+        """Numbers rule out both rules 7 (`numbers_agree`) and 8 (`fact_score`)."""
+        first, second = self.facts[0].numbers, self.facts[1].numbers
+        return bool(first and second and first.isdisjoint(second)) and not self.numbers_agree
 
     @property
     def shared_names(self) -> int:
@@ -137,8 +149,13 @@ class Evidence:
         """The later post announces an update and names what the earlier one names."""
         if not self.clues[1].update:
             return False
+        return self.shared_names > 0 or self.places_shared
+
+    @property
+    def places_shared(self) -> bool:
+        """The posts name a gazetteer place in common."""
         first, second = self.facts
-        return self.shared_names > 0 or bool(first.places & second.places)
+        return not first.places.isdisjoint(second.places)
 
     @property
     def fact_score(self) -> int | None:
@@ -203,6 +220,11 @@ class Policy:
     fact, then more: the fewer facts agree, the closer in time they must be."""
     fact_least: int = 3
     fact_weight: float = 0.1
+    _worded: float = field(init=False, repr=False, compare=False)
+    """`floor` of a post that is no update, read for every pair weighed."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_worded", self.floor(update=False))
 
     @property
     def fact_horizon(self) -> timedelta:
@@ -247,9 +269,14 @@ class Policy:
             return None
         if jaccard >= self.template and evidence.names_conflict:
             return None
-        # The best margin so far (None: no bar applies yet); a pair is weighed a few
-        # dozen times a post, so no list of margins is built.
-        best = self._facts_agree(evidence)
+        if jaccard < self._worded and not evidence.clues[1].update and evidence.numbers_conflict:
+            # Most pairs weighed: worded too differently for rules 1, 2 and 4, no
+            # update (rule 3), and numbers that rule out 7 and 8.
+            return None
+        # The best margin so far (None: no bar applies yet); a pair is weighed a dozen
+        # times a post, so no list of margins is built. Rule 8 only falls short beyond
+        # its farthest reach, and is not read there.
+        best = self._facts_agree(evidence) if apart <= self.fact_horizon else None
         if apart <= self.update_window and evidence.update:
             best = _higher(best, jaccard - self.update_floor)
         short = min(evidence.sizes) < self.short

@@ -9,7 +9,7 @@ Why a matrix: a signature held as its own numpy array costs ~110 bytes of object
 header on top of its 384 bytes of values (96 ``uint32``); rows of one ``uint32``
 matrix cost the values only, and comparing a post with all its candidates is one
 vectorized operation. The matrix grows by half when full and never shrinks (a window's
-size is steady; its peak is what has to fit).
+size is steady; its peak is what has to fit), in place.
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ class SignatureStore:
             row = self._free.pop()
         else:
             if self._used == len(self._matrix):
-                rows = len(self._matrix) * 3 // 2
-                grown = np.zeros((rows, self._matrix.shape[1]), dtype=np.uint32)
-                grown[: self._used] = self._matrix
-                self._matrix = grown
+                # In place (realloc, which moves a large block's pages without copying
+                # them): a copy would hold the old and the new matrix at once, and that
+                # peak is the window's. No view of the matrix outlives a call.
+                self._matrix.resize(
+                    (len(self._matrix) * 3 // 2, self._matrix.shape[1]), refcheck=False
+                )
             row = self._used
             self._used += 1
         self._matrix[row] = signature
@@ -50,8 +52,7 @@ class SignatureStore:
     def similarity(
         self, rows: list[int] | npt.NDArray[np.int32], signature: Signature
     ) -> npt.NDArray[np.float64]:
-        equal = np.count_nonzero(self._matrix[rows] == signature, axis=1)
-        shares: npt.NDArray[np.float64] = equal / len(signature)
+        shares: npt.NDArray[np.float64] = _equal(self._matrix[rows], signature) / len(signature)
         return shares
 
     def __len__(self) -> int:
@@ -117,6 +118,8 @@ class RecentSignatures:
         self._tail += 1
 
     def drop_before(self, at: float) -> list[int]:
+        if self._head == self._tail or self._times[self._head] >= at:
+            return []  # as for most posts: the oldest is still recent
         live = self._times[self._head : self._tail]
         count = int(np.searchsorted(live, at, side="left"))
         dropped: list[int] = self._slots[self._head : self._head + count].tolist()
@@ -135,9 +138,8 @@ class RecentSignatures:
             return [], []
         # Equal values have equal low bytes: fewer equal bytes than ``floor`` asks of the
         # values rules a post out for sure.
-        bytes_equal = np.count_nonzero(self._low[near] == low, axis=1)
-        near = near[bytes_equal >= floor * len(signature)]
-        shares = np.count_nonzero(self._matrix[near] == signature, axis=1) / len(signature)
+        near = near[_equal(self._low[near], low) >= floor * len(signature)]
+        shares = _equal(self._matrix[near], signature) / len(signature)
         keep = shares >= floor
         return self._slots[near[keep]].tolist(), shares[keep].tolist()
 
@@ -145,7 +147,9 @@ class RecentSignatures:
         start, end = self._between(at - horizon, at + horizon)
         if end == start:
             return []
-        shared = np.bitwise_count(self._sketches[:, start:end] & sketch[:, None]).sum(axis=0)
+        shared = np.bitwise_count(self._sketches[:, start:end] & sketch[:, None]).sum(
+            axis=0, dtype=np.uint16
+        )
         fewer = np.minimum(self._bits[start:end], int(np.bitwise_count(sketch).sum()))
         near = np.flatnonzero((shared >= share * fewer) & (fewer > 0)) + start
         slots: list[int] = self._slots[near].tolist()
@@ -159,7 +163,18 @@ class RecentSignatures:
 
     def _make_room(self) -> None:
         live, head, tail = self._tail - self._head, self._head, self._tail
-        capacity = len(self._times) if live <= len(self._times) // 2 else 2 * len(self._times)
+        if live <= len(self._times) * 7 // 8:
+            # Moved to the front in place, an array at a time: a copy of the store would
+            # be held beside it, and a few hours of posts are most of it. An eighth of
+            # room at least is left, so a post moves seven rows at most on average.
+            self._times[:live], self._slots[:live] = self._times[head:tail], self._slots[head:tail]
+            self._matrix[:live], self._low[:live] = self._matrix[head:tail], self._low[head:tail]
+            self._bytes[:, :live] = self._bytes[:, head:tail]
+            self._sketches[:, :live] = self._sketches[:, head:tail]
+            self._bits[:live] = self._bits[head:tail]
+            self._head, self._tail = 0, live
+            return
+        capacity = 2 * len(self._times)
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
@@ -174,3 +189,13 @@ class RecentSignatures:
         self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
         self._sketches, self._bits, self._low = sketches, bits, low_rows
         self._head, self._tail = 0, live
+
+
+def _equal(
+    rows: npt.NDArray[np.uint32] | npt.NDArray[np.uint8], values: Signature | npt.NDArray[np.uint8]
+) -> npt.NDArray[np.uint16]:
+    """How many of each row's values equal ``values``'."""
+    # A sum of booleans into 16 bits, a third cheaper than count_nonzero along an axis
+    # (which sums them into 64); signatures have fewer than 65,536 values.
+    counts: npt.NDArray[np.uint16] = (rows == values).sum(axis=1, dtype=np.uint16)
+    return counts

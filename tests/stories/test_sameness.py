@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from alerts.stories.clues import Clues, clues, shared_names
+from alerts.stories.facts import Facts
 from alerts.stories.sameness import Evidence, Policy
 
 POLICY = Policy()
@@ -172,6 +173,31 @@ def test_clues(text: str, names: set[str], numbers: tuple[int, ...], update: boo
     assert (slim.numbers, slim.names, slim.update) == (numbers, frozenset(), False)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Число пострадавших возросло до пяти.",
+        "Количество раненых выросло до 3.",
+        "Число жертв увеличилось до 12.",
+        "Уточнённая информация: ранены двое.",
+        "Кількість постраждалих зросла до шести.",
+        "Уточнена інформація щодо постраждалих.",
+        "Death toll climbs to 11 in Dnipro.",
+        "The number of injured has risen to 9.",
+        *(
+            f"{label}\nВ Белгороде ранены двое."
+            for label in ("Уточнение", "Обновлено", "Обновление", "Оновлено", "Оновлення")
+        ),
+        *(
+            f"{label}: В Белгороде ранены двое."
+            for label in ("Уточнення", "Доповнено", "Дополнено", "UPD", "Update", "Updated")
+        ),
+    ],
+)
+def test_every_update_marker_and_label_is_read(text: str) -> None:
+    assert clues(text).update
+
+
 GOVERNOR = clues(
     "В Шебекино FPV-дрон атаковал легковой автомобиль на улице Октябрьской. Мужчина получил "
     "осколочные ранения головы и руки. Бригадой скорой медицинской помощи он доставлен в "
@@ -265,3 +291,35 @@ def test_two_towns_in_one_template_are_not_a_retelling() -> None:
 def test_words(text: str, words: tuple[str, ...]) -> None:
     assert clues(text).words == words
     assert clues(text).numbers_only().words == ()
+
+
+def _report(numbers: tuple[int, ...], *, update: bool = False) -> Clues:
+    return Clues(numbers, frozenset(), frozenset(), update=update)
+
+
+def _facts(numbers: set[int]) -> Facts:
+    return Facts(
+        places=frozenset({"kursk:rlsk"}),
+        regions=frozenset({"kursk"}),
+        numbers=frozenset(numbers),
+        topics=frozenset({"drones"}),
+    )
+
+
+def _weighed(earlier: Clues, later: Clues, facts: tuple[Facts, Facts]) -> Evidence:
+    return Evidence(0.1, LONG, timedelta(minutes=20), (earlier, later), facts=facts)
+
+
+def test_numbers_that_disagree_part_reports_of_one_place_unless_one_updates() -> None:
+    # "2 injured in Rylsk" and "7 injured in Rylsk" twenty minutes apart: two events...
+    two, seven = _report((2,)), _report((7,))
+    assert not POLICY.same_event(_weighed(two, seven, (_facts({2}), _facts({7}))))
+    # ...unless the later one says it updates the count.
+    raised = _report((7,), update=True)
+    assert POLICY.same_event(_weighed(two, raised, (_facts({2}), _facts({7}))))
+
+
+def test_numbers_shared_in_words_still_count_when_the_digits_disagree() -> None:
+    # "2 drones, five injured" and "five injured, 3 drones": the digits differ, five is shared.
+    first, second = _report((2,)), _report((3,))
+    assert POLICY.same_event(_weighed(first, second, (_facts({2, 5}), _facts({3, 5}))))
