@@ -7,7 +7,7 @@
 
 Production shape (issue 15): ``--sources 10000 --tls --real-bodies``. With
 ``--processes N`` the same feeds are polled by N real pollers on PostgreSQL instead
-(`bench.fleet`).
+(`bench.fleet`; ``--tls`` and ``--real-bodies`` apply there too).
 
 A web server in a child process (so its CPU is not counted) serves one feed per
 source. Sources are spread over many host names (five feeds per host), all resolved to
@@ -107,9 +107,12 @@ def versioned(body: bytes, version: int) -> bytes:
     return marker + body
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for *.bench.test and its key, made by the openssl command."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
+def self_signed(
+    directory: Path, names: str = "DNS:*.bench.test", stem: str = "cert"
+) -> tuple[Path, Path]:
+    """A certificate for ``names`` (a subjectAltName value) and its key, made by the
+    openssl command."""
+    cert, key = directory / f"{stem}.pem", directory / f"{stem}.key.pem"
     subprocess.run(  # noqa: S603  # fixed arguments
         [  # noqa: S607  # the openssl on PATH, as an operator would run it
             "openssl",
@@ -123,7 +126,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
             "-subj",
             "/CN=bench.test",
             "-addext",
-            "subjectAltName=DNS:*.bench.test",
+            f"subjectAltName={names}",
             "-keyout",
             str(key),
             "-out",
@@ -171,8 +174,17 @@ def kind_of(source: int) -> str:
 class Serving:
     sources: int
     real_bodies: bool
-    cert: tuple[Path, Path] | None
+    certs: tuple[tuple[Path, Path], ...]
+    """Certificates and keys, none for plain HTTP; listening socket ``i`` serves
+    ``certs[i // sockets_per_cert]``."""
     keepalive: float
+    sockets_per_cert: int = 1
+
+
+def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*cert)
+    return context
 
 
 def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
@@ -219,11 +231,9 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
     app.router.add_get("/feed/{source}", handle)
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=serving.keepalive)
     await runner.setup()
-    context = None
-    if serving.cert is not None:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(*serving.cert)
-    for sock in socks:
+    contexts = [server_context(cert) for cert in serving.certs]
+    for n, sock in enumerate(socks):
+        context = contexts[n // serving.sockets_per_cert] if contexts else None
         await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
     loop = asyncio.get_running_loop()
     while True:
@@ -432,12 +442,7 @@ def main() -> None:
     if args.processes:
         from bench.fleet import run_fleet  # this mode only: it needs the test extra
 
-        run_fleet(
-            args,
-            serve,
-            Serving(args.sources, args.real_bodies, None, args.server_keepalive),
-            FEEDS_PER_HOST,
-        )
+        run_fleet(args, serve, FEEDS_PER_HOST)
         return
     # Per-poll debug lines would measure the terminal, not the poller.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -447,7 +452,9 @@ def main() -> None:
     port = sock.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as scratch:
         cert = self_signed(Path(scratch)) if args.tls else None
-        serving = Serving(args.sources, args.real_bodies, cert, args.server_keepalive)
+        serving = Serving(
+            args.sources, args.real_bodies, (cert,) if cert else (), args.server_keepalive
+        )
         ours, theirs = multiprocessing.Pipe()
         server = multiprocessing.Process(target=serve, args=([sock], serving, theirs), daemon=True)
         server.start()

@@ -3,10 +3,20 @@
 A tick is the whole straight line: sync rules → claim due sources (`alerts.ingest.leases`:
 several processes may share the database) → fetch and parse them concurrently (the
 fetcher bounds them, per host and in all) → record each result in its own transaction
-→ wake delivery. Each source's poll and record is one task: a slow source is still in
-flight when the next tick comes, is skipped by it, and delays nobody else. The story
-window is rebuilt before the first result is recorded (and after a failed recording),
-holding the recording turn: polls fetch and parse meanwhile.
+→ wake delivery. A tick claims at most its free places (`places` less the polls still in
+flight): a process that is behind leaves the due sources to the others instead of holding
+them under its lease.
+
+Recording is one result at a time (SQLite has one writer, the story window one owner).
+A poll that found nothing new (304, or the same body) only moves its source's next check:
+such quiet results are written together, every one waiting when the turn comes in one
+transaction, so a busy poller spends one commit on many of them. If that transaction fails
+(a source deleted meanwhile), each is recorded alone.
+
+Each source's poll and record is one task: a slow source is still in flight when the next
+tick comes, is skipped by it, and delays nobody else. The story window is rebuilt before
+the first result with posts is recorded (and after a failed recording), holding the
+recording turn: polls fetch and parse meanwhile.
 
 Containment: one source's exception, of any type, never leaves its own poll. An
 expected failure comes back from `monitors.poll` as a value; anything else raised
@@ -24,11 +34,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from alerts.ingest.health import record_failure
+from alerts.ingest.health import record_failure, record_success
 from alerts.ingest.leases import claim_due_sources, lease_for
 from alerts.ingest.pipeline import PipelineConfig, record_poll
 from alerts.ingest.storybook import StoryBook
-from alerts.sources import source_ref
+from alerts.sources import DUE_BATCH, source_ref
 from alerts.store.models import utcnow
 from monitors.poll import Validators
 
@@ -59,6 +69,7 @@ class Poller:
         on_alerts: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
         tick_wait: float = TICK_WAIT,
+        places: int = DUE_BATCH,
     ) -> None:
         self._sessions = sessions
         self._monitor = monitor
@@ -71,6 +82,8 @@ class Poller:
         self._tick_wait = tick_wait
         self._in_flight: dict[int, asyncio.Task[int]] = {}
         self._recording = asyncio.Lock()
+        self._places = places
+        self._quiet: list[tuple[Source, PollResult]] = []
 
     async def tick(self) -> int:
         """Start a poll of every due source not already being polled.
@@ -82,8 +95,13 @@ class Poller:
         """
         async with self._sessions() as session:
             await self._rulebook.sync(session)
+        free = self._places - len(self._in_flight)
+        if free <= 0:
+            return 0
         async with self._sessions.begin() as session:
-            due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
+            due = await claim_due_sources(
+                session, utcnow(), lease_for(self._config.poll_interval), free
+            )
         started = [self._start(source) for source in due if source.id not in self._in_flight]
         if not started:
             return 0
@@ -105,7 +123,9 @@ class Poller:
 
     async def _poll_and_record(self, source: Source) -> int:
         result = await self._poll(source)
-        # One source's result at a time: SQLite has one writer, the story window one owner.
+        if not isinstance(result, Exception) and _quiet(result):
+            await self._record_quiet(source, result)
+            return 0
         async with self._recording:
             if isinstance(result, Exception):
                 await self._fail(source, result)
@@ -123,6 +143,39 @@ class Poller:
         if alerts:
             self._on_alerts()
         return alerts
+
+    async def _record_quiet(self, source: Source, result: PollResult) -> None:
+        """Returns once this result is written: by this call, or by an earlier one that
+        took the turn after it was added (the turn is first come, first served)."""
+        self._quiet.append((source, result))
+        async with self._recording:
+            batch, self._quiet = self._quiet, []
+            if not batch:
+                return
+            try:
+                async with self._sessions.begin() as session:
+                    now = utcnow()
+                    for quiet_source, quiet_result in batch:
+                        # Not read again: only the columns a success changes are written.
+                        merged = await session.merge(quiet_source, load=False)
+                        await record_success(
+                            session, merged, quiet_result, self._config.poll_interval, now
+                        )
+            except Exception:
+                log.warning("quiet_batch_failed", sources=len(batch), exc_info=True)
+                for quiet_source, quiet_result in batch:
+                    await self._record_alone(quiet_source, quiet_result)
+                return
+        if self._metrics is not None:
+            for _ in batch:
+                self._metrics.recorded(0, 0)
+
+    async def _record_alone(self, source: Source, result: PollResult) -> None:
+        try:
+            await self._record(source, result)
+        except Exception as exc:
+            log.exception("source_record_failed", source=source.id)
+            await self._fail(source, exc)
 
     async def _current_stories(self) -> None:
         """Rebuild the story window if it may be out of step with the database.
@@ -185,3 +238,7 @@ class Poller:
         if self._metrics is not None:
             self._metrics.polled(result, time.perf_counter() - started)
         return result
+
+
+def _quiet(result: PollResult) -> bool:
+    return result.error is None and result.not_modified and not result.posts and not result.edits
