@@ -107,7 +107,12 @@ def run_fleet(args: argparse.Namespace, serve: Callable[..., None], feeds_per_ho
     with tempfile.TemporaryDirectory(prefix="lookout-fleet-") as scratch:
         certs = group_certificates(hosts, Path(scratch)) if args.tls else ()
         serving = Serving(
-            args.sources, args.real_bodies, certs, args.server_keepalive, HOSTS_PER_GROUP
+            args.sources,
+            args.real_bodies,
+            certs,
+            args.server_keepalive,
+            HOSTS_PER_GROUP,
+            new_item=not args.comment_only,
         )
         ours, theirs = multiprocessing.Pipe()
         web = multiprocessing.Process(target=serve, args=(socks, serving, theirs), daemon=True)

@@ -1,7 +1,8 @@
 """Poll cost: feed sources against a loopback server, mostly unchanged between polls.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
-                                   [--tls] [--real-bodies] [--interval 60] [--rounds 3]
+                                   [--tls] [--real-bodies [--comment-only]] [--interval 60]
+                                   [--rounds 3]
                                    [--keepalive S] [--server-keepalive S] [--profile N]
                                    [--processes N [--logs DIR] [--log-level L]]
 
@@ -36,7 +37,10 @@ rounds, so read their figures from a run without it).
 ``--tls`` serves HTTPS with a throwaway self-signed certificate (made with the
 ``openssl`` command) that only this run's fetcher trusts. ``--real-bodies`` serves the
 saved real feeds of ../shared/fixtures/feeds (5-190 KB) instead of a 2 KB synthetic
-one: a changed feed differs by a comment, so it is fetched and parsed whole again.
+one: a changed feed gets one new item at the top (a copy of its first, under a new id),
+so it is fetched whole and its new item parsed; with ``--comment-only`` it differs by a
+comment instead (the same items, rebuilt), as in the figures before issue 15's item
+digests, which parsed every changed feed whole.
 CPU time, not wall time, is the figure to read on a shared machine. Figures only:
 nothing is asserted.
 """
@@ -74,6 +78,7 @@ from monitors.guard import GuardedBackend, GuardedTransport
 from monitors.locator import SourceRef
 from monitors.poll import poll
 from monitors.pools import idle_host_bound
+from monitors.seenitems import cut_items
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -96,10 +101,19 @@ def real_bodies() -> list[bytes]:
     return [path.read_bytes() for path in paths if path.name not in BROKEN]
 
 
-def versioned(body: bytes, version: int) -> bytes:
-    """``body`` made different for each version without changing what it says."""
+def versioned(body: bytes, version: int, *, new_item: bool = True) -> bytes:
+    """``body`` as it is at ``version``: with a new item at the top of its items (a copy of
+    its first under another id and title), as a feed changes; or, without ``new_item``, with
+    a different comment only, as a feed that rebuilt the same items."""
     if version == 0:
         return body
+    items = cut_items(body, "")
+    if new_item and items is not None and items.spans:
+        start, end = items.spans[0]
+        copy = body[start:end]
+        for close in (b"</guid>", b"</id>", b"</link>", b"</title>"):
+            copy = copy.replace(close, f" v{version}".encode() + close, 1)
+        return body[:start] + copy + body[start:]
     marker = f"<!-- v{version} -->".encode()
     if body.startswith(b"<?xml"):
         end = body.index(b"?>") + 2
@@ -179,6 +193,7 @@ class Serving:
     ``certs[i // sockets_per_cert]``."""
     keepalive: float
     sockets_per_cert: int = 1
+    new_item: bool = True
 
 
 def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
@@ -203,7 +218,7 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
     def body(source: int) -> bytes:
         if not bodies:
             return feed(source, versions[source])
-        return versioned(bodies[source % len(bodies)], versions[source])
+        return versioned(bodies[source % len(bodies)], versions[source], new_item=serving.new_item)
 
     async def handle(request: web.Request) -> web.Response:
         # The transport is the connection: a new one is a new TCP (and TLS) handshake.
@@ -428,6 +443,11 @@ def main() -> None:
     parser.add_argument(
         "--log-level", default="WARNING", help="with --processes: the pollers' --log-level"
     )
+    parser.add_argument(
+        "--comment-only",
+        action="store_true",
+        help="with --real-bodies: a changed feed differs by a comment, not a new item",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="steady rounds to measure")
     parser.add_argument(
         "--server-keepalive",
@@ -453,7 +473,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as scratch:
         cert = self_signed(Path(scratch)) if args.tls else None
         serving = Serving(
-            args.sources, args.real_bodies, (cert,) if cert else (), args.server_keepalive
+            args.sources,
+            args.real_bodies,
+            (cert,) if cert else (),
+            args.server_keepalive,
+            new_item=not args.comment_only,
         )
         ours, theirs = multiprocessing.Pipe()
         server = multiprocessing.Process(target=serve, args=([sock], serving, theirs), daemon=True)

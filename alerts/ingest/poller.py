@@ -8,10 +8,11 @@ flight): a process that is behind leaves the due sources to the others instead o
 them under its lease.
 
 Recording is one result at a time (SQLite has one writer, the story window one owner).
-A poll that found nothing new (304, or the same body) only moves its source's next check:
-such quiet results are written together, every one waiting when the turn comes in one
-transaction, so a busy poller spends one commit on many of them. If that transaction fails
-(a source deleted meanwhile), each is recorded alone.
+A poll that found nothing to store (a 304, the same body, only items seen before) only
+moves its source's next check and keeps its validators. Such quiet results are written
+together: every one waiting when the turn comes, in one transaction, without reading its
+source again, so a busy poller spends one commit on many of them. If that transaction
+fails (a source deleted meanwhile), each is recorded alone.
 
 Each source's poll and record is one task: a slow source is still in flight when the next
 tick comes, is skipped by it, and delays nobody else. The story window is rebuilt before
@@ -241,4 +242,4 @@ class Poller:
 
 
 def _quiet(result: PollResult) -> bool:
-    return result.error is None and result.not_modified and not result.posts and not result.edits
+    return result.error is None and not result.posts and not result.edits
