@@ -45,6 +45,7 @@ from monitors.poll import Validators
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -84,7 +85,7 @@ class Poller:
         self._in_flight: dict[int, asyncio.Task[int]] = {}
         self._recording = asyncio.Lock()
         self._places = places
-        self._quiet: list[tuple[Source, PollResult]] = []
+        self._quiet: list[tuple[Source, PollResult, datetime]] = []
 
     async def tick(self) -> int:
         """Start a poll of every due source not already being polled.
@@ -123,9 +124,10 @@ class Poller:
         return task
 
     async def _poll_and_record(self, source: Source) -> int:
+        polled_at = utcnow()
         result = await self._poll(source)
         if not isinstance(result, Exception) and _quiet(result):
-            await self._record_quiet(source, result)
+            await self._record_quiet(source, result, polled_at)
             return 0
         async with self._recording:
             if isinstance(result, Exception):
@@ -133,7 +135,7 @@ class Poller:
                 return 0
             try:
                 await self._current_stories()
-                alerts = await self._record(source, result)
+                alerts = await self._record(source, result, polled_at)
             except Exception as exc:
                 # Its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
@@ -145,10 +147,10 @@ class Poller:
             self._on_alerts()
         return alerts
 
-    async def _record_quiet(self, source: Source, result: PollResult) -> None:
+    async def _record_quiet(self, source: Source, result: PollResult, polled_at: datetime) -> None:
         """Returns once this result is written: by this call, or by an earlier one that
         took the turn after it was added (the turn is first come, first served)."""
-        self._quiet.append((source, result))
+        self._quiet.append((source, result, polled_at))
         async with self._recording:
             batch, self._quiet = self._quiet, []
             if not batch:
@@ -156,24 +158,29 @@ class Poller:
             try:
                 async with self._sessions.begin() as session:
                     now = utcnow()
-                    for quiet_source, quiet_result in batch:
+                    for quiet_source, quiet_result, quiet_at in batch:
                         # Not read again: only the columns a success changes are written.
                         merged = await session.merge(quiet_source, load=False)
                         await record_success(
-                            session, merged, quiet_result, self._config.poll_interval, now
+                            session,
+                            merged,
+                            quiet_result,
+                            self._config.poll_interval,
+                            now,
+                            polled_at=quiet_at,
                         )
             except Exception:
                 log.warning("quiet_batch_failed", sources=len(batch), exc_info=True)
-                for quiet_source, quiet_result in batch:
-                    await self._record_alone(quiet_source, quiet_result)
+                for quiet_source, quiet_result, quiet_at in batch:
+                    await self._record_alone(quiet_source, quiet_result, quiet_at)
                 return
         if self._metrics is not None:
             for _ in batch:
                 self._metrics.recorded(0, 0)
 
-    async def _record_alone(self, source: Source, result: PollResult) -> None:
+    async def _record_alone(self, source: Source, result: PollResult, polled_at: datetime) -> None:
         try:
-            await self._record(source, result)
+            await self._record(source, result, polled_at)
         except Exception as exc:
             log.exception("source_record_failed", source=source.id)
             await self._fail(source, exc)
@@ -191,7 +198,7 @@ class Poller:
             await self._storybook.rebuild(session, utcnow())
         self._stories_current = True
 
-    async def _record(self, source: Source, result: PollResult) -> int:
+    async def _record(self, source: Source, result: PollResult, polled_at: datetime) -> int:
         async with self._sessions.begin() as session:
             merged = await session.merge(source)
             recorded = await record_poll(
@@ -202,6 +209,7 @@ class Poller:
                 storybook=self._storybook,
                 config=self._config,
                 now=utcnow(),
+                polled_at=polled_at,
             )
         if self._metrics is not None:
             self._metrics.recorded(recorded.new_posts, recorded.alerts)
