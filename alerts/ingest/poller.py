@@ -16,8 +16,8 @@ fails (a source deleted meanwhile), each is recorded alone.
 
 Each source's poll and record is one task: a slow source is still in flight when the next
 tick comes, is skipped by it, and delays nobody else. The story window is rebuilt before
-the first result with posts is recorded (and after a failed recording), holding the
-recording turn: polls fetch and parse meanwhile.
+the first result is recorded (and after a failed recording), holding the recording turn:
+polls fetch and parse meanwhile.
 
 Containment: one source's exception, of any type, never leaves its own poll. An
 expected failure comes back from `monitors.poll` as a value; anything else raised
@@ -156,6 +156,9 @@ class Poller:
             if not batch:
                 return
             try:
+                # Not needed for these, but built at the first recording of any kind, the
+                # window is ready when the first new post comes, as it would be then.
+                await self._current_stories()
                 async with self._sessions.begin() as session:
                     now = utcnow()
                     for quiet_source, quiet_result, quiet_at in batch:
