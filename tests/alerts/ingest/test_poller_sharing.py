@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from alerts.ingest.health import record_success
 from alerts.ingest.pipeline import PipelineConfig
 from alerts.ingest.poller import Poller
 from alerts.ingest.rulebook import RuleBook
@@ -95,3 +96,32 @@ async def test_unchanged_feeds_move_their_next_check_and_keep_their_validators(
         # The interval with its jitter: neither still due nor left under the lease.
         ahead = source.next_check_at - polled_at
         assert timedelta(seconds=50) < ahead < timedelta(seconds=70)
+
+
+async def test_a_quiet_batch_that_fails_is_recorded_one_source_at_a_time(
+    sessions, lexicon: Lexicon, fake_web: FakeWeb, monkeypatch
+) -> None:
+    ids = await add_feeds(sessions, fake_web, 4)
+    batched = record_success
+
+    async def refuse_one(session, source, *args, **kwargs) -> None:
+        # Stands for a row the batch cannot write (a source deleted meanwhile).
+        if source.id == ids[0]:
+            raise LookupError("this row cannot be written in a batch")
+        await batched(session, source, *args, **kwargs)
+
+    async with Fetcher(allow_private_networks=True) as fetcher:
+        poller = Poller(sessions, Monitor(fetcher), RuleBook(lexicon), CONFIG)
+        await poller.tick()
+        await make_due(sessions)
+        monkeypatch.setattr("alerts.ingest.poller.record_success", refuse_one)
+        polled_at = datetime.now(UTC)
+        await poller.tick()
+    async with sessions() as session:
+        sources = list(await session.scalars(select(Source).where(Source.id.in_(ids))))
+    assert len(sources) == 4
+    for source in sources:
+        assert source.error_count == 0
+        assert source.last_success_at is not None
+        assert source.last_success_at >= polled_at
+        assert source.next_check_at > polled_at + timedelta(seconds=50)
