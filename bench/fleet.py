@@ -8,10 +8,11 @@ addresses here), imports them with ``lookout sources import`` and starts the pol
 each naming itself in its User-Agent through ``LOOKOUT_CONTACT_URL``. After the first
 round (every source polled once) a share of the feeds changes, and three ``--interval``
 are measured: per process its CPU share of one core (user + system time from /proc),
-VmRSS and VmHWM, and the polls per interval the server saw from it; then the total. Plain HTTP: the
-service trusts only the system's certificate authorities. ``--logs DIR`` keeps the pollers'
-logs (at ``--log-level``, WARNING by default; INFO shows each story window's rebuild and its
-seconds). Figures only.
+VmRSS and VmHWM, and the polls per interval the server saw from it; then the total. With
+``--tls`` each group of 200 host addresses has its own self-signed certificate, which the
+pollers trust through ``SSL_CERT_FILE``, as an operator trusts an intranet's CA.
+``--logs DIR`` keeps the pollers' logs (at ``--log-level``, WARNING by default; INFO shows
+each story window's rebuild and its seconds). Figures only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.poll import Serving, self_signed
 from tests.postgres import create_database, start_server
 
 if TYPE_CHECKING:
@@ -41,8 +43,25 @@ MEASURED_INTERVALS = 3
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
+HOSTS_PER_GROUP = 200
+"""Host addresses per 127.1.x.0/24 group, and per certificate with ``--tls``."""
+
+
 def host_address(host: int) -> str:
-    return f"127.1.{host // 200}.{host % 200 + 1}"
+    return f"127.1.{host // HOSTS_PER_GROUP}.{host % HOSTS_PER_GROUP + 1}"
+
+
+def group_certificates(hosts: int, directory: Path) -> tuple[tuple[Path, Path], ...]:
+    """One self-signed certificate per group naming its hosts' addresses: with 200 of them
+    a certificate is ~3 KB, about what a real server's chain weighs."""
+    certs = []
+    for group in range(-(-hosts // HOSTS_PER_GROUP)):
+        first = group * HOSTS_PER_GROUP
+        names = ",".join(
+            f"IP:{host_address(host)}" for host in range(first, min(hosts, first + HOSTS_PER_GROUP))
+        )
+        certs.append(self_signed(directory, names, f"group{group}"))
+    return tuple(certs)
 
 
 def listen_per_host(hosts: int) -> tuple[list[socket.socket], int]:
@@ -81,18 +100,25 @@ def polls_by(control: Connection) -> dict[str, int]:
     return found
 
 
-def run_fleet(
-    args: argparse.Namespace, serve: Callable[..., None], serving: object, feeds_per_host: int
-) -> None:
+def run_fleet(args: argparse.Namespace, serve: Callable[..., None], feeds_per_host: int) -> None:
     hosts = -(-args.sources // feeds_per_host)
     socks, port = listen_per_host(hosts)
-    ours, theirs = multiprocessing.Pipe()
-    web = multiprocessing.Process(target=serve, args=(socks, serving, theirs), daemon=True)
-    web.start()
-    postgres = start_server()
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="lookout-fleet-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="lookout-fleet-") as scratch:
+        certs = group_certificates(hosts, Path(scratch)) if args.tls else ()
+        serving = Serving(
+            args.sources,
+            args.real_bodies,
+            certs,
+            args.server_keepalive,
+            HOSTS_PER_GROUP,
+            new_item=not args.comment_only,
+        )
+        ours, theirs = multiprocessing.Pipe()
+        web = multiprocessing.Process(target=serve, args=(socks, serving, theirs), daemon=True)
+        web.start()
+        postgres = start_server()
+        try:
             env = {
                 key: value for key, value in os.environ.items() if not key.startswith("LOOKOUT_")
             }
@@ -101,11 +127,17 @@ def run_fleet(
                 "LOOKOUT_POLL_INTERVAL": f"{args.interval:g}",
                 "LOOKOUT_ALLOW_PRIVATE_NETWORKS": "true",
             }
+            if certs:
+                # The pollers trust these servers as an intranet's CA is trusted.
+                bundle = Path(scratch) / "bench-ca.pem"
+                bundle.write_bytes(b"".join(cert.read_bytes() for cert, _key in certs))
+                env["SSL_CERT_FILE"] = str(bundle)
+            scheme = "https" if certs else "http"
             listing = Path(scratch) / "sources.yaml"
             listing.write_text(
                 "sources:\n"
                 + "".join(
-                    f"  - http://{host_address(n // feeds_per_host)}:{port}/feed/{n}\n"
+                    f"  - {scheme}://{host_address(n // feeds_per_host)}:{port}/feed/{n}\n"
                     for n in range(args.sources)
                 )
             )
@@ -138,17 +170,17 @@ def run_fleet(
                     tail = (logs / f"p{k}.log").read_text(errors="replace")[-1500:]
                     print(f"p{k} log:\n{tail}", file=sys.stderr)
                 raise
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=30)
-        postgres.executor.stop()
-        ours.send("stop")
-        web.join(timeout=10)
-        for sock in socks:
-            sock.close()
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=30)
+            postgres.executor.stop()
+            ours.send("stop")
+            web.join(timeout=10)
+            for sock in socks:
+                sock.close()
 
 
 def measure(
@@ -176,7 +208,8 @@ def measure(
     polls = {name: round(count / intervals) for name, count in counted.items()}
     print(
         f"{args.processes} pollers, {args.sources} sources every {args.interval:g} s, "
-        f"PostgreSQL, plain HTTP; {elapsed:.0f} s measured, polls per interval:"
+        f"PostgreSQL, {'HTTPS' if args.tls else 'plain HTTP'}; {elapsed:.0f} s measured, "
+        "polls per interval:"
     )
     for k, process in enumerate(processes):
         share = (after[k] - before[k]) / elapsed

@@ -1,13 +1,14 @@
 """Poll cost: feed sources against a loopback server, mostly unchanged between polls.
 
     .venv/bin/python -m bench.poll [--sources 5000] [--changed 0.05] [--concurrency 100]
-                                   [--tls] [--real-bodies] [--interval 60] [--rounds 3]
+                                   [--tls] [--real-bodies [--comment-only]] [--interval 60]
+                                   [--rounds 3]
                                    [--keepalive S] [--server-keepalive S] [--profile N]
                                    [--processes N [--logs DIR] [--log-level L]]
 
 Production shape (issue 15): ``--sources 10000 --tls --real-bodies``. With
 ``--processes N`` the same feeds are polled by N real pollers on PostgreSQL instead
-(`bench.fleet`).
+(`bench.fleet`; ``--tls`` and ``--real-bodies`` apply there too).
 
 A web server in a child process (so its CPU is not counted) serves one feed per
 source. Sources are spread over many host names (five feeds per host), all resolved to
@@ -36,7 +37,10 @@ rounds, so read their figures from a run without it).
 ``--tls`` serves HTTPS with a throwaway self-signed certificate (made with the
 ``openssl`` command) that only this run's fetcher trusts. ``--real-bodies`` serves the
 saved real feeds of ../shared/fixtures/feeds (5-190 KB) instead of a 2 KB synthetic
-one: a changed feed differs by a comment, so it is fetched and parsed whole again.
+one: a changed feed gets one new item at the top (a copy of its first, under a new id),
+so it is fetched whole and its new item parsed; with ``--comment-only`` it differs by a
+comment instead (the same items, rebuilt), as in the figures before issue 15's item
+digests, which parsed every changed feed whole.
 CPU time, not wall time, is the figure to read on a shared machine. Figures only:
 nothing is asserted.
 """
@@ -74,6 +78,7 @@ from monitors.guard import GuardedBackend, GuardedTransport
 from monitors.locator import SourceRef
 from monitors.poll import poll
 from monitors.pools import idle_host_bound
+from monitors.seenitems import cut_items
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -96,10 +101,19 @@ def real_bodies() -> list[bytes]:
     return [path.read_bytes() for path in paths if path.name not in BROKEN]
 
 
-def versioned(body: bytes, version: int) -> bytes:
-    """``body`` made different for each version without changing what it says."""
+def versioned(body: bytes, version: int, *, new_item: bool = True) -> bytes:
+    """``body`` as it is at ``version``: with a new item at the top of its items (a copy of
+    its first under another id and title), as a feed changes; or, without ``new_item``, with
+    a different comment only, as a feed that rebuilt the same items."""
     if version == 0:
         return body
+    items = cut_items(body, "")
+    if new_item and items is not None and items.spans:
+        start, end = items.spans[0]
+        copy = body[start:end]
+        for close in (b"</guid>", b"</id>", b"</link>", b"</title>"):
+            copy = copy.replace(close, f" v{version}".encode() + close, 1)
+        return body[:start] + copy + body[start:]
     marker = f"<!-- v{version} -->".encode()
     if body.startswith(b"<?xml"):
         end = body.index(b"?>") + 2
@@ -107,9 +121,12 @@ def versioned(body: bytes, version: int) -> bytes:
     return marker + body
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for *.bench.test and its key, made by the openssl command."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
+def self_signed(
+    directory: Path, names: str = "DNS:*.bench.test", stem: str = "cert"
+) -> tuple[Path, Path]:
+    """A certificate for ``names`` (a subjectAltName value) and its key, made by the
+    openssl command."""
+    cert, key = directory / f"{stem}.pem", directory / f"{stem}.key.pem"
     subprocess.run(  # noqa: S603  # fixed arguments
         [  # noqa: S607  # the openssl on PATH, as an operator would run it
             "openssl",
@@ -123,7 +140,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
             "-subj",
             "/CN=bench.test",
             "-addext",
-            "subjectAltName=DNS:*.bench.test",
+            f"subjectAltName={names}",
             "-keyout",
             str(key),
             "-out",
@@ -171,8 +188,18 @@ def kind_of(source: int) -> str:
 class Serving:
     sources: int
     real_bodies: bool
-    cert: tuple[Path, Path] | None
+    certs: tuple[tuple[Path, Path], ...]
+    """Certificates and keys, none for plain HTTP; listening socket ``i`` serves
+    ``certs[i // sockets_per_cert]``."""
     keepalive: float
+    sockets_per_cert: int = 1
+    new_item: bool = True
+
+
+def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*cert)
+    return context
 
 
 def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
@@ -191,7 +218,7 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
     def body(source: int) -> bytes:
         if not bodies:
             return feed(source, versions[source])
-        return versioned(bodies[source % len(bodies)], versions[source])
+        return versioned(bodies[source % len(bodies)], versions[source], new_item=serving.new_item)
 
     async def handle(request: web.Request) -> web.Response:
         # The transport is the connection: a new one is a new TCP (and TLS) handshake.
@@ -219,11 +246,9 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
     app.router.add_get("/feed/{source}", handle)
     runner = web.AppRunner(app, access_log=None, keepalive_timeout=serving.keepalive)
     await runner.setup()
-    context = None
-    if serving.cert is not None:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(*serving.cert)
-    for sock in socks:
+    contexts = [server_context(cert) for cert in serving.certs]
+    for n, sock in enumerate(socks):
+        context = contexts[n // serving.sockets_per_cert] if contexts else None
         await web.SockSite(runner, sock, backlog=1024, ssl_context=context).start()
     loop = asyncio.get_running_loop()
     while True:
@@ -418,6 +443,11 @@ def main() -> None:
     parser.add_argument(
         "--log-level", default="WARNING", help="with --processes: the pollers' --log-level"
     )
+    parser.add_argument(
+        "--comment-only",
+        action="store_true",
+        help="with --real-bodies: a changed feed differs by a comment, not a new item",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="steady rounds to measure")
     parser.add_argument(
         "--server-keepalive",
@@ -432,12 +462,7 @@ def main() -> None:
     if args.processes:
         from bench.fleet import run_fleet  # this mode only: it needs the test extra
 
-        run_fleet(
-            args,
-            serve,
-            Serving(args.sources, args.real_bodies, None, args.server_keepalive),
-            FEEDS_PER_HOST,
-        )
+        run_fleet(args, serve, FEEDS_PER_HOST)
         return
     # Per-poll debug lines would measure the terminal, not the poller.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -447,7 +472,13 @@ def main() -> None:
     port = sock.getsockname()[1]
     with tempfile.TemporaryDirectory(prefix="lookout-bench-") as scratch:
         cert = self_signed(Path(scratch)) if args.tls else None
-        serving = Serving(args.sources, args.real_bodies, cert, args.server_keepalive)
+        serving = Serving(
+            args.sources,
+            args.real_bodies,
+            (cert,) if cert else (),
+            args.server_keepalive,
+            new_item=not args.comment_only,
+        )
         ours, theirs = multiprocessing.Pipe()
         server = multiprocessing.Process(target=serve, args=([sock], serving, theirs), daemon=True)
         server.start()

@@ -211,6 +211,10 @@ def _poll_loop(service: Service) -> Part:
             tick,
             "interval",
             seconds=min(1.0, settings.poll_interval),
+            # Each tick at a random moment of its second: pollers started together would
+            # otherwise tick in the same order every second, and the first would always
+            # claim the sources that fell due since the last one's tick.
+            jitter=min(1.0, settings.poll_interval),
             max_instances=2,
             coalesce=True,
         )

@@ -209,8 +209,10 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         # tests/monitors/test_guard.py proves a request really goes through it.
         self._pool = HostPools(  # type: ignore[assignment]  # httpcore's pool interface
             # A context of the caller's only where it trusts its own CA (bench.poll's
-            # self-signed server); sources are always checked against the system's.
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            # self-signed server). Otherwise certifi's authorities, or those of the file
+            # that SSL_CERT_FILE (or the folder SSL_CERT_DIR) names, as OpenSSL's own tools
+            # read them: an intranet's CA, or bench.fleet's self-signed servers.
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=True),
             network_backend=backend,
             per_host=per_host,
             keepalive_expiry=keepalive_expiry,

@@ -7,8 +7,11 @@ Contract:
   as seen. Only bugs raise.
 - A feed is fetched conditionally; a 304, or a 200 whose body hashes to
   ``validators.body_hash``, is ``not_modified`` with no posts and no parsing.
-- A feed's ``posts`` are all its items, in document order (newest first for
-  almost every feed); the caller drops the ones it has already stored.
+- A feed's ``posts`` are its items, in document order (newest first for almost
+  every feed), less those whose bytes are unchanged since the poll that gave
+  ``validators.cursor`` (`monitors.seenitems`): the caller stored those then.
+  Without that cursor they are all its items. The caller drops the ones it has
+  already stored, and must store the cursor with the other validators.
 - A channel goes through `monitors.channel`: ``posts`` are the posts newer
   than the last seen one, newest first, found by paging back as far as
   needed (``truncated`` when a bound stopped it); ``edits`` are seen posts
@@ -27,18 +30,20 @@ base URL of public channel pages, built once in the composition root, so nothing
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import structlog
 
 from monitors.channel import poll_channel
-from monitors.errors import MonitorError, Throttled
+from monitors.errors import MonitorError, SourceParseError, Throttled
 from monitors.feed import parse_feed
 from monitors.fetcher import Fetched, Fetcher, Validators
+from monitors.seenitems import cut_items, seen_in
 
 if TYPE_CHECKING:
     from monitors.locator import SourceRef
+    from monitors.parsedfeed import ParsedFeed
     from monitors.post import Post
 
 __all__ = ["Monitor", "PollResult", "Validators", "poll"]
@@ -102,14 +107,12 @@ async def _poll_feed(fetcher: Fetcher, ref: SourceRef, validators: Validators) -
     if fetched.body is None or fetched.validators.body_hash == validators.body_hash:
         return PollResult((), fetched.validators, True, None, _hint(fetched), None)
     # A big feed is milliseconds to seconds of CPU; keep the event loop answering.
-    parsed = await asyncio.to_thread(
-        parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
-    )
+    parsed, cursor = await asyncio.to_thread(_parse_unseen, fetched, validators.cursor)
     if parsed.problems:
         log.info("feed_problems", source=ref.locator, problems=list(parsed.problems))
     return PollResult(
         posts=parsed.posts,
-        validators=fetched.validators,
+        validators=replace(fetched.validators, cursor=cursor),
         not_modified=False,
         error=None,
         next_check_hint=_hint(fetched, parsed.ttl_seconds),
@@ -135,6 +138,25 @@ async def _poll_channel(
         truncated=found.truncated,
         problems=found.problems,
     )
+
+
+def _parse_unseen(fetched: Fetched, cursor: str | None) -> tuple[ParsedFeed, str | None]:
+    """The feed without the items ``cursor`` saw, when that parse is clean; and the cursor
+    of this body's items."""
+    body = fetched.body or b""
+    items = cut_items(body, fetched.url)
+    seen = seen_in(cursor)
+    if items is not None and seen:
+        unseen, kept = items.without(seen)
+        try:
+            parsed = parse_feed(unseen, url=fetched.url, content_type=fetched.content_type)
+        except SourceParseError:
+            pass
+        else:
+            if len(parsed.posts) == kept and not parsed.problems:
+                return parsed, items.to_cursor()
+    parsed = parse_feed(body, url=fetched.url, content_type=fetched.content_type)
+    return parsed, items.to_cursor() if items is not None else None
 
 
 def _hint(fetched: Fetched, ttl_seconds: int | None = None) -> float | None:

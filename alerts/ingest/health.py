@@ -2,9 +2,9 @@
 
 Contract:
 - success: the failure run ends, validators and the channel cursor are kept, the next
-  check is the source's interval, shortened for sources that post often (down to a
-  quarter of it, never under `MIN_INTERVAL`) and lengthened by the source's own hints
-  (Retry-After, max-age, RSS ttl) within bounds, with jitter;
+  check is the source's interval after the poll started, shortened for sources that post
+  often (down to a quarter of it, never under `MIN_INTERVAL`) and lengthened by the
+  source's own hints (Retry-After, max-age, RSS ttl) within bounds, with jitter;
 - failure (an expected `MonitorError`, or any exception the poll loop caught for this
   source): the error is kept, checks back off exponentially up to an hour, and after
   `PAUSE_AFTER` of nothing but failures the source is paused and the admins and the
@@ -65,8 +65,17 @@ def adaptive_interval(base: float, posts_per_day: float) -> float:
 
 
 async def record_success(
-    session: AsyncSession, source: Source, result: PollResult, base_interval: float, now: datetime
+    session: AsyncSession,
+    source: Source,
+    result: PollResult,
+    base_interval: float,
+    now: datetime,
+    *,
+    polled_at: datetime | None = None,
 ) -> None:
+    """``polled_at``, when the poll started, is where the next interval counts from: counted
+    from `now`, after the fetch and the wait to record, every poll would come a little later
+    than one interval after the last."""
     source.error_count = 0
     source.failing_since = None
     source.last_success_at = now
@@ -78,7 +87,7 @@ async def record_success(
     if not result.not_modified:
         source.posts_per_day = await _posts_per_day(session, source.id, now)
     interval = adaptive_interval(source.poll_interval or base_interval, source.posts_per_day)
-    source.next_check_at = next_success_check(now, interval, result.next_check_hint)
+    source.next_check_at = next_success_check(polled_at or now, interval, result.next_check_hint)
     if result.truncated:
         log.warning("source_gap", source=source.id, detail="paging back stopped at its bound")
 

@@ -88,6 +88,7 @@ async def record_poll(
     storybook: StoryBook,
     config: PipelineConfig,
     now: datetime,
+    polled_at: datetime | None = None,
 ) -> Recorded:
     if result.error is not None:
         await record_failure(
@@ -114,7 +115,7 @@ async def record_poll(
     for edit in edits:
         alerts += await recorder.edited_post(edit)
     # After the posts, so the source's rate counts them.
-    await record_success(session, source, result, config.poll_interval, now)
+    await record_success(session, source, result, config.poll_interval, now, polled_at=polled_at)
     if fresh or edits:
         log.info(
             "source_polled",

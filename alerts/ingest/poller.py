@@ -3,10 +3,21 @@
 A tick is the whole straight line: sync rules → claim due sources (`alerts.ingest.leases`:
 several processes may share the database) → fetch and parse them concurrently (the
 fetcher bounds them, per host and in all) → record each result in its own transaction
-→ wake delivery. Each source's poll and record is one task: a slow source is still in
-flight when the next tick comes, is skipped by it, and delays nobody else. The story
-window is rebuilt before the first result is recorded (and after a failed recording),
-holding the recording turn: polls fetch and parse meanwhile.
+→ wake delivery. A tick claims at most its free places (`places` less the polls still in
+flight): a process that is behind leaves the due sources to the others instead of holding
+them under its lease.
+
+Recording is one result at a time (SQLite has one writer, the story window one owner).
+A poll that found nothing to store (a 304, the same body, only items seen before) only
+moves its source's next check and keeps its validators. Such quiet results are written
+together: every one waiting when the turn comes, in one transaction, without reading its
+source again, so a busy poller spends one commit on many of them. If that transaction
+fails (a source deleted meanwhile), each is recorded alone.
+
+Each source's poll and record is one task: a slow source is still in flight when the next
+tick comes, is skipped by it, and delays nobody else. The story window is rebuilt before
+the first result is recorded (and after a failed recording), holding the recording turn:
+polls fetch and parse meanwhile.
 
 Containment: one source's exception, of any type, never leaves its own poll. An
 expected failure comes back from `monitors.poll` as a value; anything else raised
@@ -24,16 +35,17 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from alerts.ingest.health import record_failure
+from alerts.ingest.health import record_failure, record_success
 from alerts.ingest.leases import claim_due_sources, lease_for
 from alerts.ingest.pipeline import PipelineConfig, record_poll
 from alerts.ingest.storybook import StoryBook
-from alerts.sources import source_ref
+from alerts.sources import DUE_BATCH, source_ref
 from alerts.store.models import utcnow
 from monitors.poll import Validators
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -59,6 +71,7 @@ class Poller:
         on_alerts: Callable[[], None] = lambda: None,
         metrics: Metrics | None = None,
         tick_wait: float = TICK_WAIT,
+        places: int = DUE_BATCH,
     ) -> None:
         self._sessions = sessions
         self._monitor = monitor
@@ -71,6 +84,8 @@ class Poller:
         self._tick_wait = tick_wait
         self._in_flight: dict[int, asyncio.Task[int]] = {}
         self._recording = asyncio.Lock()
+        self._places = places
+        self._quiet: list[tuple[Source, PollResult, datetime]] = []
 
     async def tick(self) -> int:
         """Start a poll of every due source not already being polled.
@@ -82,8 +97,13 @@ class Poller:
         """
         async with self._sessions() as session:
             await self._rulebook.sync(session)
+        free = self._places - len(self._in_flight)
+        if free <= 0:
+            return 0
         async with self._sessions.begin() as session:
-            due = await claim_due_sources(session, utcnow(), lease_for(self._config.poll_interval))
+            due = await claim_due_sources(
+                session, utcnow(), lease_for(self._config.poll_interval), free
+            )
         started = [self._start(source) for source in due if source.id not in self._in_flight]
         if not started:
             return 0
@@ -104,15 +124,18 @@ class Poller:
         return task
 
     async def _poll_and_record(self, source: Source) -> int:
+        polled_at = utcnow()
         result = await self._poll(source)
-        # One source's result at a time: SQLite has one writer, the story window one owner.
+        if not isinstance(result, Exception) and _quiet(result):
+            await self._record_quiet(source, result, polled_at)
+            return 0
         async with self._recording:
             if isinstance(result, Exception):
                 await self._fail(source, result)
                 return 0
             try:
                 await self._current_stories()
-                alerts = await self._record(source, result)
+                alerts = await self._record(source, result, polled_at)
             except Exception as exc:
                 # Its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
@@ -123,6 +146,47 @@ class Poller:
         if alerts:
             self._on_alerts()
         return alerts
+
+    async def _record_quiet(self, source: Source, result: PollResult, polled_at: datetime) -> None:
+        """Returns once this result is written: by this call, or by an earlier one that
+        took the turn after it was added (the turn is first come, first served)."""
+        self._quiet.append((source, result, polled_at))
+        async with self._recording:
+            batch, self._quiet = self._quiet, []
+            if not batch:
+                return
+            try:
+                # Not needed for these, but built at the first recording of any kind, the
+                # window is ready when the first new post comes, as it would be then.
+                await self._current_stories()
+                async with self._sessions.begin() as session:
+                    now = utcnow()
+                    for quiet_source, quiet_result, quiet_at in batch:
+                        # Not read again: only the columns a success changes are written.
+                        merged = await session.merge(quiet_source, load=False)
+                        await record_success(
+                            session,
+                            merged,
+                            quiet_result,
+                            self._config.poll_interval,
+                            now,
+                            polled_at=quiet_at,
+                        )
+            except Exception:
+                log.warning("quiet_batch_failed", sources=len(batch), exc_info=True)
+                for quiet_source, quiet_result, quiet_at in batch:
+                    await self._record_alone(quiet_source, quiet_result, quiet_at)
+                return
+        if self._metrics is not None:
+            for _ in batch:
+                self._metrics.recorded(0, 0)
+
+    async def _record_alone(self, source: Source, result: PollResult, polled_at: datetime) -> None:
+        try:
+            await self._record(source, result, polled_at)
+        except Exception as exc:
+            log.exception("source_record_failed", source=source.id)
+            await self._fail(source, exc)
 
     async def _current_stories(self) -> None:
         """Rebuild the story window if it may be out of step with the database.
@@ -137,7 +201,7 @@ class Poller:
             await self._storybook.rebuild(session, utcnow())
         self._stories_current = True
 
-    async def _record(self, source: Source, result: PollResult) -> int:
+    async def _record(self, source: Source, result: PollResult, polled_at: datetime) -> int:
         async with self._sessions.begin() as session:
             merged = await session.merge(source)
             recorded = await record_poll(
@@ -148,6 +212,7 @@ class Poller:
                 storybook=self._storybook,
                 config=self._config,
                 now=utcnow(),
+                polled_at=polled_at,
             )
         if self._metrics is not None:
             self._metrics.recorded(recorded.new_posts, recorded.alerts)
@@ -185,3 +250,7 @@ class Poller:
         if self._metrics is not None:
             self._metrics.polled(result, time.perf_counter() - started)
         return result
+
+
+def _quiet(result: PollResult) -> bool:
+    return result.error is None and not result.posts and not result.edits

@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from alerts.chats.watch import add_rule, ensure_chat
-from alerts.ingest.health import PAUSED_FAILING, SOURCE_PAUSED, adaptive_interval
+from alerts.ingest.health import (
+    PAUSED_FAILING,
+    SOURCE_PAUSED,
+    adaptive_interval,
+    record_success,
+)
 from alerts.ingest.rulebook import RuleBook
 from alerts.store.models import Chat, OutboxEntry, Post, Source, SourceState
 from monitors.errors import SourceHTTPError
@@ -118,3 +123,15 @@ def test_busy_sources_are_polled_more_often_within_bounds() -> None:
     assert adaptive_interval(60, 96) == 30
     assert adaptive_interval(60, 10_000) == 15
     assert adaptive_interval(2, 10_000) == 1
+
+
+async def test_the_next_check_counts_from_when_the_poll_started(sessions) -> None:
+    # Counted from the recording instead, a slow fetch or a wait for the recording turn
+    # would push every later poll of the source back by as much.
+    now = datetime.now(UTC)
+    started = now - timedelta(seconds=30)
+    async with sessions.begin() as session:
+        source = await make_source(session)
+        await record_success(session, source, result(), 60, now, polled_at=started)
+        next_check = source.next_check_at
+    assert started + timedelta(seconds=54) <= next_check <= started + timedelta(seconds=66)

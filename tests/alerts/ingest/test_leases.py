@@ -123,3 +123,18 @@ def test_a_sqlite_database_has_one_process(tmp_path: Path) -> None:
     finally:
         held.close()
     lock_sqlite_database(url).close()  # type: ignore[union-attr]
+
+
+async def test_a_claim_takes_at_most_its_limit_and_leaves_the_rest_to_the_others(
+    postgres: AsyncEngine,
+) -> None:
+    sessions = session_factory(postgres)
+    await _sources(sessions, 40)
+    now = utcnow()
+    async with sessions.begin() as session:
+        first = await claim_due_sources(session, now, LEASE, limit=15)
+    async with sessions.begin() as session:
+        second = await claim_due_sources(session, now, LEASE, limit=100)
+    assert len(first) == 15
+    assert len(second) == 25
+    assert not {s.id for s in first} & {s.id for s in second}
