@@ -133,7 +133,21 @@ _GuessBounds = tuple[int, tuple[str, ...], tuple[Any, ...], Any, Any]
 
 def _guess_bounds(analyzer: Any) -> _GuessBounds | None:
     """How ``analyzer`` guesses, for ``Morphology.may_guess`` (see ``_GuessBounds``);
-    None when a unit or a noun paradigm is beyond that reasoning."""
+    None when a unit or a noun paradigm is beyond that reasoning, or when pymorphy3's
+    internals are not laid out as this module reads them (another release): the
+    shortcut is then off, and every unknown word is guessed as before."""
+    try:
+        bounds = _read_guess_bounds(analyzer)
+        if bounds is not None:
+            # Every internal the shortcut reads at run time, read once here.
+            _kept_in_ending("а", bounds)
+            _prefix_splits("пробное")
+    except (AttributeError, ImportError, IndexError, KeyError, TypeError, ValueError):
+        return None
+    return bounds
+
+
+def _read_guess_bounds(analyzer: Any) -> _GuessBounds | None:
     units = [unit for unit, _terminal in analyzer._units]
     if any(type(unit).__name__ not in _BOUNDED_UNITS for unit in units):
         return None

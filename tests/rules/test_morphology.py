@@ -242,3 +242,27 @@ def test_a_word_is_guessed_whenever_a_guess_of_it_could_be_reached(
             assert morphology.may_guess(word, reaches), (word, guesses)
         skipped += not morphology.may_guess(word, lambda _beginning: False)
     assert skipped > len(words) // 4  # the shortcut does skip many words
+
+
+class _AnalyzerOfAnotherRelease:
+    """A pymorphy3 analyzer whose private parts are laid out otherwise: its public
+    attributes only."""
+
+    def __init__(self, analyzer: object) -> None:
+        self._analyzer = analyzer
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._analyzer, name)
+
+
+def test_without_the_internals_it_reads_every_unknown_word_is_guessed() -> None:
+    loaded = Morphology.load()
+    shortcut_off = Morphology(
+        (_AnalyzerOfAnotherRelease(analyzer) for analyzer in loaded._analyzers),
+        loaded._stemmer,
+    )
+    assert not loaded.may_guess("шахедята", lambda _beginning: False)
+    assert shortcut_off.may_guess("шахедята", lambda _beginning: False)
+    assert shortcut_off.lemmas_to_stem("шахедята") == loaded.lemmas_to_stem("шахедята")
