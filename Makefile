@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: test check lint typecheck imports run bench reliability lock clean deploy-check
+.PHONY: test check lint typecheck imports run bench reliability lock clean deploy-check image-check
 
 .tools/bin/uv: tools/uv-requirements.txt
 	$(PYTHON) -m venv .tools
@@ -53,6 +53,10 @@ bench: $(STAMP)
 
 deploy-check: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	UV=$(UV) bash tools/check_deploy.sh
+
+# Builds the image and runs compose with three replicas on podman (root, Debian).
+image-check: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	UV=$(UV) bash tools/check_image.sh
 
 lock: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 	$(UV) lock --upgrade
