@@ -154,7 +154,8 @@ def clues(text: str) -> Clues:
 
 
 def _content_stems(words: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(stem for stem in set(map(_content_stem, words)) if stem is not None))
+    # Each distinct word once: a post repeats a third of its words.
+    return tuple(sorted(stem for stem in set(map(_content_stem, set(words))) if stem is not None))
 
 
 @functools.lru_cache(maxsize=CACHED_WORDS)

@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
 from alerts.stories.clues import STEM, word_stem
-from rules.gazetteer import Gazetteer
+from rules.gazetteer import Gazetteer, lookup_key
 from rules.topics import Topics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Container
 
 SKELETON = 4
 ACTOR_MINIMUM = 3
@@ -191,9 +191,19 @@ def finding_keys(facts: Facts) -> frozenset[str]:
 class FactReader:
     """Reads `Facts`; holds the place and topic tables built from ``rules`` data."""
 
-    def __init__(self, region_of: Callable[[str], tuple[str, ...]], topics: Topics) -> None:
+    def __init__(
+        self,
+        region_of: Callable[[str], tuple[str, ...]],
+        topics: Topics,
+        openers: Container[str] | None = None,
+    ) -> None:
+        """``openers``: the `lookup_key` forms of the words that open a place name of two
+        words or more (`pair_openers`); a capitalized word outside them is never tried
+        with the next one. None tries every word."""
         self._region_of = region_of
-        self._readings: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        self._openers = openers
+        # Capitalized word -> its regions alone, its skeleton, whether it may open a pair.
+        self._readings: dict[str, tuple[tuple[str, ...], str | None, bool]] = {}
         # Two words that may name one place («Новая Таволжанка») -> its regions.
         self._pairs: dict[str, tuple[str, ...]] = {}
         # Content-word stem -> its topics: a window's posts reuse a few thousand stems.
@@ -207,7 +217,8 @@ class FactReader:
     @classmethod
     def load(cls) -> Self:
         """From the packaged gazetteer and topics (a tenth of a second): build once."""
-        return cls(Gazetteer.load().region_of, Topics.load())
+        gazetteer = Gazetteer.load()
+        return cls(gazetteer.region_of, Topics.load(), pair_openers(gazetteer))
 
     def _add_term(self, key: str, term: str) -> None:
         if term.startswith('"'):
@@ -247,8 +258,8 @@ class FactReader:
             reading = self._readings.get(word)
             if reading is None:
                 reading = self._read(word)
-            keys, shape = reading
-            if not keys and shape is not None:
+            keys, shape, opens = reading
+            if not keys and opens:
                 following = _NEXT_WORD.match(text, found.end())
                 if following is not None:
                     keys = self._pair(f"{word} {following.group(1)}")
@@ -260,18 +271,20 @@ class FactReader:
                 actors.add(shape)
         return places, regions, actors
 
-    def _read(self, word: str) -> tuple[tuple[str, ...], str | None]:
-        """The regions a capitalized word names alone, and its skeleton: None for an
-        acronym (ВСУ, БпЛА), empty when too short or generic to be an actor."""
-        reading: tuple[tuple[str, ...], str | None] = ((), None)
+    def _read(self, word: str) -> tuple[tuple[str, ...], str | None, bool]:
+        """The regions a capitalized word names alone; its skeleton: None for an acronym
+        (ВСУ, БпЛА), empty when too short or generic to be an actor; and whether a place
+        name of two words may start with it (never an acronym's)."""
+        reading: tuple[tuple[str, ...], str | None, bool] = ((), None, False)
         if sum(letter.isupper() for letter in word) == 1:
             keys = self._region_of(word)
             shape = skeleton(word)
+            opens = not keys and (self._openers is None or lookup_key(word) in self._openers)
             if not keys and (len(shape) < ACTOR_MINIMUM or shape in _COUNTRIES):
                 # Still a word that may open a two-word place name («Новая Таволжанка»).
-                reading = ((), "")
+                reading = ((), "", opens)
             else:
-                reading = (keys, shape)
+                reading = (keys, shape, opens)
         if len(self._readings) >= CACHED_NAMES:
             self._readings.clear()
         self._readings[word] = reading
@@ -307,6 +320,20 @@ class FactReader:
         for size in (3, 4):
             found.update(self._topic_prefixes.get(word[:size], ()))
         return frozenset(found)
+
+
+def pair_openers(gazetteer: Gazetteer) -> frozenset[str]:
+    """Every start of a place name of the gazetteer that ends before one of its spaces
+    («новая» of «новая таволжанка», «автономна республіка» of a three-word name): a
+    capitalized word and the next name a place together only when the first is one."""
+    forms = (
+        form
+        for key in gazetteer.keys()  # noqa: SIM118 - Gazetteer is no mapping: keys() is its API
+        for form in (*gazetteer.forms(key), *gazetteer.guarded_forms(key))
+    )
+    return frozenset(
+        form[:index] for form in forms for index, char in enumerate(form) if char == " "
+    )
 
 
 def _opens_sentence(text: str, start: int) -> bool:
