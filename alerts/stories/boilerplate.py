@@ -135,7 +135,10 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
 
 # Compiling is pure; doing it once here keeps the per-post cost to matching only.
 _COMPILED = _compile(RULES)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+# Runs of spaces other than a lone " ": those are left as they are, which spares
+# cutting and joining the text at every word.
+_SPACES = re.compile(rf"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]{_SPACE}*| {_SPACE}+")
 # What every ``inline`` span holds (a link "://", "www." or "t.me/"; "#"; "@"): a text
 # without any, most posts, is not searched for them.
 _WWW = re.compile(r"www\.", re.IGNORECASE)
@@ -157,9 +160,12 @@ def strip_boilerplate(text: str) -> str:
     while len(lines) > 1 and compiled.last.search(lines[-1]):
         lines.pop()
     text = "\n".join(lines)
-    while (stripped := compiled.prefix.sub("", text, count=1).lstrip()) != text:
-        text = stripped
-    return "\n".join(line for line in text.splitlines() if _has_words(line))
+    unmarked = text
+    while (stripped := compiled.prefix.sub("", unmarked, count=1).lstrip()) != unmarked:
+        unmarked = stripped
+    if unmarked == text:
+        return text  # every line has words already
+    return "\n".join(line for line in unmarked.splitlines() if _has_words(line))
 
 
 def _has_inline(text: str) -> bool:

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import CACHED_WORDS, Clues, clues, labelled_update
+from alerts.stories.clues import CACHED_TOKENS, CACHED_WORDS, Clues, clues, labelled_update
 from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys
 from rules.text import fold_lookalikes
 
@@ -104,9 +104,17 @@ def normalize(text: str) -> str:
 
 
 def _fold(stripped: str) -> str:
+    # Whitespace ends every word and every run of non-word characters, and NFKC composes
+    # nothing across it, so the text folds token by token.
+    return " ".join(filter(None, map(_fold_token, stripped.split())))
+
+
+@functools.lru_cache(maxsize=CACHED_TOKENS)
+def _fold_token(token: str) -> str:
+    """A whitespace-free token folded: its words single-spaced, "" when it has none."""
     # rules.text.fold, minus the per-word work it does for words that need none.
-    text = unicodedata.normalize("NFKC", stripped)
-    # A text in one script has no mixed word, nor one whose Latin letters all stand
+    text = unicodedata.normalize("NFKC", token)
+    # A token in one script has no mixed word, nor one whose Latin letters all stand
     # alone: scans in C spare the word-by-word one.
     if _CYRILLIC.search(text) and _TOUCHING.search(text):
         text = _MIXED.sub(lambda found: fold_lookalikes(found.group()), text)
