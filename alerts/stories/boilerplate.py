@@ -169,14 +169,13 @@ def strip_boilerplate(text: str) -> str:
 
 
 def _has_inline(text: str) -> bool:
-    # Substring scans cost a tenth of a pattern's; "www." is searched only where a "w."
-    # (in either case) is found.
-    return (
-        "/" in text
-        or "#" in text
-        or "@" in text
-        or (("w." in text or "W." in text) and _WWW.search(text) is not None)
-    )
+    return "#" in text or "@" in text or _may_link(text)
+
+
+def _may_link(text: str) -> bool:
+    # Every link holds a "/" or a "www." in some case. Substring scans cost a tenth of a
+    # pattern's; "www." is searched only where a "w." (in either case) is found.
+    return "/" in text or (("w." in text or "W." in text) and _WWW.search(text) is not None)
 
 
 def _has_words(line: str) -> bool:
@@ -186,7 +185,7 @@ def _has_words(line: str) -> bool:
 def has_links(text: str) -> bool:
     """Whether ``text`` holds a link at all: without one, `credited_urls` and
     `linked_urls` find nothing, and most posts have none."""
-    return _COMPILED.url.search(text) is not None
+    return _may_link(text) and _COMPILED.url.search(text) is not None
 
 
 def credited_urls(text: str) -> tuple[str, ...]:
