@@ -77,21 +77,26 @@ _UPDATE_SEARCHES = tuple(
     (tuple(hints.split()), re.compile(pattern))
     for hints, pattern in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL))
 )
-_LABELLED = re.compile(_LABEL, re.IGNORECASE)
+# `_LABEL` matched at each line's start: a search would try every character of the text.
+_LABEL_OPENS = re.compile(rf"\W*(?:{'|'.join(UPDATE_LABELS)})\b", re.IGNORECASE)
 
 
 def labelled_update(text: str) -> bool:
     """A line of the raw text opens with an update label (boilerplate stripping takes
     such labels off the start, so they are looked for before it)."""
-    return _LABELLED.search(text) is not None
+    # Lines as `_LABEL` counts them: after a "\n" only. Non-word characters that run on
+    # to the next line lead to a label that opens that line anyway.
+    return any(_LABEL_OPENS.match(line) for line in text.split("\n"))
 
 
 # Shared by every slimmed `Clues`: an empty frozenset is not a singleton since 3.10.
 _NOTHING: frozenset[str] = frozenset()
 # Nine digits at most: enough for any count or date, and int() never refuses it.
 _DIGITS = re.compile(r"\d{1,9}")
-# A capitalized word of four letters or more (Latin, Cyrillic of ru and uk).
-_CAPITALIZED = re.compile(r"\b[A-ZÀ-ÞА-ЯЁІЇЄҐ][^\W\d_]{3,}(?:['’][^\W\d_]+)*")
+# A capitalized word of four letters or more (Latin, Cyrillic of ru and uk). The look
+# behind says what a leading \b would, but a pattern that opens with a set of letters
+# lets the search skip to the next capital in C.
+_CAPITALIZED = re.compile(r"[A-ZÀ-ÞА-ЯЁІЇЄҐ](?<!\w.)[^\W\d_]{3,}(?:['’][^\W\d_]+)*")
 # What ends a sentence or opens a quote: the word after it is capitalized by grammar.
 _OPENERS = frozenset('.!?…:;\n«"(')
 # A word: letters, with inner apostrophes (Ukrainian "об'єкт").
@@ -172,8 +177,8 @@ def _announces_update(folded: str) -> bool:
 
 
 def _content_stems(folded: str) -> tuple[str, ...]:
-    # Each distinct token once: a post repeats a third of its words.
-    stems: set[str] = set().union(*map(_token_stems, set(folded.split())))
+    # A repeated token is looked up again: cheaper than making a set of the tokens.
+    stems: set[str] = set().union(*map(_token_stems, folded.split()))
     return tuple(sorted(stems))
 
 

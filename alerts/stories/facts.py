@@ -29,11 +29,12 @@ four classes at most are kept.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from alerts.stories.clues import STEM, word_stem
+from alerts.stories.clues import CACHED_TOKENS, STEM, word_stem
 from rules.gazetteer import Gazetteer, lookup_key
 from rules.topics import Topics
 
@@ -150,12 +151,22 @@ def skeleton(word: str) -> str:
 
 def number_words(text: str) -> set[int]:
     """Numbers written as words (2 to 30) in ``text``, already casefolded."""
-    text = text.replace("’", "'").replace("ʼ", "'")
-    found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(text))}
-    if any(mark in text for mark in _TEEN_MARKS):
-        for written in _NUMBER_STEM.findall(text):
-            found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
+    # No number word spans whitespace: the text is read token by token, tokens remembered.
+    found: set[int] = set()
+    for values in filter(None, map(_token_numbers, text.split())):
+        found |= values
     return found
+
+
+@functools.lru_cache(maxsize=CACHED_TOKENS)
+def _token_numbers(token: str) -> frozenset[int] | None:
+    """The numbers a whitespace-free token writes as words, None when it writes none."""
+    token = token.replace("’", "'").replace("ʼ", "'")
+    found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(token))}
+    if any(mark in token for mark in _TEEN_MARKS):
+        for written in _NUMBER_STEM.findall(token):
+            found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
+    return frozenset(found) if found else None
 
 
 @dataclass(frozen=True, slots=True)
