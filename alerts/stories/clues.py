@@ -129,8 +129,9 @@ CACHED_WORDS = 65_536
 and a look-up costs a third of stemming one."""
 CACHED_TOKENS = 16_384
 """Whitespace-separated tokens («Курской», «области.», "(ТАСС)") whose reading is
-remembered, per reading: no word spans whitespace, so a text's reading is its tokens'
-readings, and news reuses its tokens; a look-up costs a tenth of reading a token."""
+remembered, per kind of reading (stems, number words, folding): no word spans
+whitespace, so a text reads as its tokens do, and news reuses its tokens. Fewer than
+words: a token with its punctuation comes back less often than its word."""
 
 
 @dataclass(frozen=True, slots=True)
