@@ -150,8 +150,9 @@ def skeleton(word: str) -> str:
 
 
 def number_words(text: str) -> set[int]:
-    """Numbers written as words (2 to 30) in ``text``, already casefolded."""
-    # No number word spans whitespace: the text is read token by token, tokens remembered.
+    """Numbers written as words (2 to 30) in ``text``, in any case."""
+    # No number word spans whitespace, and casefolding neither makes nor takes any: the
+    # text is read token by token, tokens remembered as written.
     found: set[int] = set()
     for values in filter(None, map(_token_numbers, text.split())):
         found |= values
@@ -161,7 +162,7 @@ def number_words(text: str) -> set[int]:
 @functools.lru_cache(maxsize=CACHED_TOKENS)
 def _token_numbers(token: str) -> frozenset[int] | None:
     """The numbers a whitespace-free token writes as words, None when it writes none."""
-    token = token.replace("’", "'").replace("ʼ", "'")
+    token = token.casefold().replace("’", "'").replace("ʼ", "'")
     found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(token))}
     if any(mark in token for mark in _TEEN_MARKS):
         for written in _NUMBER_STEM.findall(token):
@@ -251,7 +252,7 @@ class FactReader:
         (`Clues.numbers`), else they are read here."""
         places, regions, actors = self._names(text)
         numbers = set(digits) if digits is not None else {int(run) for run in _DIGITS.findall(text)}
-        numbers |= number_words(text.casefold())
+        numbers |= number_words(text)
         return Facts(
             places=frozenset(places),
             regions=frozenset(regions),

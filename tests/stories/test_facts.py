@@ -48,6 +48,8 @@ def test_one_name_in_three_languages_has_one_skeleton(spellings: tuple[str, ...]
         ("eleven drones were shot down", {11}),
         ("п'ятеро загиблих", {5}),
         ("один из них", set()),
+        ("Двое ранены, ТРОЕ госпитализированы", {2, 3}),
+        ("Eleven drones", {11}),
     ],
 )
 def test_numbers_in_words(text: str, expected: set[int]) -> None:
