@@ -135,30 +135,47 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
 
 # Compiling is pure; doing it once here keeps the per-post cost to matching only.
 _COMPILED = _compile(RULES)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+# Runs of spaces other than a lone " ": those are left as they are, which spares
+# cutting and joining the text at every word.
+_SPACES = re.compile(rf"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]{_SPACE}*| {_SPACE}+")
 # What every ``inline`` span holds (a link "://", "www." or "t.me/"; "#"; "@"): a text
 # without any, most posts, is not searched for them.
-_INLINE_HINT = re.compile(r"[/#@]|www\.", re.IGNORECASE)
+_WWW = re.compile(r"www\.", re.IGNORECASE)
 
 
 def strip_boilerplate(text: str) -> str:
     """The news-bearing text of a post; see the module docstring."""
     compiled = _COMPILED
     text = compiled.char.sub(" ", text)
-    if _INLINE_HINT.search(text):
+    if _has_inline(text):
         text = compiled.inline.sub(" ", text)
+    # No run of `_SPACES` holds a line break, so one pass over the text does every line.
     lines = [
         line
-        for line in (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+        for line in (line.strip() for line in _SPACES.sub(" ", text).splitlines())
         if _has_words(line) and not (len(line) <= SHORT_LINE and compiled.line.search(line))
     ]
     # A lone line is the post itself, never its signature.
     while len(lines) > 1 and compiled.last.search(lines[-1]):
         lines.pop()
     text = "\n".join(lines)
-    while (stripped := compiled.prefix.sub("", text, count=1).lstrip()) != text:
-        text = stripped
-    return "\n".join(line for line in text.splitlines() if _has_words(line))
+    unmarked = text
+    while (stripped := compiled.prefix.sub("", unmarked, count=1).lstrip()) != unmarked:
+        unmarked = stripped
+    if unmarked == text:
+        return text  # every line has words already
+    return "\n".join(line for line in unmarked.splitlines() if _has_words(line))
+
+
+def _has_inline(text: str) -> bool:
+    return "#" in text or "@" in text or _may_link(text)
+
+
+def _may_link(text: str) -> bool:
+    # Every link holds a "/" or a "www." in some case. Substring scans cost a tenth of a
+    # pattern's; "www." is searched only where a "w." (in either case) is found.
+    return "/" in text or (("w." in text or "W." in text) and _WWW.search(text) is not None)
 
 
 def _has_words(line: str) -> bool:
@@ -168,7 +185,7 @@ def _has_words(line: str) -> bool:
 def has_links(text: str) -> bool:
     """Whether ``text`` holds a link at all: without one, `credited_urls` and
     `linked_urls` find nothing, and most posts have none."""
-    return _COMPILED.url.search(text) is not None
+    return _may_link(text) and _COMPILED.url.search(text) is not None
 
 
 def credited_urls(text: str) -> tuple[str, ...]:

@@ -31,18 +31,19 @@ from dataclasses import dataclass
 
 STEM = 5
 UPDATE_MARKERS = (
+    # Each pattern after the substrings (casefolded) one of which its every match holds.
     # ru
-    r"(?:возросл|выросл|увеличил)\w*\s+до",
-    r"уточн[её]нн\w*\s+информаци",
-    r"число\s+(?:погибших|пострадавших|раненых|жертв)",
+    ("возросл выросл увеличил", r"(?:возросл|выросл|увеличил)\w*\s+до"),
+    ("уточн", r"уточн[её]нн\w*\s+информаци"),
+    ("число", r"число\s+(?:погибших|пострадавших|раненых|жертв)"),
     # uk
-    r"зросл\w*\s+до",
-    r"уточнен\w*\s+інформаці",
-    r"кількість\s+(?:загиблих|постраждалих|поранених|жертв)",
+    ("зросл", r"зросл\w*\s+до"),
+    ("уточн", r"уточнен\w*\s+інформаці"),
+    ("кількість", r"кількість\s+(?:загиблих|постраждалих|поранених|жертв)"),
     # en
-    r"death\s+toll",
-    r"(?:rose|risen|rises|climbed|climbs)\s+to\s+\w+",
-    r"number\s+of\s+(?:dead|injured|wounded|casualties)",
+    ("death", r"death\s+toll"),
+    ("rose risen rises climb", r"(?:rose|risen|rises|climbed|climbs)\s+to\s+\w+"),
+    ("number", r"number\s+of\s+(?:dead|injured|wounded|casualties)"),
 )
 UPDATE_LABELS = (
     r"уточнение",
@@ -59,31 +60,43 @@ UPDATE_LABELS = (
     r"updated",
 )
 """Words a source puts first on a line of a post that updates its earlier one."""
+LABEL_HINTS = "уточн обновл оновл доповн дополн upd"
+"""Every match of `UPDATE_LABELS` holds one of these, casefolded."""
 _LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
-# Searched in the casefolded text: a case-insensitive alternation costs several times more.
-_UPDATE = re.compile("|".join((*UPDATE_MARKERS, _LABEL)))
-UPDATE_HINTS = (
-    *("возросл", "выросл", "увеличил", "уточн", "число", "обновл", "дополн"),
-    *("зросл", "кількість", "оновл", "доповн"),
-    *("death", "rose", "risen", "rises", "climb", "number", "upd"),
+UPDATE_HINTS = tuple(
+    dict.fromkeys(
+        hint for hints, _ in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL)) for hint in hints.split()
+    )
 )
-"""Every match of `UPDATE_MARKERS` and `UPDATE_LABELS` holds one of these, casefolded:
-a text without any is not searched (a few substring scans cost less than the pattern)."""
-_LABELLED = re.compile(_LABEL, re.IGNORECASE)
+"""A text holding none of these is not searched at all (a few substring scans cost less
+than one pattern)."""
+# Each searched alone in the casefolded text, and only where one of its hints is: one
+# alternation of them all tries every branch at every character, several times the cost
+# (and a case-insensitive one several times more again).
+_UPDATE_SEARCHES = tuple(
+    (tuple(hints.split()), re.compile(pattern))
+    for hints, pattern in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL))
+)
+# `_LABEL` matched at each line's start: a search would try every character of the text.
+_LABEL_OPENS = re.compile(rf"\W*(?:{'|'.join(UPDATE_LABELS)})\b", re.IGNORECASE)
 
 
 def labelled_update(text: str) -> bool:
     """A line of the raw text opens with an update label (boilerplate stripping takes
     such labels off the start, so they are looked for before it)."""
-    return _LABELLED.search(text) is not None
+    # Lines as `_LABEL` counts them: after a "\n" only. Non-word characters that run on
+    # to the next line lead to a label that opens that line anyway.
+    return any(_LABEL_OPENS.match(line) for line in text.split("\n"))
 
 
 # Shared by every slimmed `Clues`: an empty frozenset is not a singleton since 3.10.
 _NOTHING: frozenset[str] = frozenset()
 # Nine digits at most: enough for any count or date, and int() never refuses it.
 _DIGITS = re.compile(r"\d{1,9}")
-# A capitalized word of four letters or more (Latin, Cyrillic of ru and uk).
-_CAPITALIZED = re.compile(r"\b[A-ZÀ-ÞА-ЯЁІЇЄҐ][^\W\d_]{3,}(?:['’][^\W\d_]+)*")
+# A capitalized word of four letters or more (Latin, Cyrillic of ru and uk). The look
+# behind says what a leading \b would, but a pattern that opens with a set of letters
+# lets the search skip to the next capital in C.
+_CAPITALIZED = re.compile(r"[A-ZÀ-ÞА-ЯЁІЇЄҐ](?<!\w.)[^\W\d_]{3,}(?:['’][^\W\d_]+)*")
 # What ends a sentence or opens a quote: the word after it is capitalized by grammar.
 _OPENERS = frozenset('.!?…:;\n«"(')
 # A word: letters, with inner apostrophes (Ukrainian "об'єкт").
@@ -114,6 +127,11 @@ _SHORTEST = 3
 CACHED_WORDS = 65_536
 """Folded words whose stem is remembered: a window's posts reuse a few thousand words,
 and a look-up costs a third of stemming one."""
+CACHED_TOKENS = 16_384
+"""Whitespace-separated tokens («Курской», «области.», "(ТАСС)") whose reading is
+remembered, per kind of reading (stems, number words, folding): no word spans
+whitespace, so a text reads as its tokens do, and news reuses its tokens. Fewer than
+words: a token with its punctuation comes back less often than its word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,25 +154,45 @@ def clues(text: str) -> Clues:
     names: set[str] = set()
     capitals: set[str] = set()
     for found in _CAPITALIZED.finditer(text):
-        word = found.group()
-        if word.isupper():
+        stem = _capital_stem(found.group())
+        if stem is None:
             continue
-        stem = word.casefold().replace("ё", "е")[:STEM]
         capitals.add(stem)
         if not _opens_sentence(text, found.start()):
             names.add(stem)
     folded = text.casefold().replace("ё", "е")
     return Clues(
-        numbers=tuple(sorted({int(digits) for digits in _DIGITS.findall(text)})),
+        numbers=tuple(sorted(set(map(int, _DIGITS.findall(text))))),
         names=frozenset(names),
         capitals=frozenset(capitals),
-        update=any(hint in folded for hint in UPDATE_HINTS) and _UPDATE.search(folded) is not None,
-        words=_content_stems(_WORD.findall(folded)),
+        update=any(hint in folded for hint in UPDATE_HINTS) and _announces_update(folded),
+        words=_content_stems(folded),
     )
 
 
-def _content_stems(words: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(stem for stem in set(map(_content_stem, words)) if stem is not None))
+def _announces_update(folded: str) -> bool:
+    return any(
+        any(hint in folded for hint in hints) and pattern.search(folded) is not None
+        for hints, pattern in _UPDATE_SEARCHES
+    )
+
+
+def _content_stems(folded: str) -> tuple[str, ...]:
+    # A repeated token is looked up again: cheaper than making a set of the tokens.
+    stems: set[str] = set().union(*map(_token_stems, folded.split()))
+    return tuple(sorted(stems))
+
+
+@functools.lru_cache(maxsize=CACHED_TOKENS)
+def _token_stems(token: str) -> frozenset[str]:
+    """The content stems of the words of a folded token."""
+    return frozenset(stem for stem in map(_content_stem, _WORD.findall(token)) if stem)
+
+
+@functools.lru_cache(maxsize=CACHED_WORDS)
+def _capital_stem(word: str) -> str | None:
+    """The folded stem of a capitalized word, None for an all-capital one."""
+    return None if word.isupper() else word.casefold().replace("ё", "е")[:STEM]
 
 
 @functools.lru_cache(maxsize=CACHED_WORDS)

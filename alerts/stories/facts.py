@@ -29,16 +29,17 @@ four classes at most are kept.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from alerts.stories.clues import STEM, word_stem
-from rules.gazetteer import Gazetteer
+from alerts.stories.clues import CACHED_TOKENS, STEM, word_stem
+from rules.gazetteer import Gazetteer, lookup_key
 from rules.topics import Topics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Container
 
 SKELETON = 4
 ACTOR_MINIMUM = 3
@@ -149,13 +150,24 @@ def skeleton(word: str) -> str:
 
 
 def number_words(text: str) -> set[int]:
-    """Numbers written as words (2 to 30) in ``text``, already casefolded."""
-    text = text.replace("’", "'").replace("ʼ", "'")
-    found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(text))}
-    if any(mark in text for mark in _TEEN_MARKS):
-        for written in _NUMBER_STEM.findall(text):
-            found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
+    """Numbers written as words (2 to 30) in ``text``, in any case."""
+    # No number word spans whitespace, and casefolding neither makes nor takes any: the
+    # text is read token by token, tokens remembered as written.
+    found: set[int] = set()
+    for values in filter(None, map(_token_numbers, text.split())):
+        found |= values
     return found
+
+
+@functools.lru_cache(maxsize=CACHED_TOKENS)
+def _token_numbers(token: str) -> frozenset[int] | None:
+    """The numbers a whitespace-free token writes as words, None when it writes none."""
+    token = token.casefold().replace("’", "'").replace("ʼ", "'")
+    found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(token))}
+    if any(mark in token for mark in _TEEN_MARKS):
+        for written in _NUMBER_STEM.findall(token):
+            found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
+    return frozenset(found) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +203,19 @@ def finding_keys(facts: Facts) -> frozenset[str]:
 class FactReader:
     """Reads `Facts`; holds the place and topic tables built from ``rules`` data."""
 
-    def __init__(self, region_of: Callable[[str], tuple[str, ...]], topics: Topics) -> None:
+    def __init__(
+        self,
+        region_of: Callable[[str], tuple[str, ...]],
+        topics: Topics,
+        openers: Container[str] | None = None,
+    ) -> None:
+        """``openers``: the `lookup_key` forms of the words that open a place name of two
+        words or more (`pair_openers`); a capitalized word outside them is never tried
+        with the next one. None tries every word."""
         self._region_of = region_of
-        self._readings: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        self._openers = openers
+        # Capitalized word -> its regions alone, its skeleton, whether it may open a pair.
+        self._readings: dict[str, tuple[tuple[str, ...], str | None, bool]] = {}
         # Two words that may name one place («Новая Таволжанка») -> its regions.
         self._pairs: dict[str, tuple[str, ...]] = {}
         # Content-word stem -> its topics: a window's posts reuse a few thousand stems.
@@ -207,7 +229,8 @@ class FactReader:
     @classmethod
     def load(cls) -> Self:
         """From the packaged gazetteer and topics (a tenth of a second): build once."""
-        return cls(Gazetteer.load().region_of, Topics.load())
+        gazetteer = Gazetteer.load()
+        return cls(gazetteer.region_of, Topics.load(), pair_openers(gazetteer))
 
     def _add_term(self, key: str, term: str) -> None:
         if term.startswith('"'):
@@ -229,7 +252,7 @@ class FactReader:
         (`Clues.numbers`), else they are read here."""
         places, regions, actors = self._names(text)
         numbers = set(digits) if digits is not None else {int(run) for run in _DIGITS.findall(text)}
-        numbers |= number_words(text.casefold())
+        numbers |= number_words(text)
         return Facts(
             places=frozenset(places),
             regions=frozenset(regions),
@@ -247,8 +270,8 @@ class FactReader:
             reading = self._readings.get(word)
             if reading is None:
                 reading = self._read(word)
-            keys, shape = reading
-            if not keys and shape is not None:
+            keys, shape, opens = reading
+            if not keys and opens:
                 following = _NEXT_WORD.match(text, found.end())
                 if following is not None:
                     keys = self._pair(f"{word} {following.group(1)}")
@@ -260,18 +283,20 @@ class FactReader:
                 actors.add(shape)
         return places, regions, actors
 
-    def _read(self, word: str) -> tuple[tuple[str, ...], str | None]:
-        """The regions a capitalized word names alone, and its skeleton: None for an
-        acronym (ВСУ, БпЛА), empty when too short or generic to be an actor."""
-        reading: tuple[tuple[str, ...], str | None] = ((), None)
+    def _read(self, word: str) -> tuple[tuple[str, ...], str | None, bool]:
+        """The regions a capitalized word names alone; its skeleton: None for an acronym
+        (ВСУ, БпЛА), empty when too short or generic to be an actor; and whether a place
+        name of two words may start with it (never an acronym's)."""
+        reading: tuple[tuple[str, ...], str | None, bool] = ((), None, False)
         if sum(letter.isupper() for letter in word) == 1:
             keys = self._region_of(word)
             shape = skeleton(word)
+            opens = not keys and (self._openers is None or lookup_key(word) in self._openers)
             if not keys and (len(shape) < ACTOR_MINIMUM or shape in _COUNTRIES):
                 # Still a word that may open a two-word place name («Новая Таволжанка»).
-                reading = ((), "")
+                reading = ((), "", opens)
             else:
-                reading = (keys, shape)
+                reading = (keys, shape, opens)
         if len(self._readings) >= CACHED_NAMES:
             self._readings.clear()
         self._readings[word] = reading
@@ -307,6 +332,20 @@ class FactReader:
         for size in (3, 4):
             found.update(self._topic_prefixes.get(word[:size], ()))
         return frozenset(found)
+
+
+def pair_openers(gazetteer: Gazetteer) -> frozenset[str]:
+    """Every start of a place name of the gazetteer that ends before one of its spaces
+    («новая» of «новая таволжанка», «автономна республіка» of a three-word name): a
+    capitalized word and the next name a place together only when the first is one."""
+    forms = (
+        form
+        for key in gazetteer.keys()  # noqa: SIM118 - Gazetteer is no mapping: keys() is its API
+        for form in (*gazetteer.forms(key), *gazetteer.guarded_forms(key))
+    )
+    return frozenset(
+        form[:index] for form in forms for index, char in enumerate(form) if char == " "
+    )
 
 
 def _opens_sentence(text: str, start: int) -> bool:

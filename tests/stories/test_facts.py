@@ -9,6 +9,10 @@ import pytest
 from alerts.stories.clues import clues
 from alerts.stories.facts import FactReader, Facts, number_words, skeleton
 from alerts.stories.neardup import StoryItem, StoryWindow
+from bench.story_corpus import HELDOUT, TUNING, load
+from rules.gazetteer import Gazetteer
+from rules.topics import Topics
+from tests.conftest import SHARED_FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +48,8 @@ def test_one_name_in_three_languages_has_one_skeleton(spellings: tuple[str, ...]
         ("eleven drones were shot down", {11}),
         ("п'ятеро загиблих", {5}),
         ("один из них", set()),
+        ("Двое ранены, ТРОЕ госпитализированы", {2, 3}),
+        ("Eleven drones", {11}),
     ],
 )
 def test_numbers_in_words(text: str, expected: set[int]) -> None:
@@ -126,3 +132,20 @@ def test_one_shared_number_without_a_place_is_not_enough(read: FactReader) -> No
     window.assign(item("ru", "tg:mod_russia", NO_PLACE_RU, 0))
     other = "The defence ministry said air defences destroyed 41 drones overnight."
     assert window.assign(item("en", "rss:agency", other, 30)) == "en"
+
+
+def test_a_place_of_two_words_is_read_as_one(read: FactReader) -> None:
+    found = facts(read, "Ночью обстреляли Кривой Рог, ранены трое.")
+    assert found.places == {"dnipropetrovsk:krv"}
+    assert found.actors == frozenset()
+
+
+def test_words_opening_no_place_name_read_as_without_the_filter(read: FactReader) -> None:
+    gazetteer = Gazetteer.load()
+    unfiltered = FactReader(gazetteer.region_of, Topics.load())
+    corpus = [*load(TUNING, SHARED_FIXTURES).posts, *load(HELDOUT, SHARED_FIXTURES).posts]
+    texts = [post["text"] for post in corpus]
+    texts.append("Губернатор Гладков сообщил: в Новой Таволжанке и Старом Осколе тихо.")
+    for text in texts:
+        words = clues(text).words
+        assert read(text, words) == unfiltered(text, words), text

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from alerts.stories.fingerprint import NUM_PERM, Fingerprinter, normalize, shingle_hashes
 
@@ -96,3 +97,17 @@ def test_a_repost_reads_as_its_original_and_a_label_still_marks_an_update() -> N
     assert (labelled.signature == first.signature).all()
     # A text read again after a label is still no update on its own.
     assert not fingerprinter(original).clues.update
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        # Latin "o" and "c" inside Cyrillic words, Cyrillic "а" inside a Latin one.
+        ("Взрывы в Мoскве и Kурcке", "взрывы в москве и курске"),
+        ("Атака на Kharkiv: дрон Shahеd", "атака на kharkiv дрон shahed"),
+        # Latin words standing alone, or beside digits only, stay as written.
+        ("Удар по Su-34 и F16 в Telegram", "удар по su 34 и f16 в telegram"),
+    ],
+)
+def test_look_alike_letters_are_folded_into_their_word_script(written: str, read: str) -> None:
+    assert normalize(written) == read

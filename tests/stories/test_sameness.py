@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.stories.clues import Clues, clues, shared_names
+from alerts.stories.clues import Clues, clues, labelled_update, shared_names
 from alerts.stories.facts import Facts
 from alerts.stories.sameness import Evidence, Policy
 
@@ -196,6 +196,20 @@ def test_clues(text: str, names: set[str], numbers: tuple[int, ...], update: boo
 )
 def test_every_update_marker_and_label_is_read(text: str) -> None:
     assert clues(text).update
+
+
+@pytest.mark.parametrize(
+    ("text", "labelled"),
+    [
+        ("Ранены двое.\n\n— Обновлено: ранены трое.", True),
+        ("⚡️UPD\nВ Белгороде ранены трое.", True),
+        ("В Белгороде ранены трое.\r\nupdate: четверо", True),
+        ("Расписание обновлено в полдень.", False),
+        ("В Белгороде ранены трое (update: четверо)", False),
+    ],
+)
+def test_an_update_label_counts_at_the_start_of_a_line_only(text: str, labelled: bool) -> None:
+    assert labelled_update(text) is labelled
 
 
 GOVERNOR = clues(
