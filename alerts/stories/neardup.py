@@ -55,7 +55,6 @@ from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
 from alerts.stories.signatures import RecentSignatures, SignatureStore
-from alerts.stories.slots import SlotTable
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
@@ -148,7 +147,6 @@ class StoryWindow:
         self._places = PlaceIndex(policy.fact_horizon.total_seconds())
         self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
         self._signatures = SignatureStore(num_perm)
-        self._table = SlotTable()
         self._recent = RecentSignatures(num_perm, SKETCH_BITS // 64)
         self._entries: dict[int, _Entry] = {}
         self._slot_by_key: dict[str, int] = {}
@@ -270,44 +268,61 @@ class StoryWindow:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
         at = item.published_at.timestamp()
         horizon, floor = self._reach[fingerprint.clues.update]
-        recent = self._recent.scan(at, horizon, signature, floor)
-        # A window shorter than the horizon forgets items the recent store still holds.
-        found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
-        table = self._table
-        # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
-        if fingerprint.size >= self.policy.short:
-            near = self._bands.candidates(keys, PER_BUCKET)
-            near = near[table.live(near)]
-            # Items the scan found come again with the same share: found.update keeps them.
-            rows = table.rows(near)
-            signed = (rows >= 0) & (table.sizes(near) >= self.policy.short)
-            near, rows = near[signed], rows[signed]
-            if len(near):
-                shares = self._signatures.similarity(rows, signature)
-                passing = shares >= self.policy.far_floor
-                found.update(zip(near[passing].tolist(), shares[passing].tolist(), strict=True))
-        if len(found) > CANDIDATES:
-            found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
-        # Retellings share words, not wording: their Jaccard is below every scan's floor.
         retell_close, retell_share = self._retell
-        worded = self._recent.scan_words(at, retell_close, fingerprint.sketch, retell_share)
+        worded_span, recent_span = self._recent.spans(at, retell_close, horizon)
+        recent = self._recent.scan(recent_span, signature, floor)
+        entries = self._entries
+        # A window shorter than the horizon forgets items the recent store still holds.
+        found = {slot: share for slot, share in zip(*recent, strict=True) if slot in entries}
+        # Retellings share words, not wording: their Jaccard is below every scan's floor.
+        worded = self._recent.scan_words(worded_span, fingerprint.sketch, retell_share)
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
-        # Live and signed, the latest, repeats and all, as the window has always weighed
-        # them (a few dozen slots: read from the entries, not gathered with numpy).
-        entries = self._entries
+        # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
+        short = self.policy.short
+        near = (
+            [
+                slot
+                for slot in self._bands.candidates(keys, PER_BUCKET)
+                if (entry := entries.get(slot)) is not None
+                and entry.row is not None
+                and entry.size >= short
+            ]
+            if fingerprint.size >= short
+            else []
+        )
+        # Every signature a post compares with, read at once: the LSH candidates and the
+        # retellings' pool (live and signed), a few dozen rows.
+        rows = {
+            slot: row
+            for slots in (near, worded, placed)
+            for slot in slots
+            if (entry := entries.get(slot)) is not None and (row := entry.row) is not None
+        }
+        share_of = (
+            dict(
+                zip(
+                    rows,
+                    self._signatures.similarity(list(rows.values()), signature).tolist(),
+                    strict=True,
+                )
+            )
+            if rows
+            else {}
+        )
+        far_floor = self.policy.far_floor
+        # Items the scan found come again with the same share: found keeps them.
+        found.update((slot, share) for slot in near if (share := share_of[slot]) >= far_floor)
+        if len(found) > CANDIDATES:
+            found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
+        # The latest, repeats and all, as the window has always weighed them.
         retold = sorted(
             slot
             for slots in (worded, placed)
             for slot in slots
-            if slot not in found
-            and (entry := entries.get(slot)) is not None
-            and entry.row is not None
+            if slot in rows and slot not in found
         )[-CANDIDATES:]
-        if retold:
-            retold_rows = [row for slot in retold if (row := entries[slot].row) is not None]
-            shares = self._signatures.similarity(retold_rows, signature)
-            found.update(zip(retold, shares.tolist(), strict=True))
+        found.update((slot, share_of[slot]) for slot in retold)
         return sorted(found.items())
 
     def _add(
@@ -337,7 +352,6 @@ class StoryWindow:
             urls=urls,
             facts=fingerprint.facts,
         )
-        self._table.add(slot, -1 if row is None else row, fingerprint.size)
         self._places.add(fingerprint.finding, at, slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
@@ -358,7 +372,6 @@ class StoryWindow:
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)
-        self._table.remove(slot)
         del self._slot_by_key[entry.key]
         pair = (entry.story, entry.source)
         left = self._story_sources.pop(pair) - 1

@@ -14,6 +14,7 @@ size is steady; its peak is what has to fit), in place.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -63,13 +64,15 @@ class RecentSignatures:
     """Signatures of the most recent posts in publication order, scanned all at once.
 
     Contract: ``append`` adds a post's time (seconds), slot, signature and word sketch;
-    ``drop_before`` forgets posts older than a time and returns their slots; ``scan``
-    returns the slots and estimated Jaccard similarities of the posts within ``horizon``
-    seconds of ``at`` whose similarity reaches ``floor``; ``scan_words`` returns the slots
-    of the posts within ``horizon`` whose sketches share at least ``share`` of the bits of
-    the sketch with fewer (a superset of the posts whose word sets do, up to words
-    colliding in one bit: callers confirm with the sets). Posts are expected in time order
-    (a late one is kept, and found by scans that reach its place in the order).
+    ``drop_before`` forgets posts older than a time and returns their slots;
+    ``spans(at, *reaches)`` gives, for each reach in seconds, the span of the store
+    holding the posts within it of ``at`` (one look-up for all, valid until the store
+    next changes); ``scan`` returns the slots and estimated Jaccard similarities of the
+    posts of a span whose similarity reaches ``floor``; ``scan_words`` returns the slots
+    of the posts of a span whose sketches share at least ``share`` of the bits of the
+    sketch with fewer (a superset of the posts whose word sets do, up to words colliding
+    in one bit: callers confirm with the sets). Posts are expected in time order (a late
+    one is kept, and found by scans that reach its place in the order).
 
     Why: the low bars that hold for posts close in time (rewrites, updates) are below
     what LSH bands can find without flooding a 48-hour window with candidates, while the
@@ -126,13 +129,25 @@ class RecentSignatures:
         self._head += count
         return dropped
 
+    def spans(self, at: float, *reaches: float) -> list[tuple[int, int]]:
+        # Ends as starts of what lies past them, so one search (a call costs more than
+        # the search) finds both sides of every reach: a time is at most ``at + reach``
+        # exactly when it is below the next float up.
+        bounds = [at - reach for reach in reaches]
+        bounds += [math.nextafter(at + reach, math.inf) for reach in reaches]
+        found = np.searchsorted(self._times[self._head : self._tail], bounds).tolist()
+        head, count = self._head, len(reaches)
+        return [(head + found[index], head + found[count + index]) for index in range(count)]
+
     def scan(
-        self, at: float, horizon: float, signature: Signature, floor: float
+        self, span: tuple[int, int], signature: Signature, floor: float
     ) -> tuple[list[int], list[float]]:
-        start, end = self._between(at - horizon, at + horizon)
+        start, end = span
         low = signature.astype(np.uint8)
         first = self.PREFILTER
-        rough = (self._bytes[:first, start:end] == low[:first, None]).sum(axis=0, dtype=np.uint8)
+        # Booleans read as bytes: summed without a cast, into 8 bits (PREFILTER < 256).
+        equal = (self._bytes[:first, start:end] == low[:first, None]).view(np.uint8)
+        rough = equal.sum(axis=0, dtype=np.uint8)
         near = np.flatnonzero(rough >= (floor - self.MARGIN) * first) + start
         if len(near) == 0:
             return [], []
@@ -143,8 +158,8 @@ class RecentSignatures:
         keep = shares >= floor
         return self._slots[near[keep]].tolist(), shares[keep].tolist()
 
-    def scan_words(self, at: float, horizon: float, sketch: Sketch, share: float) -> list[int]:
-        start, end = self._between(at - horizon, at + horizon)
+    def scan_words(self, span: tuple[int, int], sketch: Sketch, share: float) -> list[int]:
+        start, end = span
         if end == start:
             return []
         shared = np.bitwise_count(self._sketches[:, start:end] & sketch[:, None]).sum(
@@ -154,12 +169,6 @@ class RecentSignatures:
         near = np.flatnonzero((shared >= share * fewer) & (fewer > 0)) + start
         slots: list[int] = self._slots[near].tolist()
         return slots
-
-    def _between(self, earliest: float, latest: float) -> tuple[int, int]:
-        times = self._times[self._head : self._tail]
-        start = self._head + int(np.searchsorted(times, earliest, side="left"))
-        end = self._head + int(np.searchsorted(times, latest, side="right"))
-        return start, end
 
     def _make_room(self) -> None:
         live, head, tail = self._tail - self._head, self._head, self._tail

@@ -86,12 +86,27 @@ def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
     other = signature + 1
     for minute in range(10):
         recent.append(minute * 60.0, minute, signature if minute % 2 else other, NO_WORDS)
-    slots, shares = recent.scan(9 * 60.0, 3 * 60.0, signature, floor=0.5)
+    (span,) = recent.spans(9 * 60.0, 3 * 60.0)
+    slots, shares = recent.scan(span, signature, floor=0.5)
     assert slots == [7, 9]
     assert shares == [1.0, 1.0]
     assert recent.drop_before(5 * 60.0) == [0, 1, 2, 3, 4]
     assert len(recent) == 5
-    assert recent.scan(0.0, 60.0, signature, floor=0.5) == ([], [])
+    assert recent.scan(recent.spans(0.0, 60.0)[0], signature, floor=0.5) == ([], [])
+
+
+def test_recent_spans_hold_the_posts_at_either_edge_of_each_reach() -> None:
+    recent = RecentSignatures(PERM, LANES, capacity=2)
+    signature = np.arange(PERM, dtype=np.uint32)
+    for minute in range(10):
+        recent.append(minute * 60.0, minute, signature, NO_WORDS)
+    # Within 3 minutes of minute 4: minutes 1 to 7, both edges in; within 1: 3 to 5.
+    wide, narrow = recent.spans(4 * 60.0, 3 * 60.0, 60.0)
+    assert recent.scan(wide, signature, floor=1.0)[0] == [1, 2, 3, 4, 5, 6, 7]
+    assert recent.scan(narrow, signature, floor=1.0)[0] == [3, 4, 5]
+    assert recent.drop_before(2 * 60.0) == [0, 1]
+    (wide,) = recent.spans(4 * 60.0, 3 * 60.0)
+    assert recent.scan(wide, signature, floor=1.0)[0] == [2, 3, 4, 5, 6, 7]
 
 
 def test_recent_signatures_find_posts_sharing_words() -> None:
@@ -102,7 +117,8 @@ def test_recent_signatures_find_posts_sharing_words() -> None:
     for minute, words in enumerate(texts):
         recent.append(minute * 60.0, minute, signature, sketch(words))
     query = sketch(("мост", "сейм", "пролет", "дрон"))
-    assert recent.scan_words(3 * 60.0, 3 * 60.0, query, share=0.7) == [0, 2]
-    assert recent.scan_words(3 * 60.0, 60.0, query, share=0.7) == [2]
+    wide, narrow = recent.spans(3 * 60.0, 3 * 60.0, 60.0)
+    assert recent.scan_words(wide, query, share=0.7) == [0, 2]
+    assert recent.scan_words(narrow, query, share=0.7) == [2]
     # A post without words shares nothing, whatever the bar.
-    assert recent.scan_words(3 * 60.0, 3 * 60.0, NO_WORDS, share=0.0) == []
+    assert recent.scan_words(wide, NO_WORDS, share=0.0) == []
