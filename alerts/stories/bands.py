@@ -92,14 +92,18 @@ class BandIndex:
         them: a caller that knows which slots live filters them at once."""
         # A post's buckets are mostly empty and hold a few slots otherwise: a Python loop
         # over them costs less than gathering every range at once with numpy.
-        starts = np.searchsorted(self._keys, keys, side="left").tolist()
-        ends = np.searchsorted(self._keys, keys, side="right").tolist()
-        merged, found = self._slots, set()
-        for start, end in zip(starts, ends, strict=True):
-            if start < end:
+        found: set[int] = set()
+        merged = self._keys
+        starts = np.searchsorted(merged, keys, side="left")
+        # Most of a post's keys are in no bucket: the bucket's end is searched only for
+        # the keys found at their start.
+        held = merged.take(starts, mode="clip") == keys if len(merged) else keys < 0
+        if held.any():
+            starts, ends = starts[held], np.searchsorted(merged, keys[held], side="right")
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
                 # Equal keys keep their insertion order (stable merges), latest last.
                 first = start if latest is None else max(start, end - latest)
-                found.update(merged[first:end].tolist())
+                found.update(self._slots[first:end].tolist())
         if self._latest:
             last, slots, earlier = self._latest, self._pending_slots, self._earlier
             for key in keys.tolist():

@@ -53,7 +53,8 @@ class SignatureStore:
     def similarity(
         self, rows: list[int] | npt.NDArray[np.int32], signature: Signature
     ) -> npt.NDArray[np.float64]:
-        shares: npt.NDArray[np.float64] = _equal(self._matrix[rows], signature) / len(signature)
+        found = self._matrix.take(rows, axis=0)
+        shares: npt.NDArray[np.float64] = _equal(found, signature) / len(signature)
         return shares
 
     def __len__(self) -> int:
@@ -80,7 +81,7 @@ class RecentSignatures:
     compares only the low byte of the first `PREFILTER` values (b-bit MinHash: a match
     rate of J + (1 - J) / 256), a contiguous block 12 times smaller than the signatures,
     and lets through what could reach ``floor`` with a wide margin. A second pass counts
-    the equal low bytes of all values of those posts and drops, without loss, the ones
+    the equal low bytes of the other values of those posts and drops, without loss, the ones
     with fewer than ``floor`` asks of the values (a tenth of a window of posts drawn
     from one vocabulary passes the first); the rest are compared value by value.
     """
@@ -95,9 +96,11 @@ class RecentSignatures:
         self._slots = np.zeros(capacity, dtype=np.int64)
         self._matrix: npt.NDArray[np.uint32] = np.zeros((capacity, num_perm), dtype=np.uint32)
         # Low bytes of the first values, value-major: the first pass adds `PREFILTER`
-        # contiguous rows of matches; and of all values, a row a post, for the second.
+        # contiguous rows of matches; and of the other values, a row a post, for the second.
         self._bytes: npt.NDArray[np.uint8] = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
-        self._low: npt.NDArray[np.uint8] = np.zeros((capacity, num_perm), dtype=np.uint8)
+        self._rest: npt.NDArray[np.uint8] = np.zeros(
+            (capacity, num_perm - self.PREFILTER), dtype=np.uint8
+        )
         # Lane-major: counting a row's bits sums `lanes` contiguous vectors, not short rows.
         self._sketches: npt.NDArray[np.uint64] = np.zeros((lanes, capacity), dtype=np.uint64)
         self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
@@ -115,7 +118,7 @@ class RecentSignatures:
         self._matrix[self._tail] = signature
         low = signature.astype(np.uint8)  # the low bytes
         self._bytes[:, self._tail] = low[: self.PREFILTER]
-        self._low[self._tail] = low
+        self._rest[self._tail] = low[self.PREFILTER :]
         self._sketches[:, self._tail] = sketch
         self._bits[self._tail] = int(np.bitwise_count(sketch).sum())
         self._tail += 1
@@ -152,9 +155,10 @@ class RecentSignatures:
         if len(near) == 0:
             return [], []
         # Equal values have equal low bytes: fewer equal bytes than ``floor`` asks of the
-        # values rules a post out for sure.
-        near = near[_equal(self._low[near], low) >= floor * len(signature)]
-        shares = _equal(self._matrix[near], signature) / len(signature)
+        # values rules a post out for sure. The first pass counted the first bytes.
+        rest = _equal(self._rest.take(near, axis=0), low[first:]) + rough[near - start]
+        near = near[rest >= floor * len(signature)]
+        shares = _equal(self._matrix.take(near, axis=0), signature) / len(signature)
         keep = shares >= floor
         return self._slots[near[keep]].tolist(), shares[keep].tolist()
 
@@ -177,7 +181,7 @@ class RecentSignatures:
             # be held beside it, and a few hours of posts are most of it. An eighth of
             # room at least is left, so a post moves seven rows at most on average.
             self._times[:live], self._slots[:live] = self._times[head:tail], self._slots[head:tail]
-            self._matrix[:live], self._low[:live] = self._matrix[head:tail], self._low[head:tail]
+            self._matrix[:live], self._rest[:live] = self._matrix[head:tail], self._rest[head:tail]
             self._bytes[:, :live] = self._bytes[:, head:tail]
             self._sketches[:, :live] = self._sketches[:, head:tail]
             self._bits[:live] = self._bits[head:tail]
@@ -188,15 +192,15 @@ class RecentSignatures:
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
         low = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
-        low_rows = np.zeros((capacity, self._low.shape[1]), dtype=np.uint8)
+        rest = np.zeros((capacity, self._rest.shape[1]), dtype=np.uint8)
         sketches = np.zeros((len(self._sketches), capacity), dtype=np.uint64)
         bits = np.zeros(capacity, dtype=np.int64)
         times[:live], slots[:live] = self._times[head:tail], self._slots[head:tail]
         matrix[:live], low[:, :live] = self._matrix[head:tail], self._bytes[:, head:tail]
-        low_rows[:live] = self._low[head:tail]
+        rest[:live] = self._rest[head:tail]
         sketches[:, :live], bits[:live] = self._sketches[:, head:tail], self._bits[head:tail]
         self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
-        self._sketches, self._bits, self._low = sketches, bits, low_rows
+        self._sketches, self._bits, self._rest = sketches, bits, rest
         self._head, self._tail = 0, live
 
 
