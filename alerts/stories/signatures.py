@@ -92,6 +92,8 @@ class RecentSignatures:
     post at the floor is lost 3 times in 100 (binomial, 32 draws)."""
 
     def __init__(self, num_perm: int, lanes: int, capacity: int = 1024) -> None:
+        if capacity < 8 or capacity % 8:
+            raise ValueError("capacity must be a positive multiple of 8")
         self._times = np.zeros(capacity, dtype=np.float64)
         self._slots = np.zeros(capacity, dtype=np.int64)
         self._matrix: npt.NDArray[np.uint32] = np.zeros((capacity, num_perm), dtype=np.uint32)
@@ -101,8 +103,11 @@ class RecentSignatures:
         self._rest: npt.NDArray[np.uint8] = np.zeros(
             (capacity, num_perm - self.PREFILTER), dtype=np.uint8
         )
-        # Lane-major: counting a row's bits sums `lanes` contiguous vectors, not short rows.
-        self._sketches: npt.NDArray[np.uint64] = np.zeros((lanes, capacity), dtype=np.uint64)
+        # Bit-major, a bit a post: a sketch sets a few dozen of its bits, and counting the
+        # shared ones adds up only those rows of the span (``_words[bit]``, the posts
+        # with that bit, in store order, 8 to a byte, first post in the highest bit).
+        # Positions from the tail on hold no bits.
+        self._words: npt.NDArray[np.uint8] = np.zeros((lanes * 64, capacity // 8), np.uint8)
         self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
         self._head = 0
         self._tail = 0
@@ -119,8 +124,9 @@ class RecentSignatures:
         low = signature.astype(np.uint8)  # the low bytes
         self._bytes[:, self._tail] = low[: self.PREFILTER]
         self._rest[self._tail] = low[self.PREFILTER :]
-        self._sketches[:, self._tail] = sketch
-        self._bits[self._tail] = int(np.bitwise_count(sketch).sum())
+        bits = _set_bits(sketch)
+        self._words[bits, self._tail >> 3] |= 0x80 >> (self._tail & 7)
+        self._bits[self._tail] = len(bits)
         self._tail += 1
 
     def drop_before(self, at: float) -> list[int]:
@@ -164,44 +170,60 @@ class RecentSignatures:
 
     def scan_words(self, span: tuple[int, int], sketch: Sketch, share: float) -> list[int]:
         start, end = span
-        if end == start:
-            return []
-        shared = np.bitwise_count(self._sketches[:, start:end] & sketch[:, None]).sum(
-            axis=0, dtype=np.uint16
-        )
-        fewer = np.minimum(self._bits[start:end], int(np.bitwise_count(sketch).sum()))
+        bits = _set_bits(sketch)
+        if end == start or len(bits) == 0:
+            return []  # a post without words shares none
+        first = start >> 3
+        rows = np.unpackbits(self._words[bits, first : (end + 7) >> 3], axis=1)
+        shared = rows.sum(axis=0, dtype=np.uint8 if len(bits) < 256 else np.uint16)
+        shared = shared[start - (first << 3) : end - (first << 3)]
+        fewer = np.minimum(self._bits[start:end], len(bits))
         near = np.flatnonzero((shared >= share * fewer) & (fewer > 0)) + start
         slots: list[int] = self._slots[near].tolist()
         return slots
 
     def _make_room(self) -> None:
-        live, head, tail = self._tail - self._head, self._head, self._tail
+        # Moved by whole bytes of the word bits: up to 7 posts before the head stay.
+        shift = self._head & ~7
+        head, tail, live = self._head - shift, self._tail - shift, self._tail - shift
+        words = (shift >> 3, (self._tail + 7) >> 3)
         if live <= len(self._times) * 7 // 8:
             # Moved to the front in place, an array at a time: a copy of the store would
             # be held beside it, and a few hours of posts are most of it. An eighth of
             # room at least is left, so a post moves seven rows at most on average.
-            self._times[:live], self._slots[:live] = self._times[head:tail], self._slots[head:tail]
-            self._matrix[:live], self._rest[:live] = self._matrix[head:tail], self._rest[head:tail]
-            self._bytes[:, :live] = self._bytes[:, head:tail]
-            self._sketches[:, :live] = self._sketches[:, head:tail]
-            self._bits[:live] = self._bits[head:tail]
-            self._head, self._tail = 0, live
+            old = slice(shift, self._tail)
+            self._times[:live], self._slots[:live] = self._times[old], self._slots[old]
+            self._matrix[:live], self._rest[:live] = self._matrix[old], self._rest[old]
+            self._bytes[:, :live] = self._bytes[:, old]
+            self._bits[:live] = self._bits[old]
+            self._words[:, : words[1] - words[0]] = self._words[:, words[0] : words[1]]
+            self._words[:, words[1] - words[0] :] = 0
+            self._head, self._tail = head, tail
             return
         capacity = 2 * len(self._times)
+        old = slice(shift, self._tail)
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
         matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
         low = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
         rest = np.zeros((capacity, self._rest.shape[1]), dtype=np.uint8)
-        sketches = np.zeros((len(self._sketches), capacity), dtype=np.uint64)
+        word_bits = np.zeros((len(self._words), capacity // 8), dtype=np.uint8)
         bits = np.zeros(capacity, dtype=np.int64)
-        times[:live], slots[:live] = self._times[head:tail], self._slots[head:tail]
-        matrix[:live], low[:, :live] = self._matrix[head:tail], self._bytes[:, head:tail]
-        rest[:live] = self._rest[head:tail]
-        sketches[:, :live], bits[:live] = self._sketches[:, head:tail], self._bits[head:tail]
+        times[:live], slots[:live] = self._times[old], self._slots[old]
+        matrix[:live], low[:, :live] = self._matrix[old], self._bytes[:, old]
+        rest[:live], bits[:live] = self._rest[old], self._bits[old]
+        word_bits[:, : words[1] - words[0]] = self._words[:, words[0] : words[1]]
         self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
-        self._sketches, self._bits, self._rest = sketches, bits, rest
-        self._head, self._tail = 0, live
+        self._words, self._bits, self._rest = word_bits, bits, rest
+        self._head, self._tail = head, tail
+
+
+def _set_bits(sketch: Sketch) -> npt.NDArray[np.intp]:
+    """The numbers of a sketch's set bits (bit ``b`` is bit ``b % 8`` of byte ``b // 8``)."""
+    bits: npt.NDArray[np.intp] = np.flatnonzero(
+        np.unpackbits(sketch.view(np.uint8), bitorder="little")
+    )
+    return bits
 
 
 def _equal(

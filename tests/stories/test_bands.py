@@ -81,7 +81,7 @@ def test_signature_store_estimates_jaccard_and_reuses_rows() -> None:
 
 
 def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
-    recent = RecentSignatures(PERM, LANES, capacity=2)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
     signature = np.arange(PERM, dtype=np.uint32)
     other = signature + 1
     for minute in range(10):
@@ -96,7 +96,7 @@ def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
 
 
 def test_recent_spans_hold_the_posts_at_either_edge_of_each_reach() -> None:
-    recent = RecentSignatures(PERM, LANES, capacity=2)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
     signature = np.arange(PERM, dtype=np.uint32)
     for minute in range(10):
         recent.append(minute * 60.0, minute, signature, NO_WORDS)
@@ -110,7 +110,7 @@ def test_recent_spans_hold_the_posts_at_either_edge_of_each_reach() -> None:
 
 
 def test_recent_signatures_find_posts_sharing_words() -> None:
-    recent = RecentSignatures(PERM, LANES, capacity=2)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
     signature = np.arange(PERM, dtype=np.uint32)
     bridge = ("мост", "сейм", "пролет", "повре", "движе", "огран")
     texts = [bridge, ("погод", "гололе", "дорог", "синоп"), (*bridge[:4], "курск"), ()]
@@ -122,3 +122,36 @@ def test_recent_signatures_find_posts_sharing_words() -> None:
     assert recent.scan_words(narrow, query, share=0.7) == [2]
     # A post without words shares nothing, whatever the bar.
     assert recent.scan_words(wide, NO_WORDS, share=0.0) == []
+
+
+def test_recent_signatures_find_shared_words_as_the_store_slides_and_grows() -> None:
+    # Posts come and go for hours: the store moves its posts to the front and grows,
+    # and every scan still finds exactly the posts of its span sharing enough words.
+    rng = np.random.default_rng(5)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
+    signature = np.arange(PERM, dtype=np.uint32)
+    stems = [f"слово{number}" for number in range(40)]
+    held: list[tuple[float, int, int]] = []
+    for minute in range(300):
+        words = tuple(rng.choice(stems, int(rng.integers(0, 6)), replace=False).tolist())
+        # The window widens after a while: more posts are held than the store had room for.
+        keep = 20 if minute < 150 else 45
+        recent.drop_before((minute - keep) * 60.0)
+        held = [post for post in held if post[0] >= (minute - keep) * 60.0]
+        query = sketch(tuple(rng.choice(stems, 4, replace=False).tolist()))
+        (span,) = recent.spans(minute * 60.0, 10 * 60.0)
+        asked = _bits(query)
+        expected = [
+            slot
+            for at, slot, known in held
+            if at >= (minute - 10) * 60.0
+            and known
+            and (known & asked).bit_count() >= 0.5 * min(known.bit_count(), asked.bit_count())
+        ]
+        assert recent.scan_words(span, query, share=0.5) == expected
+        recent.append(minute * 60.0, minute, signature, sketch(words))
+        held.append((minute * 60.0, minute, _bits(sketch(words))))
+
+
+def _bits(lanes: np.ndarray) -> int:
+    return int.from_bytes(lanes.tobytes(), "little")
