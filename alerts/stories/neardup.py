@@ -54,12 +54,13 @@ from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Finge
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
-from alerts.stories.signatures import RecentSignatures, SignatureStore
+from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bits
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
     from alerts.stories.facts import FactReader, Facts
     from alerts.stories.fingerprint import Signature
+    from alerts.stories.signatures import WordBits
 
 WINDOW = timedelta(hours=48)
 BAND_ROWS = 4
@@ -118,6 +119,15 @@ class _Entry:
     """Read only within `Policy.fact_horizon`; dropped later, like names."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """A signed text's look-up keys, read once for the query and the insert."""
+
+    bands: BandKeys
+    words: WordBits
+    """`word_bits` of its sketch."""
+
+
 class StoryWindow:
     """Stories of the posts of the last ``window``; see the module docstring.
 
@@ -172,7 +182,7 @@ class StoryWindow:
             return self._entries[known].story
         urls = references(item.url, item.forwarded_url, item.text)
         fingerprint = self._fingerprint(item.text)
-        keys = self._band_keys(fingerprint)
+        keys = self._keys(fingerprint)
         story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
         if story is None:
             story = self._replied_story(item)
@@ -190,7 +200,7 @@ class StoryWindow:
             return
         urls = references(item.url, item.forwarded_url, item.text)
         fingerprint = self._fingerprint(item.text)
-        self._add(item, story, fingerprint, urls, self._band_keys(fingerprint))
+        self._add(item, story, fingerprint, urls, self._keys(fingerprint))
 
     def expire(self, now: datetime) -> None:
         cutoff = now - self.window
@@ -198,10 +208,12 @@ class StoryWindow:
             _, slot = heapq.heappop(self._expiry)
             self._forget(slot)
 
-    def _band_keys(self, fingerprint: Fingerprint) -> BandKeys | None:
-        """LSH bucket keys of a text with a signature, read once for query and insert."""
+    def _keys(self, fingerprint: Fingerprint) -> _Keys | None:
+        """What a text with a signature is found by, read once for query and insert."""
         signature = fingerprint.signature
-        return None if signature is None else self._bands.band_keys(signature)
+        if signature is None:
+            return None
+        return _Keys(self._bands.band_keys(signature), word_bits(fingerprint.sketch))
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
@@ -212,7 +224,7 @@ class StoryWindow:
         return known[0]
 
     def _story_by_text(
-        self, item: StoryItem, fingerprint: Fingerprint, keys: BandKeys | None
+        self, item: StoryItem, fingerprint: Fingerprint, keys: _Keys | None
     ) -> str | None:
         signature = fingerprint.signature
         if signature is None or keys is None:
@@ -263,7 +275,7 @@ class StoryWindow:
         return max(stories, key=passing.__getitem__, default=None)
 
     def _candidates(
-        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: BandKeys
+        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: _Keys
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
         at = item.published_at.timestamp()
@@ -271,19 +283,16 @@ class StoryWindow:
         retell_close, retell_share = self._retell
         worded_span, recent_span = self._recent.spans(at, retell_close, horizon)
         recent = self._recent.scan(recent_span, signature, floor)
-        entries = self._entries
-        # A window shorter than the horizon forgets items the recent store still holds.
-        found = {slot: share for slot, share in zip(*recent, strict=True) if slot in entries}
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
-        worded = self._recent.scan_words(worded_span, fingerprint.sketch, retell_share)
+        worded = self._recent.scan_words(worded_span, keys.words, retell_share)
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
-        short = self.policy.short
+        entries, short = self._entries, self.policy.short
         near = (
             [
                 slot
-                for slot in self._bands.candidates(keys, PER_BUCKET)
+                for slot in self._bands.candidates(keys.bands, PER_BUCKET)
                 if (entry := entries.get(slot)) is not None
                 and entry.row is not None
                 and entry.size >= short
@@ -291,27 +300,22 @@ class StoryWindow:
             if fingerprint.size >= short
             else []
         )
-        # Every signature a post compares with, read at once: the LSH candidates and the
-        # retellings' pool (live and signed), a few dozen rows.
+        # Every signature a post is compared with, read at once: the recent scan's, the
+        # LSH candidates and the retellings' pool, live and signed (a window shorter than
+        # the horizon forgets items the recent store still holds), a few dozen rows.
         rows = {
             slot: row
-            for slots in (near, worded, placed)
+            for slots in (recent, near, worded, placed)
             for slot in slots
             if (entry := entries.get(slot)) is not None and (row := entry.row) is not None
         }
-        share_of = (
-            dict(
-                zip(
-                    rows,
-                    self._signatures.similarity(list(rows.values()), signature).tolist(),
-                    strict=True,
-                )
-            )
-            if rows
-            else {}
-        )
-        far_floor = self.policy.far_floor
+        shares = self._signatures.similarity(list(rows.values()), signature).tolist()
+        share_of = dict(zip(rows, shares, strict=True))
+        found = {
+            slot: share for slot in recent if slot in rows and (share := share_of[slot]) >= floor
+        }
         # Items the scan found come again with the same share: found keeps them.
+        far_floor = self.policy.far_floor
         found.update((slot, share) for slot in near if (share := share_of[slot]) >= far_floor)
         if len(found) > CANDIDATES:
             found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
@@ -331,7 +335,7 @@ class StoryWindow:
         story: str,
         fingerprint: Fingerprint,
         urls: tuple[str, ...],
-        keys: BandKeys | None,
+        keys: _Keys | None,
     ) -> None:
         slot = self._next_slot
         self._next_slot += 1
@@ -339,8 +343,8 @@ class StoryWindow:
         row = None
         if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
-            self._bands.insert(slot, keys)
-            self._recent.append(at, slot, fingerprint.signature, fingerprint.sketch)
+            self._bands.insert(slot, keys.bands)
+            self._recent.append(at, slot, fingerprint.signature, keys.words)
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),
