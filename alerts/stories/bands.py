@@ -9,9 +9,11 @@ Why not ``MinHashLSH`` itself: its dict storage keeps a Python ``set`` per bucke
 ``bytes`` per band per key, about 10 KiB per post with 32 bands (500 MiB for a window of
 50,000 posts, measured with tracemalloc; ``bench/dedup_speed.py --datasketch-lsh``).
 Here a band key is one ``uint32`` and a slot one ``uint32`` in sorted numpy arrays,
-searched with ``searchsorted``: 8 bytes per band (192 a post). Recent inserts wait in a small dict
-and are merged in sorted batches; removed slots are purged in batches too, and ignored
-by queries until then.
+searched with ``searchsorted``: 8 bytes per band (192 a post). Recent inserts wait in flat
+lists, each entry linked to the previous one of its bucket (no list per bucket: those
+were most of the objects a window allocates, and the garbage collector walked them), and
+are merged in sorted batches; removed slots are purged in batches too, and ignored by
+queries until then.
 
 Slots are integers from 0 to 2**32 - 1 chosen by the caller and never reused (a window
 hands out one a post: four billion posts before the bound).
@@ -50,10 +52,12 @@ class BandIndex:
         self._salts = np.arange(1, bands + 1, dtype=np.uint64) * _MULTIPLIER
         self._keys: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
         self._slots: npt.NDArray[np.uint32] = np.empty(0, dtype=np.uint32)
-        self._pending: dict[int, list[int]] = {}
-        # The same entries in insertion order, flat: a merge reads them in one call each.
+        # Entries waiting for a merge, in insertion order; ``_latest`` holds each waiting
+        # key's last entry and ``_earlier`` each entry's previous one of its key (-1: none).
         self._pending_keys: list[int] = []
         self._pending_slots: list[int] = []
+        self._earlier: list[int] = []
+        self._latest: dict[int, int] = {}
         self._removed: set[int] = set()
 
     def band_keys(self, signature: Signature) -> npt.NDArray[np.uint32]:
@@ -67,16 +71,7 @@ class BandIndex:
         return folded
 
     def insert(self, slot: int, keys: npt.NDArray[np.uint32]) -> None:
-        pending = self._pending
-        listed = keys.tolist()
-        for key in listed:
-            bucket = pending.get(key)
-            if bucket is None:
-                pending[key] = [slot]
-            else:
-                bucket.append(slot)
-        self._pending_keys.extend(listed)
-        self._pending_slots.extend([slot] * len(listed))
+        self._link(keys.tolist(), [slot] * len(keys))
         if len(self._pending_keys) >= _PENDING:
             self._merge()
 
@@ -89,35 +84,50 @@ class BandIndex:
     def query(self, keys: npt.NDArray[np.uint32], latest: int | None = None) -> set[int]:
         """Live slots sharing at least one band key with ``keys``; of each bucket only the
         ``latest`` slots inserted last (the highest), when given."""
-        found = set(self.candidates(keys, latest).tolist())
+        found = set(self.candidates(keys, latest))
         return found - self._removed if self._removed else found
 
-    def candidates(
-        self, keys: npt.NDArray[np.uint32], latest: int | None = None
-    ) -> npt.NDArray[np.int64]:
-        """`query`'s slots sorted and distinct, as an array, and with the removed slots not
-        yet purged among them: a caller that knows which slots live filters them at once."""
-        starts = np.searchsorted(self._keys, keys, side="left")
-        ends = np.searchsorted(self._keys, keys, side="right")
-        if latest is not None:
-            # Equal keys keep their insertion order (stable merges), latest last.
-            starts = np.maximum(starts, ends - latest)
-        counts = ends - starts
-        total = int(counts.sum())
-        # Every bucket's range at once: each position's offset from its bucket's start.
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        parts = [self._slots[np.repeat(starts, counts) + offsets]]
-        pending = self._pending
-        for key in keys.tolist():
-            bucket = pending.get(key)
-            if bucket is not None:
-                parts.append(np.array(bucket if latest is None else bucket[-latest:], np.uint32))
-        found: npt.NDArray[np.int64] = np.unique(np.concatenate(parts)).astype(np.int64)
-        return found
+    def candidates(self, keys: npt.NDArray[np.uint32], latest: int | None = None) -> list[int]:
+        """`query`'s slots sorted and distinct, with the removed slots not yet purged among
+        them: a caller that knows which slots live filters them at once."""
+        # A post's buckets are mostly empty and hold a few slots otherwise: a Python loop
+        # over them costs less than gathering every range at once with numpy.
+        found: set[int] = set()
+        merged = self._keys
+        starts = np.searchsorted(merged, keys, side="left")
+        # Most of a post's keys are in no bucket: the bucket's end is searched only for
+        # the keys found at their start.
+        held = merged.take(starts, mode="clip") == keys if len(merged) else keys < 0
+        if held.any():
+            starts, ends = starts[held], np.searchsorted(merged, keys[held], side="right")
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+                # Equal keys keep their insertion order (stable merges), latest last.
+                first = start if latest is None else max(start, end - latest)
+                found.update(self._slots[first:end].tolist())
+        if self._latest:
+            last, slots, earlier = self._latest, self._pending_slots, self._earlier
+            for key in keys.tolist():
+                entry, left = last.get(key, -1), latest
+                while entry >= 0 and left != 0:
+                    found.add(slots[entry])
+                    entry = earlier[entry]
+                    left = None if left is None else left - 1
+        return sorted(found)
 
     def __len__(self) -> int:
         """Band entries held, live or awaiting purge (for memory accounting)."""
         return len(self._keys) + len(self._pending_keys)
+
+    def _link(self, keys: list[int], slots: list[int]) -> None:
+        """Append waiting entries, each linked to the previous one of its key."""
+        last, earlier = self._latest, self._earlier
+        entry = len(self._pending_keys)
+        for key in keys:
+            earlier.append(last.get(key, -1))
+            last[key] = entry
+            entry += 1
+        self._pending_keys.extend(keys)
+        self._pending_slots.extend(slots)
 
     def _merge(self) -> None:
         keys = np.array(self._pending_keys, dtype=np.uint32)
@@ -129,8 +139,8 @@ class BandIndex:
         places = np.searchsorted(self._keys, keys, side="right")
         self._keys = np.insert(self._keys, places, keys)
         self._slots = np.insert(self._slots, places, slots)
-        self._pending = {}
-        self._pending_keys, self._pending_slots = [], []
+        self._pending_keys, self._pending_slots, self._earlier = [], [], []
+        self._latest = {}
 
     def _purge(self) -> None:
         dead = np.fromiter(self._removed, dtype=np.int64, count=len(self._removed))
@@ -138,14 +148,9 @@ class BandIndex:
         live = ~np.isin(self._slots, dead, kind="table")
         self._keys, self._slots = self._keys[live], self._slots[live]
         removed = self._removed
-        for key in list(self._pending):
-            kept = [slot for slot in self._pending[key] if slot not in removed]
-            if kept:
-                self._pending[key] = kept
-            else:
-                del self._pending[key]
         entries = zip(self._pending_keys, self._pending_slots, strict=True)
         live_entries = [(key, slot) for key, slot in entries if slot not in removed]
-        self._pending_keys = [key for key, _ in live_entries]
-        self._pending_slots = [slot for _, slot in live_entries]
+        self._pending_keys, self._pending_slots, self._earlier = [], [], []
+        self._latest = {}
+        self._link([key for key, _ in live_entries], [slot for _, slot in live_entries])
         self._removed = set()

@@ -54,13 +54,13 @@ from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Finge
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
-from alerts.stories.signatures import RecentSignatures, SignatureStore
-from alerts.stories.slots import SlotTable
+from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bits
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
     from alerts.stories.facts import FactReader, Facts
     from alerts.stories.fingerprint import Signature
+    from alerts.stories.signatures import WordBits
 
 WINDOW = timedelta(hours=48)
 BAND_ROWS = 4
@@ -119,6 +119,15 @@ class _Entry:
     """Read only within `Policy.fact_horizon`; dropped later, like names."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """A signed text's look-up keys, read once for the query and the insert."""
+
+    bands: BandKeys
+    words: WordBits
+    """`word_bits` of its sketch."""
+
+
 class StoryWindow:
     """Stories of the posts of the last ``window``; see the module docstring.
 
@@ -148,7 +157,6 @@ class StoryWindow:
         self._places = PlaceIndex(policy.fact_horizon.total_seconds())
         self._bands = BandIndex(num_perm // BAND_ROWS, BAND_ROWS)
         self._signatures = SignatureStore(num_perm)
-        self._table = SlotTable()
         self._recent = RecentSignatures(num_perm, SKETCH_BITS // 64)
         self._entries: dict[int, _Entry] = {}
         self._slot_by_key: dict[str, int] = {}
@@ -174,7 +182,7 @@ class StoryWindow:
             return self._entries[known].story
         urls = references(item.url, item.forwarded_url, item.text)
         fingerprint = self._fingerprint(item.text)
-        keys = self._band_keys(fingerprint)
+        keys = self._keys(fingerprint)
         story = next((self._url_story[url][0] for url in urls if url in self._url_story), None)
         if story is None:
             story = self._replied_story(item)
@@ -192,7 +200,7 @@ class StoryWindow:
             return
         urls = references(item.url, item.forwarded_url, item.text)
         fingerprint = self._fingerprint(item.text)
-        self._add(item, story, fingerprint, urls, self._band_keys(fingerprint))
+        self._add(item, story, fingerprint, urls, self._keys(fingerprint))
 
     def expire(self, now: datetime) -> None:
         cutoff = now - self.window
@@ -200,10 +208,12 @@ class StoryWindow:
             _, slot = heapq.heappop(self._expiry)
             self._forget(slot)
 
-    def _band_keys(self, fingerprint: Fingerprint) -> BandKeys | None:
-        """LSH bucket keys of a text with a signature, read once for query and insert."""
+    def _keys(self, fingerprint: Fingerprint) -> _Keys | None:
+        """What a text with a signature is found by, read once for query and insert."""
         signature = fingerprint.signature
-        return None if signature is None else self._bands.band_keys(signature)
+        if signature is None:
+            return None
+        return _Keys(self._bands.band_keys(signature), word_bits(fingerprint.sketch))
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
@@ -214,7 +224,7 @@ class StoryWindow:
         return known[0]
 
     def _story_by_text(
-        self, item: StoryItem, fingerprint: Fingerprint, keys: BandKeys | None
+        self, item: StoryItem, fingerprint: Fingerprint, keys: _Keys | None
     ) -> str | None:
         signature = fingerprint.signature
         if signature is None or keys is None:
@@ -265,49 +275,58 @@ class StoryWindow:
         return max(stories, key=passing.__getitem__, default=None)
 
     def _candidates(
-        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: BandKeys
+        self, item: StoryItem, fingerprint: Fingerprint, signature: Signature, keys: _Keys
     ) -> list[tuple[int, float]]:
         """Known items that may clear a bar, with their estimated Jaccard, by slot."""
         at = item.published_at.timestamp()
         horizon, floor = self._reach[fingerprint.clues.update]
-        recent = self._recent.scan(at, horizon, signature, floor)
-        # A window shorter than the horizon forgets items the recent store still holds.
-        found = {slot: share for slot, share in zip(*recent, strict=True) if slot in self._entries}
-        table = self._table
-        # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
-        if fingerprint.size >= self.policy.short:
-            near = self._bands.candidates(keys, PER_BUCKET)
-            near = near[table.live(near)]
-            # Items the scan found come again with the same share: found.update keeps them.
-            rows = table.rows(near)
-            signed = (rows >= 0) & (table.sizes(near) >= self.policy.short)
-            near, rows = near[signed], rows[signed]
-            if len(near):
-                shares = self._signatures.similarity(rows, signature)
-                passing = shares >= self.policy.far_floor
-                found.update(zip(near[passing].tolist(), shares[passing].tolist(), strict=True))
-        if len(found) > CANDIDATES:
-            found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
-        # Retellings share words, not wording: their Jaccard is below every scan's floor.
         retell_close, retell_share = self._retell
-        worded = self._recent.scan_words(at, retell_close, fingerprint.sketch, retell_share)
+        worded_span, recent_span = self._recent.spans(at, retell_close, horizon)
+        recent = self._recent.scan(recent_span, signature, floor)
+        # Retellings share words, not wording: their Jaccard is below every scan's floor.
+        worded = self._recent.scan_words(worded_span, keys.words, retell_share)
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
-        # Live and signed, the latest, repeats and all, as the window has always weighed
-        # them (a few dozen slots: read from the entries, not gathered with numpy).
-        entries = self._entries
+        # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
+        entries, short = self._entries, self.policy.short
+        near = (
+            [
+                slot
+                for slot in self._bands.candidates(keys.bands, PER_BUCKET)
+                if (entry := entries.get(slot)) is not None
+                and entry.row is not None
+                and entry.size >= short
+            ]
+            if fingerprint.size >= short
+            else []
+        )
+        # Every signature a post is compared with, read at once: the recent scan's, the
+        # LSH candidates and the retellings' pool, live and signed (a window shorter than
+        # the horizon forgets items the recent store still holds), a few dozen rows.
+        rows = {
+            slot: row
+            for slots in (recent, near, worded, placed)
+            for slot in slots
+            if (entry := entries.get(slot)) is not None and (row := entry.row) is not None
+        }
+        shares = self._signatures.similarity(list(rows.values()), signature).tolist()
+        share_of = dict(zip(rows, shares, strict=True))
+        found = {
+            slot: share for slot in recent if slot in rows and (share := share_of[slot]) >= floor
+        }
+        # Items the scan found come again with the same share: found keeps them.
+        far_floor = self.policy.far_floor
+        found.update((slot, share) for slot in near if (share := share_of[slot]) >= far_floor)
+        if len(found) > CANDIDATES:
+            found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
+        # The latest, repeats and all, as the window has always weighed them.
         retold = sorted(
             slot
             for slots in (worded, placed)
             for slot in slots
-            if slot not in found
-            and (entry := entries.get(slot)) is not None
-            and entry.row is not None
+            if slot in rows and slot not in found
         )[-CANDIDATES:]
-        if retold:
-            retold_rows = [row for slot in retold if (row := entries[slot].row) is not None]
-            shares = self._signatures.similarity(retold_rows, signature)
-            found.update(zip(retold, shares.tolist(), strict=True))
+        found.update((slot, share_of[slot]) for slot in retold)
         return sorted(found.items())
 
     def _add(
@@ -316,7 +335,7 @@ class StoryWindow:
         story: str,
         fingerprint: Fingerprint,
         urls: tuple[str, ...],
-        keys: BandKeys | None,
+        keys: _Keys | None,
     ) -> None:
         slot = self._next_slot
         self._next_slot += 1
@@ -324,8 +343,8 @@ class StoryWindow:
         row = None
         if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
-            self._bands.insert(slot, keys)
-            self._recent.append(at, slot, fingerprint.signature, fingerprint.sketch)
+            self._bands.insert(slot, keys.bands)
+            self._recent.append(at, slot, fingerprint.signature, keys.words)
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),
@@ -337,7 +356,6 @@ class StoryWindow:
             urls=urls,
             facts=fingerprint.facts,
         )
-        self._table.add(slot, -1 if row is None else row, fingerprint.size)
         self._places.add(fingerprint.finding, at, slot)
         self._slot_by_key[item.key] = slot
         pair = (story, item.source)
@@ -358,7 +376,6 @@ class StoryWindow:
 
     def _forget(self, slot: int) -> None:
         entry = self._entries.pop(slot)
-        self._table.remove(slot)
         del self._slot_by_key[entry.key]
         pair = (entry.story, entry.source)
         left = self._story_sources.pop(pair) - 1

@@ -1,4 +1,5 @@
-"""`SignatureStore`: MinHash signatures of a window, one row each of a single matrix.
+"""`SignatureStore`: MinHash signatures of a window, one row each of a single matrix;
+`RecentSignatures`: what the last hours' posts are scanned by (see its docstring).
 
 Contract: ``add`` copies a signature into a free row and returns the row; ``free``
 gives the row back for reuse; ``similarity(rows, signature)`` estimates the Jaccard
@@ -14,6 +15,7 @@ size is steady; its peak is what has to fit), in place.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from alerts.stories.fingerprint import Signature, Sketch
+
+    WordBits = npt.NDArray[np.intp]
+    """The numbers of the bits a word sketch sets, ascending."""
 
 
 class SignatureStore:
@@ -52,7 +57,8 @@ class SignatureStore:
     def similarity(
         self, rows: list[int] | npt.NDArray[np.int32], signature: Signature
     ) -> npt.NDArray[np.float64]:
-        shares: npt.NDArray[np.float64] = _equal(self._matrix[rows], signature) / len(signature)
+        found = self._matrix.take(rows, axis=0)
+        shares: npt.NDArray[np.float64] = _equal(found, signature) / len(signature)
         return shares
 
     def __len__(self) -> int:
@@ -60,16 +66,21 @@ class SignatureStore:
 
 
 class RecentSignatures:
-    """Signatures of the most recent posts in publication order, scanned all at once.
+    """The low bytes of the signatures and the word bits of the most recent posts, in
+    publication order, scanned all at once.
 
-    Contract: ``append`` adds a post's time (seconds), slot, signature and word sketch;
-    ``drop_before`` forgets posts older than a time and returns their slots; ``scan``
-    returns the slots and estimated Jaccard similarities of the posts within ``horizon``
-    seconds of ``at`` whose similarity reaches ``floor``; ``scan_words`` returns the slots
-    of the posts within ``horizon`` whose sketches share at least ``share`` of the bits of
-    the sketch with fewer (a superset of the posts whose word sets do, up to words
-    colliding in one bit: callers confirm with the sets). Posts are expected in time order
-    (a late one is kept, and found by scans that reach its place in the order).
+    Contract: ``append`` adds a post's time (seconds), slot, signature and word bits
+    (`word_bits` of its sketch); ``drop_before`` forgets posts older than a time and
+    returns their slots; ``spans(at, *reaches)`` gives, for each reach in seconds, the
+    span of the store holding the posts within it of ``at`` (one look-up for all, valid
+    until the store next changes); ``scan`` returns, in store order, the slots of the
+    posts of a span whose signatures may reach a Jaccard similarity of ``floor`` (all
+    but the few the first pass misses, below): callers confirm with `SignatureStore`,
+    with the other candidates' signatures; ``scan_words`` returns the slots of the posts
+    of a span whose sketches share at least ``share`` of the bits of the sketch with
+    fewer (a superset of the posts whose word sets do, up to words colliding in one bit:
+    callers confirm with the sets). Posts are expected in time order (a late one is
+    kept, and found by scans that reach its place in the order).
 
     Why: the low bars that hold for posts close in time (rewrites, updates) are below
     what LSH bands can find without flooding a 48-hour window with candidates, while the
@@ -77,9 +88,9 @@ class RecentSignatures:
     compares only the low byte of the first `PREFILTER` values (b-bit MinHash: a match
     rate of J + (1 - J) / 256), a contiguous block 12 times smaller than the signatures,
     and lets through what could reach ``floor`` with a wide margin. A second pass counts
-    the equal low bytes of all values of those posts and drops, without loss, the ones
-    with fewer than ``floor`` asks of the values (a tenth of a window of posts drawn
-    from one vocabulary passes the first); the rest are compared value by value.
+    the equal low bytes of the other values of those posts and drops, without loss, the
+    ones with fewer than ``floor`` asks of the values (a tenth of a window of posts drawn
+    from one vocabulary passes the first): equal values have equal low bytes.
     """
 
     PREFILTER = 32
@@ -88,15 +99,21 @@ class RecentSignatures:
     post at the floor is lost 3 times in 100 (binomial, 32 draws)."""
 
     def __init__(self, num_perm: int, lanes: int, capacity: int = 1024) -> None:
+        if capacity < 8 or capacity % 8:
+            raise ValueError("capacity must be a positive multiple of 8")
         self._times = np.zeros(capacity, dtype=np.float64)
         self._slots = np.zeros(capacity, dtype=np.int64)
-        self._matrix: npt.NDArray[np.uint32] = np.zeros((capacity, num_perm), dtype=np.uint32)
         # Low bytes of the first values, value-major: the first pass adds `PREFILTER`
-        # contiguous rows of matches; and of all values, a row a post, for the second.
+        # contiguous rows of matches; and of the other values, a row a post, for the second.
         self._bytes: npt.NDArray[np.uint8] = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
-        self._low: npt.NDArray[np.uint8] = np.zeros((capacity, num_perm), dtype=np.uint8)
-        # Lane-major: counting a row's bits sums `lanes` contiguous vectors, not short rows.
-        self._sketches: npt.NDArray[np.uint64] = np.zeros((lanes, capacity), dtype=np.uint64)
+        self._rest: npt.NDArray[np.uint8] = np.zeros(
+            (capacity, num_perm - self.PREFILTER), dtype=np.uint8
+        )
+        # Bit-major, a bit a post: a sketch sets a few dozen of its bits, and counting the
+        # shared ones adds up only those rows of the span (``_words[bit]``, the posts
+        # with that bit, in store order, 8 to a byte, first post in the highest bit).
+        # Positions from the tail on hold no bits.
+        self._words: npt.NDArray[np.uint8] = np.zeros((lanes * 64, capacity // 8), np.uint8)
         self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
         self._head = 0
         self._tail = 0
@@ -104,17 +121,17 @@ class RecentSignatures:
     def __len__(self) -> int:
         return self._tail - self._head
 
-    def append(self, at: float, slot: int, signature: Signature, sketch: Sketch) -> None:
+    def append(self, at: float, slot: int, signature: Signature, words: WordBits) -> None:
         if self._tail == len(self._times):
             self._make_room()
-        self._times[self._tail] = at
-        self._slots[self._tail] = slot
-        self._matrix[self._tail] = signature
+        tail = self._tail
+        self._times[tail] = at
+        self._slots[tail] = slot
         low = signature.astype(np.uint8)  # the low bytes
-        self._bytes[:, self._tail] = low[: self.PREFILTER]
-        self._low[self._tail] = low
-        self._sketches[:, self._tail] = sketch
-        self._bits[self._tail] = int(np.bitwise_count(sketch).sum())
+        self._bytes[:, tail] = low[: self.PREFILTER]
+        self._rest[tail] = low[self.PREFILTER :]
+        self._words[words, tail >> 3] |= 0x80 >> (tail & 7)
+        self._bits[tail] = len(words)
         self._tail += 1
 
     def drop_before(self, at: float) -> list[int]:
@@ -126,69 +143,82 @@ class RecentSignatures:
         self._head += count
         return dropped
 
-    def scan(
-        self, at: float, horizon: float, signature: Signature, floor: float
-    ) -> tuple[list[int], list[float]]:
-        start, end = self._between(at - horizon, at + horizon)
+    def spans(self, at: float, *reaches: float) -> list[tuple[int, int]]:
+        # Ends as starts of what lies past them, so one search (a call costs more than
+        # the search) finds both sides of every reach: a time is at most ``at + reach``
+        # exactly when it is below the next float up.
+        bounds = [at - reach for reach in reaches]
+        bounds += [math.nextafter(at + reach, math.inf) for reach in reaches]
+        found = np.searchsorted(self._times[self._head : self._tail], bounds).tolist()
+        head, count = self._head, len(reaches)
+        return [(head + found[index], head + found[count + index]) for index in range(count)]
+
+    def scan(self, span: tuple[int, int], signature: Signature, floor: float) -> list[int]:
+        start, end = span
         low = signature.astype(np.uint8)
         first = self.PREFILTER
-        rough = (self._bytes[:first, start:end] == low[:first, None]).sum(axis=0, dtype=np.uint8)
-        near = np.flatnonzero(rough >= (floor - self.MARGIN) * first) + start
+        # Booleans read as bytes: summed without a cast, into 8 bits (PREFILTER < 256).
+        equal = (self._bytes[:first, start:end] == low[:first, None]).view(np.uint8)
+        rough = equal.sum(axis=0, dtype=np.uint8)
+        near = np.flatnonzero(rough >= (floor - self.MARGIN) * first)
         if len(near) == 0:
-            return [], []
-        # Equal values have equal low bytes: fewer equal bytes than ``floor`` asks of the
-        # values rules a post out for sure.
-        near = near[_equal(self._low[near], low) >= floor * len(signature)]
-        shares = _equal(self._matrix[near], signature) / len(signature)
-        keep = shares >= floor
-        return self._slots[near[keep]].tolist(), shares[keep].tolist()
-
-    def scan_words(self, at: float, horizon: float, sketch: Sketch, share: float) -> list[int]:
-        start, end = self._between(at - horizon, at + horizon)
-        if end == start:
             return []
-        shared = np.bitwise_count(self._sketches[:, start:end] & sketch[:, None]).sum(
-            axis=0, dtype=np.uint16
-        )
-        fewer = np.minimum(self._bits[start:end], int(np.bitwise_count(sketch).sum()))
+        # The second pass counts the bytes the first did not.
+        near += start
+        bytes_equal = _equal(self._rest.take(near, axis=0), low[first:]) + rough[near - start]
+        slots: list[int] = self._slots[near[bytes_equal >= floor * len(signature)]].tolist()
+        return slots
+
+    def scan_words(self, span: tuple[int, int], words: WordBits, share: float) -> list[int]:
+        start, end = span
+        if end == start or len(words) == 0:
+            return []  # a post without words shares none
+        first = start >> 3
+        rows = np.unpackbits(self._words[words, first : (end + 7) >> 3], axis=1)
+        shared = rows.sum(axis=0, dtype=np.uint8 if len(words) < 256 else np.uint16)
+        shared = shared[start - (first << 3) : end - (first << 3)]
+        fewer = np.minimum(self._bits[start:end], len(words))
         near = np.flatnonzero((shared >= share * fewer) & (fewer > 0)) + start
         slots: list[int] = self._slots[near].tolist()
         return slots
 
-    def _between(self, earliest: float, latest: float) -> tuple[int, int]:
-        times = self._times[self._head : self._tail]
-        start = self._head + int(np.searchsorted(times, earliest, side="left"))
-        end = self._head + int(np.searchsorted(times, latest, side="right"))
-        return start, end
-
     def _make_room(self) -> None:
-        live, head, tail = self._tail - self._head, self._head, self._tail
+        # Moved by whole bytes of the word bits: up to 7 posts before the head stay.
+        shift = self._head & ~7
+        head, tail, live = self._head - shift, self._tail - shift, self._tail - shift
+        old, bytes_ = slice(shift, self._tail), slice(shift >> 3, (self._tail + 7) >> 3)
+        moved = bytes_.stop - bytes_.start
         if live <= len(self._times) * 7 // 8:
             # Moved to the front in place, an array at a time: a copy of the store would
             # be held beside it, and a few hours of posts are most of it. An eighth of
             # room at least is left, so a post moves seven rows at most on average.
-            self._times[:live], self._slots[:live] = self._times[head:tail], self._slots[head:tail]
-            self._matrix[:live], self._low[:live] = self._matrix[head:tail], self._low[head:tail]
-            self._bytes[:, :live] = self._bytes[:, head:tail]
-            self._sketches[:, :live] = self._sketches[:, head:tail]
-            self._bits[:live] = self._bits[head:tail]
-            self._head, self._tail = 0, live
+            self._times[:live], self._slots[:live] = self._times[old], self._slots[old]
+            self._bytes[:, :live], self._rest[:live] = self._bytes[:, old], self._rest[old]
+            self._bits[:live] = self._bits[old]
+            self._words[:, :moved] = self._words[:, bytes_]
+            self._words[:, moved:] = 0
+            self._head, self._tail = head, tail
             return
         capacity = 2 * len(self._times)
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
-        matrix = np.zeros((capacity, self._matrix.shape[1]), dtype=np.uint32)
         low = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
-        low_rows = np.zeros((capacity, self._low.shape[1]), dtype=np.uint8)
-        sketches = np.zeros((len(self._sketches), capacity), dtype=np.uint64)
+        rest = np.zeros((capacity, self._rest.shape[1]), dtype=np.uint8)
+        words = np.zeros((len(self._words), capacity // 8), dtype=np.uint8)
         bits = np.zeros(capacity, dtype=np.int64)
-        times[:live], slots[:live] = self._times[head:tail], self._slots[head:tail]
-        matrix[:live], low[:, :live] = self._matrix[head:tail], self._bytes[:, head:tail]
-        low_rows[:live] = self._low[head:tail]
-        sketches[:, :live], bits[:live] = self._sketches[:, head:tail], self._bits[head:tail]
-        self._times, self._slots, self._matrix, self._bytes = times, slots, matrix, low
-        self._sketches, self._bits, self._low = sketches, bits, low_rows
-        self._head, self._tail = 0, live
+        times[:live], slots[:live] = self._times[old], self._slots[old]
+        low[:, :live], rest[:live] = self._bytes[:, old], self._rest[old]
+        words[:, :moved], bits[:live] = self._words[:, bytes_], self._bits[old]
+        self._times, self._slots, self._bytes, self._rest = times, slots, low, rest
+        self._words, self._bits = words, bits
+        self._head, self._tail = head, tail
+
+
+def word_bits(sketch: Sketch) -> WordBits:
+    """The numbers of a sketch's set bits (bit ``b`` is bit ``b % 8`` of byte ``b // 8``),
+    read once per post for its scan and its place in the store."""
+    bits: WordBits = np.flatnonzero(np.unpackbits(sketch.view(np.uint8), bitorder="little"))
+    return bits
 
 
 def _equal(

@@ -7,11 +7,11 @@ from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
 from alerts.stories.bands import BandIndex
 from alerts.stories.fingerprint import SKETCH_BITS, sketch
-from alerts.stories.signatures import RecentSignatures, SignatureStore
+from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bits
 
 BANDS, ROWS, PERM = 32, 4, 128
 LANES = SKETCH_BITS // 64
-NO_WORDS = sketch(())
+NO_WORDS = word_bits(sketch(()))
 
 
 def _signatures(count: int, seed: int = 3) -> list[np.ndarray]:
@@ -81,28 +81,91 @@ def test_signature_store_estimates_jaccard_and_reuses_rows() -> None:
 
 
 def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
-    recent = RecentSignatures(PERM, LANES, capacity=2)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
     signature = np.arange(PERM, dtype=np.uint32)
     other = signature + 1
     for minute in range(10):
         recent.append(minute * 60.0, minute, signature if minute % 2 else other, NO_WORDS)
-    slots, shares = recent.scan(9 * 60.0, 3 * 60.0, signature, floor=0.5)
-    assert slots == [7, 9]
-    assert shares == [1.0, 1.0]
+    (span,) = recent.spans(9 * 60.0, 3 * 60.0)
+    assert recent.scan(span, signature, floor=0.5) == [7, 9]
     assert recent.drop_before(5 * 60.0) == [0, 1, 2, 3, 4]
     assert len(recent) == 5
-    assert recent.scan(0.0, 60.0, signature, floor=0.5) == ([], [])
+    assert recent.scan(recent.spans(0.0, 60.0)[0], signature, floor=0.5) == []
+
+
+def test_recent_scan_lets_through_what_may_reach_the_floor() -> None:
+    recent = RecentSignatures(PERM, LANES, capacity=8)
+    signature = np.arange(PERM, dtype=np.uint32)
+    # Equal low bytes, other values: only the signatures can tell (callers confirm).
+    alike_bytes = signature + 256
+    # A third of the values equal, the first ones: the first pass lets it through, the
+    # second finds too few equal bytes for a floor of a half.
+    third = signature + 1
+    third[: PERM // 3] = signature[: PERM // 3]
+    for minute, values in enumerate((alike_bytes, third, signature)):
+        recent.append(minute * 60.0, minute, values, NO_WORDS)
+    (span,) = recent.spans(60.0, 60.0)
+    assert recent.scan(span, signature, floor=0.5) == [0, 2]
+    assert recent.scan(span, signature, floor=0.3) == [0, 1, 2]
+
+
+def test_recent_spans_hold_the_posts_at_either_edge_of_each_reach() -> None:
+    recent = RecentSignatures(PERM, LANES, capacity=8)
+    signature = np.arange(PERM, dtype=np.uint32)
+    for minute in range(10):
+        recent.append(minute * 60.0, minute, signature, NO_WORDS)
+    # Within 3 minutes of minute 4: minutes 1 to 7, both edges in; within 1: 3 to 5.
+    wide, narrow = recent.spans(4 * 60.0, 3 * 60.0, 60.0)
+    assert recent.scan(wide, signature, floor=1.0) == [1, 2, 3, 4, 5, 6, 7]
+    assert recent.scan(narrow, signature, floor=1.0) == [3, 4, 5]
+    assert recent.drop_before(2 * 60.0) == [0, 1]
+    (wide,) = recent.spans(4 * 60.0, 3 * 60.0)
+    assert recent.scan(wide, signature, floor=1.0) == [2, 3, 4, 5, 6, 7]
 
 
 def test_recent_signatures_find_posts_sharing_words() -> None:
-    recent = RecentSignatures(PERM, LANES, capacity=2)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
     signature = np.arange(PERM, dtype=np.uint32)
     bridge = ("мост", "сейм", "пролет", "повре", "движе", "огран")
     texts = [bridge, ("погод", "гололе", "дорог", "синоп"), (*bridge[:4], "курск"), ()]
     for minute, words in enumerate(texts):
-        recent.append(minute * 60.0, minute, signature, sketch(words))
-    query = sketch(("мост", "сейм", "пролет", "дрон"))
-    assert recent.scan_words(3 * 60.0, 3 * 60.0, query, share=0.7) == [0, 2]
-    assert recent.scan_words(3 * 60.0, 60.0, query, share=0.7) == [2]
+        recent.append(minute * 60.0, minute, signature, word_bits(sketch(words)))
+    query = word_bits(sketch(("мост", "сейм", "пролет", "дрон")))
+    wide, narrow = recent.spans(3 * 60.0, 3 * 60.0, 60.0)
+    assert recent.scan_words(wide, query, share=0.7) == [0, 2]
+    assert recent.scan_words(narrow, query, share=0.7) == [2]
     # A post without words shares nothing, whatever the bar.
-    assert recent.scan_words(3 * 60.0, 3 * 60.0, NO_WORDS, share=0.0) == []
+    assert recent.scan_words(wide, NO_WORDS, share=0.0) == []
+
+
+def test_recent_signatures_find_shared_words_as_the_store_slides_and_grows() -> None:
+    # Posts come and go for hours: the store moves its posts to the front and grows,
+    # and every scan still finds exactly the posts of its span sharing enough words.
+    rng = np.random.default_rng(5)
+    recent = RecentSignatures(PERM, LANES, capacity=8)
+    signature = np.arange(PERM, dtype=np.uint32)
+    stems = [f"слово{number}" for number in range(40)]
+    held: list[tuple[float, int, int]] = []
+    for minute in range(300):
+        words = tuple(rng.choice(stems, int(rng.integers(0, 6)), replace=False).tolist())
+        # The window widens after a while: more posts are held than the store had room for.
+        keep = 20 if minute < 150 else 45
+        recent.drop_before((minute - keep) * 60.0)
+        held = [post for post in held if post[0] >= (minute - keep) * 60.0]
+        query = sketch(tuple(rng.choice(stems, 4, replace=False).tolist()))
+        (span,) = recent.spans(minute * 60.0, 10 * 60.0)
+        asked = _bits(query)
+        expected = [
+            slot
+            for at, slot, known in held
+            if at >= (minute - 10) * 60.0
+            and known
+            and (known & asked).bit_count() >= 0.5 * min(known.bit_count(), asked.bit_count())
+        ]
+        assert recent.scan_words(span, word_bits(query), share=0.5) == expected
+        recent.append(minute * 60.0, minute, signature, word_bits(sketch(words)))
+        held.append((minute * 60.0, minute, _bits(sketch(words))))
+
+
+def _bits(lanes: np.ndarray) -> int:
+    return int.from_bytes(lanes.tobytes(), "little")
