@@ -64,7 +64,7 @@ import tempfile
 import time
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -202,6 +202,34 @@ def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
     return context
 
 
+@dataclass
+class Visits:
+    """Per source since the last `periods`: its first and last request, and their count."""
+
+    first: dict[int, float] = field(default_factory=dict)
+    last: dict[int, float] = field(default_factory=dict)
+    count: Counter[int] = field(default_factory=Counter)
+
+    def seen(self, source: int) -> None:
+        now = time.monotonic()
+        self.first.setdefault(source, now)
+        self.last[source] = now
+        self.count[source] += 1
+
+    def periods(self) -> list[float]:
+        """The mean time between two requests of each source asked twice or more; then
+        starts counting again."""
+        found = [
+            (self.last[source] - first) / (self.count[source] - 1)
+            for source, first in self.first.items()
+            if self.count[source] > 1
+        ]
+        self.first.clear()
+        self.last.clear()
+        self.count.clear()
+        return found
+
+
 def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     """The child process: serve feeds until told to stop; answer the parent's commands."""
     asyncio.run(_serve(socks, serving, control))
@@ -213,6 +241,7 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
     known: weakref.WeakSet[object] = weakref.WeakSet()
     connections = [0]
     agents: Counter[str] = Counter()
+    visits = Visits()
     epoch = datetime(2025, 9, 1, tzinfo=UTC)
 
     def body(source: int) -> bytes:
@@ -227,6 +256,7 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
             connections[0] += 1
         agents[request.headers.get("User-Agent", "")] += 1
         source = int(request.match_info["source"])
+        visits.seen(source)
         kind = kind_of(source)
         etag = f'"{source}-{versions[source]}"'
         modified = format_datetime(epoch + timedelta(hours=versions[source]), usegmt=True)
@@ -262,6 +292,9 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
         if command == "agents":
             control.send(dict(agents))
             agents.clear()
+            continue
+        if command == "periods":
+            control.send(visits.periods())
             continue
         for source in range(int(command)):
             versions[source] += 1

@@ -13,8 +13,8 @@ can start before its next tick (its free places, `alerts.ingest.poller`), so the
 due for the other processes instead of waiting in one process's queue under its lease.
 
 Given ``buckets`` (its hosts, `alerts.ingest.spread`), a claim takes the due sources whose
-host falls in them, and any other source only once it has been due `OWNER_GRACE`: each
-host is then polled, and its connection kept, by one process, while a source whose owner
+host falls in them first, and any other source only once it has been due `OWNER_GRACE`:
+each host is then polled, and its connection kept, by one process, while a source whose owner
 is busy or dead waits at most that long (and a dead owner's hosts get a new owner within
 `spread.REFRESH`). Without ``buckets`` any due source is taken.
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Integer, any_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -93,15 +93,19 @@ async def claim_due_sources(
     """At most `limit` sources due at `now` that no other process holds, now leased to this
     one; with ``buckets``, other hosts' sources only once due ``grace`` (module docstring)."""
     due_now = Source.next_check_at <= now
+    order: list[ColumnElement[Any]] = [Source.next_check_at.asc()]
     if buckets is not None:
         ours = host_bucket() == any_(literal(list(buckets), ARRAY(Integer)))
         due_now = due_now & or_(ours, Source.next_check_at <= now - grace)
+        # Its own first: when everything is overdue at once (a start, a pause), each
+        # process still works through its own hosts before it opens connections to others'.
+        order.insert(0, ours.desc())
     due: dict[int, datetime] = dict(
         (
             await session.execute(
                 select(Source.id, Source.next_check_at)
                 .where(Source.state == SourceState.ACTIVE, due_now)
-                .order_by(Source.next_check_at)
+                .order_by(*order)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )

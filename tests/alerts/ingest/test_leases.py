@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import select
 
-from alerts.ingest.leases import claim_due_sources, lease_for, owner_grace
+from alerts.ingest.leases import claim_due_sources, host_bucket, lease_for, owner_grace
 from alerts.ingest.spread import BUCKETS, HostSpread, owned_buckets
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
@@ -247,3 +248,26 @@ async def test_without_postgresql_there_is_no_preference(tmp_path: Path) -> None
         assert await HostSpread(engine, refresh=0).buckets() is None
     finally:
         await engine.dispose()
+
+
+async def test_when_everything_is_overdue_a_claim_takes_its_own_hosts_first(
+    postgres: AsyncEngine,
+) -> None:
+    sessions = session_factory(postgres)
+    # Overdue for all, as after a start: any poller may take any of them.
+    await _sources(sessions, 60, hosts=20, due=timedelta(minutes=5))
+    first, second = HostSpread(postgres, refresh=0), HostSpread(postgres, refresh=0)
+    try:
+        await first.buckets()
+        await second.buckets()
+        ours = await first.buckets()
+        assert ours is not None
+        async with sessions() as session:
+            own = set(await session.scalars(select(Source.id).where(host_bucket().in_(ours))))
+        async with sessions.begin() as session:
+            firsts = await claim_due_sources(session, utcnow(), LEASE, buckets=ours, limit=len(own))
+    finally:
+        await first.aclose()
+        await second.aclose()
+    assert 0 < len(own) < 60
+    assert {claim.source.id for claim in firsts} == own
