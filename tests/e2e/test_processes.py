@@ -191,12 +191,31 @@ def _stories(url: str) -> tuple[set[int], int]:
 async def test_two_pollers_seeing_one_event_at_once_open_one_story(
     tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
 ) -> None:
+    # Ten hosts: each poller owns some (`alerts.ingest.spread`), so both store reports.
+    others = [await FakeWeb.start(f"127.0.0.{40 + k}") for k in range(1, 10)]
+    try:
+        await _two_pollers_open_one_story(tmp_path, [fake_web, *others], postgres_server)
+    finally:
+        for web in others:
+            await web.close()
+
+
+async def _two_pollers_open_one_story(
+    tmp_path: Path, webs: list[FakeWeb], postgres_server: PostgresServer
+) -> None:
+    def web_of(number: int) -> FakeWeb:
+        return webs[number % len(webs)]
+
     count = 20
     for number in range(count):
-        fake_web.serve(f"/f/{number}.xml", rss([_item(f"{number}-0", f"Market news {number}")]))
+        web_of(number).serve(
+            f"/f/{number}.xml", rss([_item(f"{number}-0", f"Market news {number}")])
+        )
     url = create_database(postgres_server)
     base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval="1")
-    await _import(tmp_path, base, fake_web, count)
+    await _import_urls(
+        tmp_path, base, [web_of(number).url(f"/f/{number}.xml") for number in range(count)]
+    )
     # One after the other: two processes writing the console's rules at once collide.
     pollers = [await _start(tmp_path, "p0", base, "--role", "poller", "--watch", "drone")]
     try:
@@ -212,7 +231,7 @@ async def test_two_pollers_seeing_one_event_at_once_open_one_story(
         for number in range(count):
             fresh = {**_item(f"{number}-1", report), "link": "https://gov.example/drone-attack"}
             old = _item(f"{number}-0", f"Market news {number}")
-            fake_web.serve(f"/f/{number}.xml", rss([fresh, old]))
+            web_of(number).serve(f"/f/{number}.xml", rss([fresh, old]))
             if number % 5 == 4:
                 await asyncio.sleep(1.5)
         await _wait_until(lambda: len(_stored(pollers)) >= count, 60, "every report stored")
