@@ -225,6 +225,15 @@ async def _two_pollers_open_one_story(
         await _wait_until(
             lambda: all(_events(p, "stories_rebuilt") for p in pollers), 120, "start-up"
         )
+        # Until the first reads the live pollers again, it takes every host as its own.
+        await _wait_until(
+            lambda: all(
+                any(record.get("pollers") == 2 for record in _events(p, "poller_spread_changed"))
+                for p in pollers
+            ),
+            30,
+            "both pollers seeing each other",
+        )
         # Every source reports the same event within seconds, as wires repeat a governor's
         # post; in waves, so that both pollers, whichever claims first, store some.
         report = "Drone attack on a power substation near Kursk, the governor says"
