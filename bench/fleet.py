@@ -8,7 +8,10 @@ addresses here), imports them with ``lookout sources import`` and starts the pol
 each naming itself in its User-Agent through ``LOOKOUT_CONTACT_URL``. After the first
 round (every source polled once) a share of the feeds changes, and three ``--interval``
 are measured: per process its CPU share of one core (user + system time from /proc),
-VmRSS and VmHWM, and the polls per interval the server saw from it; then the total. With
+VmRSS and VmHWM, and the polls per interval the server saw from it; then the total, and
+the mean time between two polls of one source (the server's clock): unlike the count,
+which depends on where each source's polls fall against the window's edges, it says
+whether sources are polled once per interval or drift later. With
 ``--tls`` each group of 200 host addresses has its own self-signed certificate, which the
 pollers trust through ``SSL_CERT_FILE``, as an operator trusts an intranet's CA.
 ``--logs DIR`` keeps the pollers' logs (at ``--log-level``, WARNING by default; INFO shows
@@ -22,6 +25,7 @@ import multiprocessing
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -198,6 +202,8 @@ def measure(
     control.send(str(int(args.sources * args.changed)))
     control.recv()
     polls_by(control)
+    control.send("periods")
+    control.recv()
     before = [cpu_seconds(process.pid) for process in processes]
     started = time.monotonic()
     time.sleep(MEASURED_INTERVALS * args.interval)
@@ -205,6 +211,8 @@ def measure(
     after = [cpu_seconds(process.pid) for process in processes]
     intervals = elapsed / args.interval
     counted = polls_by(control)
+    control.send("periods")
+    periods: list[float] = control.recv()
     polls = {name: round(count / intervals) for name, count in counted.items()}
     print(
         f"{args.processes} pollers, {args.sources} sources every {args.interval:g} s, "
@@ -225,3 +233,10 @@ def measure(
         f"{total_cpu / elapsed:.0%} of one core, "
         f"{total_cpu / max(sum(counted.values()), 1) * 1000:.2f} s per 1,000 polls"
     )
+    if periods:
+        mean = statistics.fmean(periods)
+        print(
+            f"  per source, between its polls: mean {mean:.1f} s, median "
+            f"{statistics.median(periods):.1f} s, so {args.interval / mean:.1%} of an interval's "
+            f"polls ({len(periods)} sources polled twice or more)"
+        )

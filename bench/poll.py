@@ -64,7 +64,7 @@ import tempfile
 import time
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -202,6 +202,44 @@ def server_context(cert: tuple[Path, Path]) -> ssl.SSLContext:
     return context
 
 
+@dataclass
+class Visits:
+    """What the server saw: new connections and requests per User-Agent, each counted
+    until read; per source since the last `periods`, its first and last request and their
+    count."""
+
+    connections: int = 0
+    agents: Counter[str] = field(default_factory=Counter)
+    known: weakref.WeakSet[object] = field(default_factory=weakref.WeakSet)
+    first: dict[int, float] = field(default_factory=dict)
+    last: dict[int, float] = field(default_factory=dict)
+    count: Counter[int] = field(default_factory=Counter)
+
+    def seen(self, source: int, transport: object, agent: str) -> None:
+        # The transport is the connection: a new one is a new TCP (and TLS) handshake.
+        if transport not in self.known:
+            self.known.add(transport)
+            self.connections += 1
+        self.agents[agent] += 1
+        now = time.monotonic()
+        self.first.setdefault(source, now)
+        self.last[source] = now
+        self.count[source] += 1
+
+    def periods(self) -> list[float]:
+        """The mean time between two requests of each source asked twice or more; then
+        starts counting again."""
+        found = [
+            (self.last[source] - first) / (self.count[source] - 1)
+            for source, first in self.first.items()
+            if self.count[source] > 1
+        ]
+        self.first.clear()
+        self.last.clear()
+        self.count.clear()
+        return found
+
+
 def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     """The child process: serve feeds until told to stop; answer the parent's commands."""
     asyncio.run(_serve(socks, serving, control))
@@ -209,11 +247,10 @@ def serve(socks: list[socket.socket], serving: Serving, control: Connection) -> 
 
 async def _serve(socks: list[socket.socket], serving: Serving, control: Connection) -> None:
     versions = [0] * serving.sources
-    bodies = real_bodies() if serving.real_bodies else []
-    known: weakref.WeakSet[object] = weakref.WeakSet()
-    connections = [0]
-    agents: Counter[str] = Counter()
+    visits = Visits()
     epoch = datetime(2025, 9, 1, tzinfo=UTC)
+
+    bodies = real_bodies() if serving.real_bodies else []
 
     def body(source: int) -> bytes:
         if not bodies:
@@ -221,12 +258,8 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
         return versioned(bodies[source % len(bodies)], versions[source], new_item=serving.new_item)
 
     async def handle(request: web.Request) -> web.Response:
-        # The transport is the connection: a new one is a new TCP (and TLS) handshake.
-        if request.transport not in known:
-            known.add(request.transport)
-            connections[0] += 1
-        agents[request.headers.get("User-Agent", "")] += 1
         source = int(request.match_info["source"])
+        visits.seen(source, request.transport, request.headers.get("User-Agent", ""))
         kind = kind_of(source)
         etag = f'"{source}-{versions[source]}"'
         modified = format_datetime(epoch + timedelta(hours=versions[source]), usegmt=True)
@@ -256,16 +289,16 @@ async def _serve(socks: list[socket.socket], serving: Serving, control: Connecti
         if command == "stop":
             break
         if command == "connections":
-            control.send(connections[0])
-            connections[0] = 0
-            continue
-        if command == "agents":
-            control.send(dict(agents))
-            agents.clear()
-            continue
-        for source in range(int(command)):
-            versions[source] += 1
-        control.send("ok")
+            control.send(visits.connections)
+            visits.connections = 0
+        elif command == "agents":
+            control.send(dict(visits.agents))
+            visits.agents.clear()
+        elif command == "periods":
+            control.send(visits.periods())
+        else:
+            versions[: int(command)] = [version + 1 for version in versions[: int(command)]]
+            control.send("ok")
     await runner.cleanup()
 
 

@@ -173,6 +173,7 @@ def _poll_loop(service: Service) -> Part:
     from alerts.ingest.pipeline import PipelineConfig  # noqa: PLC0415
     from alerts.ingest.poller import Poller  # noqa: PLC0415
     from alerts.ingest.rulebook import RuleBook  # noqa: PLC0415
+    from alerts.ingest.spread import HostSpread  # noqa: PLC0415
 
     settings = service.settings
     poller = Poller(
@@ -189,6 +190,9 @@ def _poll_loop(service: Service) -> Part:
         # A tick only starts polls: each records its result and wakes delivery itself,
         # so a slow source never delays the next tick.
         tick_wait=0,
+        # On PostgreSQL each host is polled by one of the pollers, which alone keeps a
+        # connection to it.
+        spread=HostSpread(service.engine),
     )
 
     async def run(stop: asyncio.Event) -> None:

@@ -16,6 +16,8 @@ Contract:
   resolves, checks and connects to the checked address in one step; DNS
   cannot change between the check and the connect, and TLS still verifies
   the certificate against the host name.
+- Its connections read the socket at most one TLS record at a time
+  (`monitors.capped`), so a kept connection does not keep a large read's buffer.
 - A refusal is `SourceRefused` with a reason a person can read, e.g.
   "feeds.example resolves to 10.0.0.5, a private address".
 """
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 import httpcore
 import httpx
 
+from monitors.capped import cap_reads
 from monitors.errors import SourceRefused, SourceUnavailable
 from monitors.pools import HostPools
 
@@ -177,8 +180,10 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
-                    str(address), port, timeout, local_address, socket_options
+                return cap_reads(
+                    await self._inner.connect_tcp(
+                        str(address), port, timeout, local_address, socket_options
+                    )
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc

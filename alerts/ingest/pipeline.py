@@ -89,6 +89,7 @@ async def record_poll(
     config: PipelineConfig,
     now: datetime,
     polled_at: datetime | None = None,
+    due_at: datetime | None = None,
 ) -> Recorded:
     if result.error is not None:
         await record_failure(
@@ -115,7 +116,9 @@ async def record_poll(
     for edit in edits:
         alerts += await recorder.edited_post(edit)
     # After the posts, so the source's rate counts them.
-    await record_success(session, source, result, config.poll_interval, now, polled_at=polled_at)
+    await record_success(
+        session, source, result, config.poll_interval, now, polled_at=polled_at, due_at=due_at
+    )
     if fresh or edits:
         log.info(
             "source_polled",

@@ -5,7 +5,8 @@ several processes may share the database) → fetch and parse them concurrently 
 fetcher bounds them, per host and in all) → record each result in its own transaction
 → wake delivery. A tick claims at most its free places (`places` less the polls still in
 flight): a process that is behind leaves the due sources to the others instead of holding
-them under its lease.
+them under its lease. Given a `HostSpread`, it claims its own hosts' sources first, so the
+processes keep disjoint sets of connections (`alerts.ingest.spread`).
 
 Recording is one result at a time (SQLite has one writer, the story window one owner).
 A poll that found nothing to store (a 304, the same body, only items seen before) only
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from alerts.ingest.health import record_failure, record_success
-from alerts.ingest.leases import claim_due_sources, lease_for
+from alerts.ingest.leases import claim_due_sources, lease_for, owner_grace
 from alerts.ingest.pipeline import PipelineConfig, record_poll
 from alerts.ingest.storybook import StoryBook
 from alerts.sources import DUE_BATCH, source_ref
@@ -49,7 +50,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+    from alerts.ingest.leases import Claim
     from alerts.ingest.rulebook import RuleBook
+    from alerts.ingest.spread import HostSpread
     from alerts.metrics import Metrics
     from alerts.store.models import Source
     from monitors.poll import Monitor, PollResult
@@ -72,6 +75,7 @@ class Poller:
         metrics: Metrics | None = None,
         tick_wait: float = TICK_WAIT,
         places: int = DUE_BATCH,
+        spread: HostSpread | None = None,
     ) -> None:
         self._sessions = sessions
         self._monitor = monitor
@@ -85,7 +89,8 @@ class Poller:
         self._in_flight: dict[int, asyncio.Task[int]] = {}
         self._recording = asyncio.Lock()
         self._places = places
-        self._quiet: list[tuple[Source, PollResult, datetime]] = []
+        self._quiet: list[tuple[Claim, PollResult, datetime]] = []
+        self._spread = spread
 
     async def tick(self) -> int:
         """Start a poll of every due source not already being polled.
@@ -100,11 +105,18 @@ class Poller:
         free = self._places - len(self._in_flight)
         if free <= 0:
             return 0
+        buckets = await self._spread.buckets() if self._spread is not None else None
+        interval = self._config.poll_interval
         async with self._sessions.begin() as session:
             due = await claim_due_sources(
-                session, utcnow(), lease_for(self._config.poll_interval), free
+                session,
+                utcnow(),
+                lease_for(interval),
+                free,
+                buckets=buckets,
+                grace=owner_grace(interval),
             )
-        started = [self._start(source) for source in due if source.id not in self._in_flight]
+        started = [self._start(claim) for claim in due if claim.source.id not in self._in_flight]
         if not started:
             return 0
         done, _slow = await asyncio.wait(started, timeout=self._tick_wait)
@@ -116,18 +128,22 @@ class Poller:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._spread is not None:
+            await self._spread.aclose()
 
-    def _start(self, source: Source) -> asyncio.Task[int]:
-        task = asyncio.create_task(self._poll_and_record(source), name=f"poll-{source.id}")
-        self._in_flight[source.id] = task
-        task.add_done_callback(lambda _task: self._in_flight.pop(source.id, None))
+    def _start(self, claim: Claim) -> asyncio.Task[int]:
+        source_id = claim.source.id
+        task = asyncio.create_task(self._poll_and_record(claim), name=f"poll-{source_id}")
+        self._in_flight[source_id] = task
+        task.add_done_callback(lambda _task: self._in_flight.pop(source_id, None))
         return task
 
-    async def _poll_and_record(self, source: Source) -> int:
+    async def _poll_and_record(self, claim: Claim) -> int:
+        source = claim.source
         polled_at = utcnow()
         result = await self._poll(source)
         if not isinstance(result, Exception) and _quiet(result):
-            await self._record_quiet(source, result, polled_at)
+            await self._record_quiet(claim, result, polled_at)
             return 0
         async with self._recording:
             if isinstance(result, Exception):
@@ -135,7 +151,7 @@ class Poller:
                 return 0
             try:
                 await self._current_stories()
-                alerts = await self._record(source, result, polled_at)
+                alerts = await self._record(claim, result, polled_at)
             except Exception as exc:
                 # Its transaction rolled back, so the same posts are tried next time.
                 log.exception("source_record_failed", source=source.id)
@@ -147,10 +163,10 @@ class Poller:
             self._on_alerts()
         return alerts
 
-    async def _record_quiet(self, source: Source, result: PollResult, polled_at: datetime) -> None:
+    async def _record_quiet(self, claim: Claim, result: PollResult, polled_at: datetime) -> None:
         """Returns once this result is written: by this call, or by an earlier one that
         took the turn after it was added (the turn is first come, first served)."""
-        self._quiet.append((source, result, polled_at))
+        self._quiet.append((claim, result, polled_at))
         async with self._recording:
             batch, self._quiet = self._quiet, []
             if not batch:
@@ -161,9 +177,9 @@ class Poller:
                 await self._current_stories()
                 async with self._sessions.begin() as session:
                     now = utcnow()
-                    for quiet_source, quiet_result, quiet_at in batch:
+                    for quiet_claim, quiet_result, quiet_at in batch:
                         # Not read again: only the columns a success changes are written.
-                        merged = await session.merge(quiet_source, load=False)
+                        merged = await session.merge(quiet_claim.source, load=False)
                         await record_success(
                             session,
                             merged,
@@ -171,22 +187,23 @@ class Poller:
                             self._config.poll_interval,
                             now,
                             polled_at=quiet_at,
+                            due_at=quiet_claim.due_at,
                         )
             except Exception:
                 log.warning("quiet_batch_failed", sources=len(batch), exc_info=True)
-                for quiet_source, quiet_result, quiet_at in batch:
-                    await self._record_alone(quiet_source, quiet_result, quiet_at)
+                for quiet_claim, quiet_result, quiet_at in batch:
+                    await self._record_alone(quiet_claim, quiet_result, quiet_at)
                 return
         if self._metrics is not None:
             for _ in batch:
                 self._metrics.recorded(0, 0)
 
-    async def _record_alone(self, source: Source, result: PollResult, polled_at: datetime) -> None:
+    async def _record_alone(self, claim: Claim, result: PollResult, polled_at: datetime) -> None:
         try:
-            await self._record(source, result, polled_at)
+            await self._record(claim, result, polled_at)
         except Exception as exc:
-            log.exception("source_record_failed", source=source.id)
-            await self._fail(source, exc)
+            log.exception("source_record_failed", source=claim.source.id)
+            await self._fail(claim.source, exc)
 
     async def _current_stories(self) -> None:
         """Rebuild the story window if it may be out of step with the database.
@@ -201,9 +218,9 @@ class Poller:
             await self._storybook.rebuild(session, utcnow())
         self._stories_current = True
 
-    async def _record(self, source: Source, result: PollResult, polled_at: datetime) -> int:
+    async def _record(self, claim: Claim, result: PollResult, polled_at: datetime) -> int:
         async with self._sessions.begin() as session:
-            merged = await session.merge(source)
+            merged = await session.merge(claim.source)
             recorded = await record_poll(
                 session,
                 merged,
@@ -213,6 +230,7 @@ class Poller:
                 config=self._config,
                 now=utcnow(),
                 polled_at=polled_at,
+                due_at=claim.due_at,
             )
         if self._metrics is not None:
             self._metrics.recorded(recorded.new_posts, recorded.alerts)

@@ -16,12 +16,12 @@ import pytest
 
 from tests.e2e.process import LookoutProcess, run_command
 from tests.fakes.feeds import rss
+from tests.fakes.web import FakeWeb
 from tests.postgres import create_database
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.fakes.web import FakeWeb
     from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.e2e
@@ -53,8 +53,11 @@ def _item(guid: str, title: str) -> dict[str, object]:
 
 
 async def _import(tmp_path: Path, env: dict[str, str], fake_web: FakeWeb, count: int) -> None:
+    await _import_urls(tmp_path, env, [fake_web.url(f"/f/{number}.xml") for number in range(count)])
+
+
+async def _import_urls(tmp_path: Path, env: dict[str, str], urls: list[str]) -> None:
     listing = tmp_path / "sources.yaml"
-    urls = [fake_web.url(f"/f/{number}.xml") for number in range(count)]
     listing.write_text("sources:\n" + "".join(f"  - {url}\n" for url in urls), encoding="utf-8")
     code, _out, err = await run_command(tmp_path, env, "sources", "import", str(listing))
     assert code == 0, err
@@ -188,12 +191,31 @@ def _stories(url: str) -> tuple[set[int], int]:
 async def test_two_pollers_seeing_one_event_at_once_open_one_story(
     tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
 ) -> None:
+    # Ten hosts: each poller owns some (`alerts.ingest.spread`), so both store reports.
+    others = [await FakeWeb.start(f"127.0.0.{40 + k}") for k in range(1, 10)]
+    try:
+        await _two_pollers_open_one_story(tmp_path, [fake_web, *others], postgres_server)
+    finally:
+        for web in others:
+            await web.close()
+
+
+async def _two_pollers_open_one_story(
+    tmp_path: Path, webs: list[FakeWeb], postgres_server: PostgresServer
+) -> None:
+    def web_of(number: int) -> FakeWeb:
+        return webs[number % len(webs)]
+
     count = 20
     for number in range(count):
-        fake_web.serve(f"/f/{number}.xml", rss([_item(f"{number}-0", f"Market news {number}")]))
+        web_of(number).serve(
+            f"/f/{number}.xml", rss([_item(f"{number}-0", f"Market news {number}")])
+        )
     url = create_database(postgres_server)
     base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval="1")
-    await _import(tmp_path, base, fake_web, count)
+    await _import_urls(
+        tmp_path, base, [web_of(number).url(f"/f/{number}.xml") for number in range(count)]
+    )
     # One after the other: two processes writing the console's rules at once collide.
     pollers = [await _start(tmp_path, "p0", base, "--role", "poller", "--watch", "drone")]
     try:
@@ -203,13 +225,22 @@ async def test_two_pollers_seeing_one_event_at_once_open_one_story(
         await _wait_until(
             lambda: all(_events(p, "stories_rebuilt") for p in pollers), 120, "start-up"
         )
+        # Until the first reads the live pollers again, it takes every host as its own.
+        await _wait_until(
+            lambda: all(
+                any(record.get("pollers") == 2 for record in _events(p, "poller_spread_changed"))
+                for p in pollers
+            ),
+            30,
+            "both pollers seeing each other",
+        )
         # Every source reports the same event within seconds, as wires repeat a governor's
         # post; in waves, so that both pollers, whichever claims first, store some.
         report = "Drone attack on a power substation near Kursk, the governor says"
         for number in range(count):
             fresh = {**_item(f"{number}-1", report), "link": "https://gov.example/drone-attack"}
             old = _item(f"{number}-0", f"Market news {number}")
-            fake_web.serve(f"/f/{number}.xml", rss([fresh, old]))
+            web_of(number).serve(f"/f/{number}.xml", rss([fresh, old]))
             if number % 5 == 4:
                 await asyncio.sleep(1.5)
         await _wait_until(lambda: len(_stored(pollers)) >= count, 60, "every report stored")
@@ -238,15 +269,19 @@ SCALE_SOURCES = 500
 # Three processes on two shared cores poll 500 feeds on time at this interval, not at 5 s.
 SCALE_INTERVAL = 15.0
 SCALE_WINDOW = 3 * SCALE_INTERVAL
+# Each poller keeps the hosts it owns (`alerts.ingest.spread`): the feeds are spread over
+# enough hosts that each of three processes owns some of them.
+SCALE_HOSTS = 20
 
 
 def _sharing(
-    fake_web: FakeWeb, paths: list[str], start: float, end: float
+    webs: list[FakeWeb], paths: list[str], start: float, end: float
 ) -> tuple[dict[str, int], list[str], list[tuple[str, str, str, float]]]:
     """Polls per process (named in its User-Agent) between `start` and `end`, the feeds
     none polled then, and every fetch of a feed by another process within half an interval."""
     fetches: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for seen in fake_web.requests:
+    requests = sorted((seen for web in webs for seen in web.requests), key=lambda seen: seen.at)
+    for seen in requests:
         agent = seen.headers.get("User-Agent", "")
         if "example;" in agent:
             name = agent.split("+https://")[1].split(".")[0]
@@ -270,14 +305,31 @@ async def test_three_processes_over_500_sources_survive_kill_9_of_a_poller_and_t
     tmp_path: Path, fake_web: FakeWeb, postgres_server: PostgresServer
 ) -> None:
     """The issue's scenario at its size: A (all, the active sender), B (all, a standby) and
-    C (a poller) share 500 feeds; new posts appear, and half an interval later A and C
-    are killed with SIGKILL while their polls and deliveries may be in flight."""
+    C (a poller) share 500 feeds on 20 hosts; new posts appear, and half an interval later
+    A and C are killed with SIGKILL while their polls and deliveries may be in flight."""
+    others = [await FakeWeb.start(f"127.0.0.{10 + k}") for k in range(1, SCALE_HOSTS)]
+    try:
+        await _three_processes_survive_kill_9(tmp_path, [fake_web, *others], postgres_server)
+    finally:
+        for web in others:
+            await web.close()
+
+
+async def _three_processes_survive_kill_9(
+    tmp_path: Path, webs: list[FakeWeb], postgres_server: PostgresServer
+) -> None:
     paths = [f"/f/{number}.xml" for number in range(SCALE_SOURCES)]
+
+    def web_of(number: int) -> FakeWeb:
+        return webs[number % len(webs)]
+
     for number, path in enumerate(paths):
-        fake_web.serve(path, rss([_item(f"{number}-0", "Market news")]))
+        web_of(number).serve(path, rss([_item(f"{number}-0", "Market news")]))
     url = create_database(postgres_server)
     base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval=str(SCALE_INTERVAL))
-    await _import(tmp_path, base, fake_web, SCALE_SOURCES)
+    await _import_urls(
+        tmp_path, base, [web_of(number).url(path) for number, path in enumerate(paths)]
+    )
 
     def named(name: str) -> dict[str, str]:
         return base | {"LOOKOUT_CONTACT_URL": f"https://{name}.example"}
@@ -300,7 +352,7 @@ async def test_three_processes_over_500_sources_survive_kill_9_of_a_poller_and_t
         fresh = [number * (SCALE_SOURCES // len(EVENTS)) for number in range(len(EVENTS))]
         for number, event in zip(fresh, EVENTS, strict=True):
             items = [_item(f"{number}-1", event), _item(f"{number}-0", "Market news")]
-            fake_web.serve(paths[number], rss(items))
+            web_of(number).serve(paths[number], rss(items))
         await asyncio.sleep(SCALE_INTERVAL / 2)
         await a.kill()
         await c.kill()
@@ -325,7 +377,7 @@ async def test_three_processes_over_500_sources_survive_kill_9_of_a_poller_and_t
         code = await b.stop()
     assert code == 0, b.logs()
 
-    polls, unpolled, clashes = _sharing(fake_web, paths, shared_from, shared_until)
+    polls, unpolled, clashes = _sharing(webs, paths, shared_from, shared_until)
     print(
         f"{SCALE_SOURCES} sources, 3 processes, polls per process over "
         f"{shared_until - shared_from:.0f} s: {dict(sorted(polls.items()))}; "

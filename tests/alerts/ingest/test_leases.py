@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import select
 
-from alerts.ingest.leases import claim_due_sources, lease_for
+from alerts.ingest.leases import claim_due_sources, host_bucket, lease_for, owner_grace
+from alerts.ingest.spread import BUCKETS, HostSpread, owned_buckets
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from alerts.store.locks import DatabaseInUse, Singleton, lock_sqlite_database
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+    from alerts.ingest.leases import Claim
     from tests.postgres import PostgresServer
 
 LEASE = timedelta(seconds=30)
@@ -35,13 +38,19 @@ async def postgres(postgres_server: PostgresServer) -> AsyncIterator[AsyncEngine
     await engine.dispose()
 
 
-async def _sources(sessions: async_sessionmaker[AsyncSession], count: int) -> None:
-    past = utcnow() - timedelta(seconds=5)
+async def _sources(
+    sessions: async_sessionmaker[AsyncSession],
+    count: int,
+    *,
+    hosts: int = 1,
+    due: timedelta = timedelta(seconds=5),
+) -> None:
+    past = utcnow() - due
     async with sessions.begin() as session:
         session.add_all(
             Source(
                 kind=SourceKind.FEED,
-                locator=f"https://news.example/{number}.xml",
+                locator=f"https://news{number % hosts}.example/{number}.xml",
                 state=SourceState.ACTIVE,
                 next_check_at=past,
             )
@@ -62,7 +71,7 @@ async def test_a_claimed_source_is_not_due_again_until_its_lease_lapses(
         lapsed = await claim_due_sources(session, now + LEASE + timedelta(seconds=1), LEASE)
     assert len(first) == 3
     assert second == []
-    assert sorted(s.id for s in lapsed) == sorted(s.id for s in first)
+    assert sorted(c.source.id for c in lapsed) == sorted(c.source.id for c in first)
 
 
 async def test_concurrent_claims_skip_the_rows_another_is_claiming(postgres: AsyncEngine) -> None:
@@ -137,4 +146,128 @@ async def test_a_claim_takes_at_most_its_limit_and_leaves_the_rest_to_the_others
         second = await claim_due_sources(session, now, LEASE, limit=100)
     assert len(first) == 15
     assert len(second) == 25
-    assert not {s.id for s in first} & {s.id for s in second}
+    assert not {c.source.id for c in first} & {c.source.id for c in second}
+
+
+def _host(claim: Claim) -> str:
+    return claim.source.locator.split("/")[2]
+
+
+async def test_a_claim_returns_when_each_source_fell_due(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await _sources(sessions, 2, due=timedelta(seconds=7))
+    now = utcnow()
+    async with sessions.begin() as session:
+        claimed = await claim_due_sources(session, now, LEASE)
+    for claim in claimed:
+        assert now - timedelta(seconds=8) < claim.due_at < now - timedelta(seconds=6)
+        assert claim.source.next_check_at == now + LEASE
+
+
+async def test_each_host_is_claimed_by_its_owner_until_its_sources_are_overdue(
+    postgres: AsyncEngine,
+) -> None:
+    sessions = session_factory(postgres)
+    # Due a second ago: within the owners' grace.
+    await _sources(sessions, 60, hosts=20, due=timedelta(seconds=1))
+    first, second = HostSpread(postgres, refresh=0), HostSpread(postgres, refresh=0)
+    try:
+        # Both joined first: each then reads the other as live.
+        await first.buckets()
+        await second.buckets()
+        ours, theirs = await first.buckets(), await second.buckets()
+        assert ours is not None
+        assert theirs is not None
+        now = utcnow()
+        grace = owner_grace(60)
+        async with sessions.begin() as session:
+            mine = await claim_due_sources(session, now, LEASE, buckets=ours, grace=grace)
+        async with sessions.begin() as session:
+            left = await claim_due_sources(session, now, LEASE, buckets=ours, grace=grace)
+        async with sessions.begin() as session:
+            others = await claim_due_sources(session, now, LEASE, buckets=theirs, grace=grace)
+    finally:
+        await first.aclose()
+        await second.aclose()
+    # The two pollers hold disjoint hosts; each host's three sources go to one of them.
+    assert mine
+    assert others
+    assert left == []
+    assert len(mine) + len(others) == 60
+    assert not {_host(claim) for claim in mine} & {_host(claim) for claim in others}
+
+
+async def test_a_source_its_owner_left_overdue_is_anyones(postgres: AsyncEngine) -> None:
+    sessions = session_factory(postgres)
+    await _sources(sessions, 30, hosts=10, due=timedelta(seconds=1))
+    now = utcnow()
+    grace = timedelta(seconds=5)
+    async with sessions.begin() as session:
+        # Owning no host at all, as a poller whose hosts are all another's.
+        early = await claim_due_sources(session, now, LEASE, buckets=[], grace=grace)
+    async with sessions.begin() as session:
+        late = await claim_due_sources(
+            session, now + timedelta(seconds=5), LEASE, buckets=[], grace=grace
+        )
+    assert early == []
+    assert len(late) == 30
+
+
+async def test_a_departed_pollers_hosts_go_to_the_others(postgres: AsyncEngine) -> None:
+    first, second, third = (HostSpread(postgres, refresh=0) for _ in range(3))
+    try:
+        for spread in (first, second, third):
+            await spread.buckets()
+        shares = [await spread.buckets() for spread in (first, second, third)]
+        assert all(share is not None and len(share) > BUCKETS // 6 for share in shares)
+        assert sorted(b for share in shares for b in share or ()) == list(range(BUCKETS))
+        kept = set(await first.buckets() or ())
+        # Its lock's connection closes, as a killed process's does.
+        await second.aclose()
+        after = [await spread.buckets() for spread in (first, third)]
+    finally:
+        for spread in (first, second, third):
+            await spread.aclose()
+    assert sorted(b for share in after for b in share or ()) == list(range(BUCKETS))
+    # Rendezvous: a poller that stays keeps every host it had.
+    assert kept <= set(after[0] or ())
+
+
+def test_buckets_are_spread_evenly_over_live_pollers() -> None:
+    live = frozenset({0, 1, 2})
+    sizes = [len(owned_buckets(slot, live)) for slot in sorted(live)]
+    assert sum(sizes) == BUCKETS
+    assert min(sizes) > BUCKETS / 3 * 0.85
+
+
+async def test_without_postgresql_there_is_no_preference(tmp_path: Path) -> None:
+    # SQLite serves one process: it takes every due source.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lookout.db'}")
+    try:
+        assert await HostSpread(engine, refresh=0).buckets() is None
+    finally:
+        await engine.dispose()
+
+
+async def test_when_everything_is_overdue_a_claim_takes_its_own_hosts_first(
+    postgres: AsyncEngine,
+) -> None:
+    sessions = session_factory(postgres)
+    # Overdue for all, as after a start: any poller may take any of them.
+    await _sources(sessions, 60, hosts=20, due=timedelta(minutes=5))
+    first, second = HostSpread(postgres, refresh=0), HostSpread(postgres, refresh=0)
+    try:
+        await first.buckets()
+        await second.buckets()
+        ours = await first.buckets()
+        assert ours is not None
+        async with sessions() as session:
+            own = set(await session.scalars(select(Source.id).where(host_bucket().in_(ours))))
+        async with sessions.begin() as session:
+            firsts = await claim_due_sources(session, utcnow(), LEASE, buckets=ours, limit=len(own))
+    finally:
+        await first.aclose()
+        await second.aclose()
+    assert 0 < len(own) < 60
+    assert {claim.source.id for claim in firsts} == own
