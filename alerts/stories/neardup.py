@@ -236,7 +236,8 @@ class StoryWindow:
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
         own, update, at = item.source, fingerprint.clues.update, item.published_at
-        entries, story_sources, margin_of = self._entries, self._story_sources, self.policy.margin
+        entries, story_sources = self._entries, self._story_sources
+        margin_of, rules_out = self.policy.margin, self.policy.rules_out
         for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
             entry = entries[slot]
             if not update and (entry.source == own or (entry.story, own) in story_sources):
@@ -249,6 +250,8 @@ class StoryWindow:
                 clues, facts = (entry.clues, fingerprint.clues), (entry.facts, fingerprint.facts)
             else:
                 clues, facts = (fingerprint.clues, entry.clues), (fingerprint.facts, entry.facts)
+            if not same_source and rules_out(jaccard, clues, facts):
+                continue
             margin = margin_of(
                 Evidence(jaccard, (entry.size, fingerprint.size), apart, clues, same_source, facts)
             )
