@@ -54,7 +54,7 @@ from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Finge
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
-from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bits
+from alerts.stories.signatures import RecentSignatures, SignatureStore
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
@@ -125,7 +125,7 @@ class _Keys:
 
     bands: BandKeys
     words: WordBits
-    """`word_bits` of its sketch."""
+    """`Fingerprint.sketch_bits`: the bits its word sketch sets."""
 
 
 class StoryWindow:
@@ -213,7 +213,7 @@ class StoryWindow:
         signature = fingerprint.signature
         if signature is None:
             return None
-        return _Keys(self._bands.band_keys(signature), word_bits(fingerprint.sketch))
+        return _Keys(self._bands.band_keys(signature), fingerprint.sketch_bits)
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
