@@ -33,8 +33,6 @@ BandKeys = npt.NDArray[np.uint32]
 """A signature's bucket keys, one per band."""
 
 _MULTIPLIER = np.uint64(0xFF51AFD7ED558CCD)
-_LOW32 = np.uint64(0xFFFFFFFF)
-_SHIFT32 = np.uint64(32)
 _SHIFT33 = np.uint64(33)
 _PENDING = 32_768
 """Band entries waiting in the dict before a merge: a merge copies the arrays once."""
@@ -63,11 +61,16 @@ class BandIndex:
     def band_keys(self, signature: Signature) -> npt.NDArray[np.uint32]:
         """The ``bands`` bucket keys of a signature."""
         values = signature[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, -1)
+        # In place: numpy's per-call cost, not the arithmetic, is most of it.
         keys = self._salts.copy()
         for column in range(self.rows):
-            keys = (keys ^ values[:, column]) * _MULTIPLIER
+            keys ^= values[:, column]
+            keys *= _MULTIPLIER
         keys ^= keys >> _SHIFT33
-        folded: npt.NDArray[np.uint32] = ((keys >> _SHIFT32) ^ (keys & _LOW32)).astype(np.uint32)
+        # The high half XOR the low half, read as the two uint32 halves of each key (in
+        # either byte order: XOR does not care which half comes first).
+        halves = keys.view(np.uint32)
+        folded: npt.NDArray[np.uint32] = halves[0::2] ^ halves[1::2]
         return folded
 
     def insert(self, slot: int, keys: npt.NDArray[np.uint32]) -> None:

@@ -25,9 +25,10 @@ Contract:
   (`alerts.stories.facts`: places, actors, numbers, topics), when the fingerprinter has
   a `FactReader`, else none; ``finding``, the keys other reports find it by
   (`alerts.stories.facts.finding_keys`).
-- ``sketch`` is the set of content words (``clues.words``) as a `SKETCH_BITS`-bit map
-  (``uint64`` lanes), a word setting the bit its CRC-32 names: sketches of many posts are
-  ANDed and counted at once to find the posts that share words, then the sets confirm.
+- ``sketch_bits`` is the set of content words (``clues.words``) as the ascending numbers
+  of the bits it sets in a `SKETCH_BITS`-bit map, a word setting the bit its CRC-32
+  names: sketches of many posts are ANDed and counted at once to find the posts that
+  share words, then the sets confirm. ``sketch(words)`` is that map (``uint64`` lanes).
 - Equal inputs give equal fingerprints in every process (no salted hashing). Texts
   whose news words are equal share one reading (the `REMEMBERED` latest are kept):
   only whether a line opens with an update label is read from each raw text.
@@ -62,6 +63,8 @@ is 0.05."""
 
 Signature = npt.NDArray[np.uint32]
 Sketch = npt.NDArray[np.uint64]
+SketchBits = npt.NDArray[np.intp]
+"""The numbers of the bits a word sketch sets, ascending."""
 Shingles = npt.NDArray[np.uint32]
 """Sorted distinct 32-bit shingle hashes."""
 
@@ -95,7 +98,7 @@ class Fingerprint:
     signature: Signature | None
     size: int
     clues: Clues
-    sketch: Sketch
+    sketch_bits: SketchBits
     facts: Facts = NO_FACTS
     finding: frozenset[str] = frozenset()
     """`facts.finding_keys` of ``facts``, read once per text."""
@@ -152,15 +155,21 @@ def shingle_hashes(normalized: str, shingle: int) -> Shingles:
 
 def sketch(words: tuple[str, ...]) -> Sketch:
     """The `SKETCH_BITS`-bit map of ``words``; see the module docstring."""
-    bits = functools.reduce(operator.or_, map(_word_bit, words), 0)
+    bits = functools.reduce(operator.or_, (1 << bit for bit in map(_word_bit, words)), 0)
     lanes: Sketch = np.frombuffer(bits.to_bytes(SKETCH_BITS // 8, "little"), dtype=np.uint64)
     return lanes
 
 
+def sketch_bits(words: tuple[str, ...]) -> SketchBits:
+    """The numbers of the bits `sketch` sets for ``words``, ascending."""
+    bits: SketchBits = np.array(sorted(set(map(_word_bit, words))), dtype=np.intp)
+    return bits
+
+
 @functools.lru_cache(maxsize=CACHED_WORDS)
 def _word_bit(word: str) -> int:
-    """The sketch bit of a content-word stem: stems recur from post to post."""
-    return 1 << (zlib.crc32(word.encode()) % SKETCH_BITS)
+    """The number of the sketch bit of a content-word stem: stems recur from post to post."""
+    return zlib.crc32(word.encode()) % SKETCH_BITS
 
 
 def permutations(num_perm: int, seed: int = SEED) -> tuple[Signature, Signature]:
@@ -226,7 +235,7 @@ class Fingerprinter:
         facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words, found.numbers)
         signature = None if len(hashes) < self.minimum else self.signature(hashes)
         return Fingerprint(
-            signature, len(hashes), found, sketch(found.words), facts, finding_keys(facts)
+            signature, len(hashes), found, sketch_bits(found.words), facts, finding_keys(facts)
         )
 
     def signature(self, hashes: Shingles) -> Signature:

@@ -54,7 +54,7 @@ from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Finge
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
-from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bits
+from alerts.stories.signatures import RecentSignatures, SignatureStore
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
@@ -125,7 +125,7 @@ class _Keys:
 
     bands: BandKeys
     words: WordBits
-    """`word_bits` of its sketch."""
+    """`Fingerprint.sketch_bits`: the bits its word sketch sets."""
 
 
 class StoryWindow:
@@ -213,7 +213,7 @@ class StoryWindow:
         signature = fingerprint.signature
         if signature is None:
             return None
-        return _Keys(self._bands.band_keys(signature), word_bits(fingerprint.sketch))
+        return _Keys(self._bands.band_keys(signature), fingerprint.sketch_bits)
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
@@ -236,7 +236,8 @@ class StoryWindow:
         updated: set[str] = set()
         latest: dict[str, _Entry] = {}
         own, update, at = item.source, fingerprint.clues.update, item.published_at
-        entries, story_sources, margin_of = self._entries, self._story_sources, self.policy.margin
+        entries, story_sources = self._entries, self._story_sources
+        margin_of, rules_out = self.policy.margin, self.policy.rules_out
         for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
             entry = entries[slot]
             if not update and (entry.source == own or (entry.story, own) in story_sources):
@@ -249,6 +250,8 @@ class StoryWindow:
                 clues, facts = (entry.clues, fingerprint.clues), (entry.facts, fingerprint.facts)
             else:
                 clues, facts = (fingerprint.clues, entry.clues), (fingerprint.facts, entry.facts)
+            if not same_source and rules_out(jaccard, clues, facts):
+                continue
             margin = margin_of(
                 Evidence(jaccard, (entry.size, fingerprint.size), apart, clues, same_source, facts)
             )

@@ -131,8 +131,7 @@ class Evidence:
     @property
     def numbers_conflict(self) -> bool:
         """Numbers rule out both rules 7 (`numbers_agree`) and 8 (`fact_score`)."""
-        first, second = self.facts[0].numbers, self.facts[1].numbers
-        return bool(first and second and first.isdisjoint(second)) and not self.numbers_agree
+        return numbers_conflict(self.clues, self.facts)
 
     @property
     def shared_names(self) -> int:
@@ -269,9 +268,7 @@ class Policy:
             return None
         if jaccard >= self.template and evidence.names_conflict:
             return None
-        if jaccard < self._worded and not evidence.clues[1].update and evidence.numbers_conflict:
-            # Most pairs weighed: worded too differently for rules 1, 2 and 4, no
-            # update (rule 3), and numbers that rule out 7 and 8.
+        if self.rules_out(jaccard, evidence.clues, evidence.facts):
             return None
         # The best margin so far (None: no bar applies yet); a pair is weighed a dozen
         # times a post, so no list of margins is built. Rule 8 only falls short beyond
@@ -295,6 +292,17 @@ class Policy:
             progress = min(1.0, (apart - self.close) / (self.far - self.close))
             best = _higher(best, jaccard - (near + (self.far_threshold - near) * progress))
         return best
+
+    def rules_out(
+        self, jaccard: float, clues: tuple[Clues, Clues], facts: tuple[Facts, Facts]
+    ) -> bool:
+        """Whether no bar can apply to a pair of two sources, whatever their sizes and
+        time apart: `margin` is None then, and a window skips building its `Evidence`.
+
+        Most pairs weighed: worded too differently for rules 1, 2 and 4, no update
+        (rule 3), and numbers that rule out 7 and 8.
+        """
+        return jaccard < self._worded and not clues[1].update and numbers_conflict(clues, facts)
 
     def _retold(self, evidence: Evidence) -> float | None:
         """The margin of rule 7, None when it does not apply."""
@@ -321,6 +329,17 @@ class Policy:
     def same_event(self, evidence: Evidence) -> bool:
         margin = self.margin(evidence)
         return margin is not None and margin >= 0
+
+
+def numbers_conflict(clues: tuple[Clues, Clues], facts: tuple[Facts, Facts]) -> bool:
+    """Numbers rule out both rules 7 (`Evidence.numbers_agree`) and 8 (`Evidence.fact_score`)."""
+    first, second = facts[0].numbers, facts[1].numbers
+    if not first or not second or not first.isdisjoint(second):
+        return False
+    written, other = clues[0].numbers, clues[1].numbers
+    if not written or not other:
+        return False
+    return 2 * len(set(written).intersection(other)) < min(len(written), len(other))
 
 
 def _higher(best: float | None, margin: float | None) -> float | None:

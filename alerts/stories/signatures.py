@@ -215,8 +215,8 @@ class RecentSignatures:
 
 
 def word_bits(sketch: Sketch) -> WordBits:
-    """The numbers of a sketch's set bits (bit ``b`` is bit ``b % 8`` of byte ``b // 8``),
-    read once per post for its scan and its place in the store."""
+    """The numbers of a sketch's set bits (bit ``b`` is bit ``b % 8`` of byte ``b // 8``):
+    `Fingerprint.sketch_bits` when the sketch is ``sketch(clues.words)``."""
     bits: WordBits = np.flatnonzero(np.unpackbits(sketch.view(np.uint8), bitorder="little"))
     return bits
 

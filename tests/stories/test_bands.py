@@ -6,7 +6,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
 from alerts.stories.bands import BandIndex
-from alerts.stories.fingerprint import SKETCH_BITS, sketch
+from alerts.stories.fingerprint import SKETCH_BITS, sketch, sketch_bits
 from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bits
 
 BANDS, ROWS, PERM = 32, 4, 128
@@ -165,6 +165,16 @@ def test_recent_signatures_find_shared_words_as_the_store_slides_and_grows() -> 
         assert recent.scan_words(span, word_bits(query), share=0.5) == expected
         recent.append(minute * 60.0, minute, signature, word_bits(sketch(words)))
         held.append((minute * 60.0, minute, _bits(sketch(words))))
+
+
+def test_a_fingerprints_sketch_bits_are_the_bits_its_sketch_sets() -> None:
+    # 300 stems in 1,024 bits: some share a bit, which is set once.
+    stems = tuple(f"слово{number}" for number in range(300))
+    for words in ((), ("мост",), ("мост", "мост", "сейм"), stems):
+        bits = sketch_bits(words)
+        assert bits.dtype == np.intp
+        assert bits.tolist() == word_bits(sketch(words)).tolist()
+    assert 0 < len(sketch_bits(stems)) < len(stems)
 
 
 def _bits(lanes: np.ndarray) -> int:

@@ -327,13 +327,19 @@ def _weighed(earlier: Clues, later: Clues, facts: tuple[Facts, Facts]) -> Eviden
 def test_numbers_that_disagree_part_reports_of_one_place_unless_one_updates() -> None:
     # "2 injured in Rylsk" and "7 injured in Rylsk" twenty minutes apart: two events...
     two, seven = _report((2,)), _report((7,))
-    assert not POLICY.same_event(_weighed(two, seven, (_facts({2}), _facts({7}))))
+    facts = (_facts({2}), _facts({7}))
+    assert not POLICY.same_event(_weighed(two, seven, facts))
+    # A window skips such a pair before weighing it, and only such a pair.
+    assert POLICY.rules_out(0.1, (two, seven), facts)
+    assert not POLICY.rules_out(POLICY.floor(update=False), (two, seven), facts)
     # ...unless the later one says it updates the count.
     raised = _report((7,), update=True)
-    assert POLICY.same_event(_weighed(two, raised, (_facts({2}), _facts({7}))))
+    assert POLICY.same_event(_weighed(two, raised, facts))
+    assert not POLICY.rules_out(0.1, (two, raised), facts)
 
 
 def test_numbers_shared_in_words_still_count_when_the_digits_disagree() -> None:
     # "2 drones, five injured" and "five injured, 3 drones": the digits differ, five is shared.
     first, second = _report((2,)), _report((3,))
     assert POLICY.same_event(_weighed(first, second, (_facts({2, 5}), _facts({3, 5}))))
+    assert not POLICY.rules_out(0.1, (first, second), (_facts({2, 5}), _facts({3, 5})))
