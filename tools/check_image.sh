@@ -4,8 +4,9 @@
 #   - every container passes its own HEALTHCHECK (`lookout health`) within 3 minutes;
 #   - Lookout runs as its unprivileged user on a read-only root;
 #   - exactly one replica holds the sender lock, the others stand by;
-#   - the holder killed with SIGKILL, a standby takes the lock within 15 s (the time is
-#     printed) and the restart policy brings the killed replica back healthy.
+#   - the holder killed with SIGKILL, a replica takes the lock within 15 s (the time is
+#     printed; a standby, or the killed one restarted first) and the restart policy
+#     brings the killed replica back healthy.
 # Runs as root on a Debian machine; installs podman, buildah, runc and debootstrap from
 # Debian's packages and podman-compose (pinned) from PyPI when they are missing.
 #
@@ -255,10 +256,11 @@ taker=""
 until [[ -n $taker ]] || ((SECONDS - started > FAILOVER_WITHIN)); do
     sleep 0.2
     for name in "${replicas[@]}"; do
-        [[ $name != "$holder" ]] && holds_sender "$name" "$killed_at" && taker=$name
+        # The killed replica, restarted, may win the lock too: sending resumes either way.
+        holds_sender "$name" "$killed_at" && taker=$name
     done
 done
-[[ -n $taker ]] || fail "no standby took the sender lock within $FAILOVER_WITHIN s"
+[[ -n $taker ]] || fail "no replica took the sender lock within $FAILOVER_WITHIN s"
 took=$(podman logs --since "$killed_at" "$taker" 2>&1 | grep '"role": "sender"' |
     grep role_lock_acquired | tail -1 | sed 's/.*"timestamp": "\([^"]*\)".*/\1/')
 say "sender failover: $taker took the lock $(python3 -c "
