@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
 
+from bench.poll import self_signed
 from monitors.capped import READ_CAP
 from monitors.fetcher import Fetcher, Validators
 from monitors.guard import GuardedBackend, GuardedTransport
@@ -54,30 +54,7 @@ async def plain_server() -> AsyncIterator[int]:
 
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(  # noqa: S603  # fixed arguments
-        [  # noqa: S607  # the openssl on PATH
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed(tmp_path, names="IP:127.0.0.1")
 
 
 async def test_a_connection_reads_its_socket_at_most_one_record_at_a_time(
