@@ -293,27 +293,26 @@ class StoryWindow:
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
         entries, short = self._entries, self.policy.short
         near = (
-            [
-                slot
+            {
+                slot: row
                 for slot in self._bands.candidates(keys.bands, PER_BUCKET)
                 if (entry := entries.get(slot)) is not None
-                and entry.row is not None
+                and (row := entry.row) is not None
                 and entry.size >= short
-            ]
+            }
             if fingerprint.size >= short
-            else []
+            else {}
         )
-        # Every signature a post is compared with, read at once: the recent scan's, the
-        # LSH candidates and the retellings' pool, live and signed (a window shorter than
-        # the horizon forgets items the recent store still holds), a few dozen rows.
+        # The signatures the scan's and the LSH's candidates are confirmed by, read at once
+        # (live ones: a window shorter than the horizon forgets items the recent store
+        # still holds).
         rows = {
             slot: row
-            for slots in (recent, near, worded, placed)
-            for slot in slots
+            for slot in recent
             if (entry := entries.get(slot)) is not None and (row := entry.row) is not None
         }
-        shares = self._signatures.similarity(list(rows.values()), signature).tolist()
-        share_of = dict(zip(rows, shares, strict=True))
+        rows.update(near)
+        share_of = dict(zip(rows, self._similarity(list(rows.values()), signature), strict=True))
         found = {
             slot: share for slot in recent if slot in rows and (share := share_of[slot]) >= floor
         }
@@ -322,15 +321,29 @@ class StoryWindow:
         found.update((slot, share) for slot in near if (share := share_of[slot]) >= far_floor)
         if len(found) > CANDIDATES:
             found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
-        # The latest, repeats and all, as the window has always weighed them.
-        retold = sorted(
-            slot
-            for slots in (worded, placed)
-            for slot in slots
-            if slot in rows and slot not in found
-        )[-CANDIDATES:]
+        # The latest, repeats and all, as the window has always weighed them; only those
+        # are read (a busy place alone brings a few dozen).
+        retold: list[int] = []
+        unread: dict[int, int] = {}
+        for slot in sorted([*worded, *placed], reverse=True):
+            if slot in found or (entry := entries.get(slot)) is None or (row := entry.row) is None:
+                continue
+            retold.append(slot)
+            if slot not in share_of:
+                unread[slot] = row
+            if len(retold) == CANDIDATES:
+                break
+        shares = self._similarity(list(unread.values()), signature)
+        share_of.update(zip(unread, shares, strict=True))
         found.update((slot, share_of[slot]) for slot in retold)
         return sorted(found.items())
+
+    def _similarity(self, rows: list[int], signature: Signature) -> list[float]:
+        """Estimated Jaccard similarity of ``signature`` with the signatures of ``rows``."""
+        if not rows:
+            return []
+        shares: list[float] = self._signatures.similarity(rows, signature).tolist()
+        return shares
 
     def _add(
         self,
