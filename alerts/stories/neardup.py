@@ -54,13 +54,13 @@ from alerts.stories.fingerprint import NUM_PERM, SKETCH_BITS, Fingerprint, Finge
 from alerts.stories.places import PlaceIndex
 from alerts.stories.references import references
 from alerts.stories.sameness import Evidence, Policy
-from alerts.stories.signatures import RecentSignatures, SignatureStore
+from alerts.stories.signatures import RecentSignatures, SignatureStore, low_bytes
 
 if TYPE_CHECKING:
     from alerts.stories.clues import Clues
     from alerts.stories.facts import FactReader, Facts
     from alerts.stories.fingerprint import Signature
-    from alerts.stories.signatures import WordBits
+    from alerts.stories.signatures import LowBytes, WordBits
 
 WINDOW = timedelta(hours=48)
 BAND_ROWS = 4
@@ -126,6 +126,8 @@ class _Keys:
     bands: BandKeys
     words: WordBits
     """`Fingerprint.sketch_bits`: the bits its word sketch sets."""
+    low: LowBytes
+    """The low bytes of its signature, what the recent store scans and keeps."""
 
 
 class StoryWindow:
@@ -213,7 +215,9 @@ class StoryWindow:
         signature = fingerprint.signature
         if signature is None:
             return None
-        return _Keys(self._bands.band_keys(signature), fingerprint.sketch_bits)
+        return _Keys(
+            self._bands.band_keys(signature), fingerprint.sketch_bits, low_bytes(signature)
+        )
 
     def _replied_story(self, item: StoryItem) -> str | None:
         """A source replying to its own post says the reply is about the same event."""
@@ -285,7 +289,7 @@ class StoryWindow:
         horizon, floor = self._reach[fingerprint.clues.update]
         retell_close, retell_share = self._retell
         worded_span, recent_span = self._recent.spans(at, retell_close, horizon)
-        recent = self._recent.scan(recent_span, signature, floor)
+        recent = self._recent.scan(recent_span, keys.low, floor)
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
         worded = self._recent.scan_words(worded_span, keys.words, retell_share)
         # Reports of the same facts in other words or languages share neither.
@@ -360,7 +364,7 @@ class StoryWindow:
         if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
             self._bands.insert(slot, keys.bands)
-            self._recent.append(at, slot, fingerprint.signature, keys.words)
+            self._recent.append(at, slot, keys.low, keys.words)
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
     WordBits = npt.NDArray[np.intp]
     """The numbers of the bits a word sketch sets, ascending."""
+    LowBytes = npt.NDArray[np.uint8]
+    """The low byte of each value of a signature (`low_bytes`), what the recent store keeps."""
 
 
 class SignatureStore:
@@ -121,13 +123,15 @@ class RecentSignatures:
     def __len__(self) -> int:
         return self._tail - self._head
 
-    def append(self, at: float, slot: int, signature: Signature, words: WordBits) -> None:
+    def append(
+        self, at: float, slot: int, signature: Signature | LowBytes, words: WordBits
+    ) -> None:
         if self._tail == len(self._times):
             self._make_room()
         tail = self._tail
         self._times[tail] = at
         self._slots[tail] = slot
-        low = signature.astype(np.uint8)  # the low bytes
+        low = signature.astype(np.uint8, copy=False)  # the low bytes
         self._bytes[:, tail] = low[: self.PREFILTER]
         self._rest[tail] = low[self.PREFILTER :]
         self._words[words, tail >> 3] |= 0x80 >> (tail & 7)
@@ -153,20 +157,26 @@ class RecentSignatures:
         head, count = self._head, len(reaches)
         return [(head + found[index], head + found[count + index]) for index in range(count)]
 
-    def scan(self, span: tuple[int, int], signature: Signature, floor: float) -> list[int]:
+    def scan(
+        self, span: tuple[int, int], signature: Signature | LowBytes, floor: float
+    ) -> list[int]:
         start, end = span
-        low = signature.astype(np.uint8)
+        low = signature.astype(np.uint8, copy=False)
         first = self.PREFILTER
+        # Counts are integers: compared with the bars rounded up, in their own type (a
+        # float bar would cast every count).
+        rough_least = max(0, math.ceil((floor - self.MARGIN) * first))
         # Booleans read as bytes: summed without a cast, into 8 bits (PREFILTER < 256).
-        equal = (self._bytes[:first, start:end] == low[:first, None]).view(np.uint8)
+        equal = (self._bytes[:, start:end] == low[:first, None]).view(np.uint8)
         rough = equal.sum(axis=0, dtype=np.uint8)
-        near = np.flatnonzero(rough >= (floor - self.MARGIN) * first)
+        (near,) = (rough >= rough_least).nonzero()
         if len(near) == 0:
             return []
         # The second pass counts the bytes the first did not.
-        near += start
-        bytes_equal = _equal(self._rest.take(near, axis=0), low[first:]) + rough[near - start]
-        slots: list[int] = self._slots[near[bytes_equal >= floor * len(signature)]].tolist()
+        bytes_equal = _equal(self._rest.take(near + start, axis=0), low[first:])
+        bytes_equal += rough[near]
+        kept = near[bytes_equal >= math.ceil(floor * len(low))]
+        slots: list[int] = self._slots[kept + start].tolist()
         return slots
 
     def scan_words(self, span: tuple[int, int], words: WordBits, share: float) -> list[int]:
@@ -178,8 +188,8 @@ class RecentSignatures:
         shared = rows.sum(axis=0, dtype=np.uint8 if len(words) < 256 else np.uint16)
         shared = shared[start - (first << 3) : end - (first << 3)]
         fewer = np.minimum(self._bits[start:end], len(words))
-        near = np.flatnonzero((shared >= share * fewer) & (fewer > 0)) + start
-        slots: list[int] = self._slots[near].tolist()
+        (near,) = ((shared >= share * fewer) & (fewer > 0)).nonzero()
+        slots: list[int] = self._slots[near + start].tolist()
         return slots
 
     def _make_room(self) -> None:
@@ -212,6 +222,13 @@ class RecentSignatures:
         self._times, self._slots, self._bytes, self._rest = times, slots, low, rest
         self._words, self._bits = words, bits
         self._head, self._tail = head, tail
+
+
+def low_bytes(signature: Signature) -> LowBytes:
+    """The low byte of each value: what `RecentSignatures` compares, read once per post
+    for its scan and its append."""
+    low: LowBytes = signature.astype(np.uint8)
+    return low
 
 
 def word_bits(sketch: Sketch) -> WordBits:
