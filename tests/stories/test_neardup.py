@@ -239,6 +239,19 @@ def test_expire_forgets_the_window_and_its_urls() -> None:
     assert window.assign(late) == "late"
 
 
+def test_a_late_item_expires_at_its_own_time_not_after_the_later_ones() -> None:
+    window = StoryWindow(timedelta(hours=48))
+    window.assign(post("noon", GOV, 12 * 60, source="tg:a"))
+    window.assign(post("morning", MISSILE, 2 * 60, source="tg:b"))  # arrives late
+    window.assign(post("evening", ALERT, 20 * 60, source="tg:c"))
+    window.expire(DAY + timedelta(hours=51))
+    assert len(window) == 2  # the late morning post went, and only it
+    window.expire(DAY + timedelta(hours=61))
+    assert len(window) == 1
+    window.expire(DAY + timedelta(hours=69))
+    assert len(window) == 0
+
+
 def test_items_older_than_the_window_are_ignored_even_before_expire() -> None:
     window = StoryWindow(timedelta(hours=1))
     assert stories(
