@@ -173,7 +173,7 @@ class RecentSignatures:
         if len(near) == 0:
             return []
         # The second pass counts the bytes the first did not.
-        bytes_equal = _equal(self._rest.take(near + start, axis=0), low[first:])
+        bytes_equal = _equal_bytes(self._rest.take(near + start, axis=0), low[first:])
         bytes_equal += rough[near]
         kept = near[bytes_equal >= math.ceil(floor * len(low))]
         slots: list[int] = self._slots[kept + start].tolist()
@@ -245,4 +245,17 @@ def _equal(
     # A sum of booleans into 16 bits, a third cheaper than count_nonzero along an axis
     # (which sums them into 64); signatures have fewer than 65,536 values.
     counts: npt.NDArray[np.uint16] = (rows == values).sum(axis=1, dtype=np.uint16)
+    return counts
+
+
+def _equal_bytes(
+    rows: npt.NDArray[np.uint8], values: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint16]:
+    """How many of each row's bytes equal ``values``'."""
+    # A sum along short rows costs numpy a loop a row; packed 8 to a byte, a row of 64
+    # booleans is one uint64, whose set bits are counted at once (a fifth faster here).
+    if rows.shape[1] != 64:
+        return _equal(rows, values)
+    packed = np.packbits(rows == values, axis=1)
+    counts: npt.NDArray[np.uint8] = np.bitwise_count(packed.view(np.uint64))[:, 0]
     return counts
