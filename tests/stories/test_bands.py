@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
 from alerts.stories.bands import BandIndex
@@ -93,15 +94,17 @@ def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
     assert recent.scan(recent.spans(0.0, 60.0)[0], signature, floor=0.5) == []
 
 
-def test_recent_scan_lets_through_what_may_reach_the_floor() -> None:
-    recent = RecentSignatures(PERM, LANES, capacity=8)
-    signature = np.arange(PERM, dtype=np.uint32)
+# 96 permutations leave 64 values to the second pass, which counts them packed in a word.
+@pytest.mark.parametrize("perm", [96, PERM])
+def test_recent_scan_lets_through_what_may_reach_the_floor(perm: int) -> None:
+    recent = RecentSignatures(perm, LANES, capacity=8)
+    signature = np.arange(perm, dtype=np.uint32)
     # Equal low bytes, other values: only the signatures can tell (callers confirm).
     alike_bytes = signature + 256
     # A third of the values equal, the first ones: the first pass lets it through, the
     # second finds too few equal bytes for a floor of a half.
     third = signature + 1
-    third[: PERM // 3] = signature[: PERM // 3]
+    third[: perm // 3] = signature[: perm // 3]
     for minute, values in enumerate((alike_bytes, third, signature)):
         recent.append(minute * 60.0, minute, values, NO_WORDS)
     (span,) = recent.spans(60.0, 60.0)
