@@ -241,7 +241,8 @@ class StoryWindow:
         latest: dict[str, _Entry] = {}
         own, update, at = item.source, fingerprint.clues.update, item.published_at
         entries, story_sources = self._entries, self._story_sources
-        margin_of, rules_out = self.policy.margin, self.policy.rules_out
+        policy = self.policy
+        margin_of, weigh, rules_out = policy.margin, policy.weigh, policy.rules_out
         for slot, jaccard in self._candidates(item, fingerprint, signature, keys):
             entry = entries[slot]
             if not update and (entry.source == own or (entry.story, own) in story_sources):
@@ -256,9 +257,11 @@ class StoryWindow:
                 clues, facts = (fingerprint.clues, entry.clues), (fingerprint.facts, entry.facts)
             if not same_source and rules_out(jaccard, clues, facts):
                 continue
-            margin = margin_of(
-                Evidence(jaccard, (entry.size, fingerprint.size), apart, clues, same_source, facts)
+            evidence = Evidence(
+                jaccard, (entry.size, fingerprint.size), apart, clues, same_source, facts
             )
+            # Past `rules_out`, a pair of two sources is weighed without asking it again.
+            margin = margin_of(evidence) if same_source else weigh(evidence)
             if margin is None or margin < 0:
                 continue
             if same_source:

@@ -266,9 +266,15 @@ class Policy:
             if apart <= self.update_window and evidence.update:
                 return jaccard - self.update_floor
             return None
-        if jaccard >= self.template and evidence.names_conflict:
-            return None
         if self.rules_out(jaccard, evidence.clues, evidence.facts):
+            return None
+        return self.weigh(evidence)
+
+    def weigh(self, evidence: Evidence) -> float | None:
+        """`margin` of a pair of two sources that `rules_out` lets through: a window
+        asks `rules_out` first, to skip building most pairs' `Evidence`."""
+        jaccard, apart = evidence.jaccard, evidence.apart
+        if jaccard >= self.template and evidence.names_conflict:
             return None
         # The best margin so far (None: no bar applies yet); a pair is weighed a dozen
         # times a post, so no list of margins is built. Rule 8 only falls short beyond
@@ -284,10 +290,11 @@ class Policy:
             best = _higher(best, jaccard - near)
             if self._contained(evidence):
                 best = _higher(best, evidence.containment - self.contained)
-            if evidence.shared_names >= self.rewrite_names:
+            names = evidence.shared_names
+            if names >= self.rewrite_names:
                 best = _higher(best, jaccard - self.rewrite_floor)
             if apart <= self.retell_close:
-                best = _higher(best, self._retold(evidence))
+                best = _higher(best, self._retold(evidence, names))
         elif evidence.numbers_agree:
             progress = min(1.0, (apart - self.close) / (self.far - self.close))
             best = _higher(best, jaccard - (near + (self.far_threshold - near) * progress))
@@ -304,14 +311,14 @@ class Policy:
         """
         return jaccard < self._worded and not clues[1].update and numbers_conflict(clues, facts)
 
-    def _retold(self, evidence: Evidence) -> float | None:
-        """The margin of rule 7, None when it does not apply."""
+    def _retold(self, evidence: Evidence, names: int) -> float | None:
+        """The margin of rule 7, None when it does not apply; ``names``: the pair's
+        `Evidence.shared_names`, read once for rules 2 and 7."""
         if evidence.same_source or not evidence.numbers_agree:
             return None
         shared, fewer = evidence.words
         if fewer < self.retell_words:
             return None
-        names = evidence.shared_names
         if names == 0 and evidence.names_conflict:
             return None
         if max(evidence.sizes) < self.short:
