@@ -1,7 +1,7 @@
 """Posts per second through ``StoryWindow.assign`` with 50,000 posts in the window, and
 the window's memory.
 
-    .venv/bin/python -m bench.dedup_speed [--window-posts 50000] [--measured 5000]
+    .venv/bin/python -m bench.dedup_speed [--window-posts 50000] [--measured 5000] [--rounds 5]
 
 Synthetic posts are generated deterministically (fixed seed): words drawn with their
 frequencies from the labelled set in tests/data/stories, 20 to 70 words a post, with
@@ -20,7 +20,11 @@ counts other processes' turns too), and the window's memory once filled: traced 
 tracemalloc (held and peak, in a separate run: tracing slows Python down several
 times), and the peak resident set (VmHWM) of a fresh child process that only fills
 the window, beside its resident set before the fill (interpreter, numpy, gazetteer
-and the generated posts). ``--datasketch-lsh`` also prints what datasketch's own
+and the generated posts). The steady phase runs ``rounds`` times in a row, each round
+on the next ``measured`` posts of the same stream, the window at ``window_posts``
+throughout: each round is printed, then the median of their CPU rates (one round of
+5,000 posts takes about 3 s, and swings by 15% on a machine shared with other work).
+``--datasketch-lsh`` also prints what datasketch's own
 ``MinHashLSH`` holds for the same signatures, for comparison with ``BandIndex``;
 ``--profile N`` prints the N functions that took the most time of their own in the
 steady phase (cProfile, which slows it down, so the rates printed are not comparable).
@@ -33,6 +37,7 @@ import cProfile
 import json
 import pstats
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -158,11 +163,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window-posts", type=int, default=50_000)
     parser.add_argument("--measured", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--datasketch-lsh", action="store_true")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--fill-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    posts = synthetic_posts(args.window_posts + args.measured, args.window_posts)
+    # The fill-only child holds one round's posts beside the fill, as it always has: its
+    # resident set stays comparable with earlier runs'.
+    rounds = 1 if args.fill_only else max(1, args.rounds)
+    posts = synthetic_posts(args.window_posts + rounds * args.measured, args.window_posts)
     fill, steady = posts[: args.window_posts], posts[args.window_posts :]
     facts = FactReader.load()
     if args.fill_only:
@@ -177,11 +186,19 @@ def main() -> int:
     profiler = cProfile.Profile()
     if args.profile:
         profiler.enable()
-    wall, cpu = run(steady, window, stories)
+    rates: list[float] = []
+    for start in range(0, len(steady), args.measured):
+        measured = steady[start : start + args.measured]
+        wall, cpu = run(measured, window, stories)
+        rates.append(len(measured) / cpu)
+        print(
+            f"steady: {rate(len(measured), wall, cpu)} "
+            f"with {len(window):,} posts in the window ({len(stories):,} stories among them)"
+        )
     profiler.disable()
     print(
-        f"steady: {rate(len(steady), wall, cpu)} "
-        f"with {len(window):,} posts in the window ({len(stories):,} stories among them)"
+        f"steady: median of {len(rates)} rounds {statistics.median(rates):,.0f} posts/s "
+        f"of one core (rounds from {min(rates):,.0f} to {max(rates):,.0f})"
     )
 
     if args.profile:
