@@ -119,9 +119,12 @@ class _Entry:
     """Read only within `Policy.fact_horizon`; dropped later, like names."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Keys:
-    """A signed text's look-up keys, read once for the query and the insert."""
+    """A signed text's look-up keys, read once for the query and the insert.
+
+    Not frozen: one is built a post, and a frozen dataclass sets each field through
+    ``object.__setattr__``."""
 
     bands: BandKeys
     words: WordBits
