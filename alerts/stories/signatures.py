@@ -71,11 +71,12 @@ class RecentSignatures:
     """The low bytes of the signatures and the word bits of the most recent posts, in
     publication order, scanned all at once.
 
-    Contract: ``append`` adds a post's time (seconds), slot, signature and word bits
-    (`word_bits` of its sketch); ``drop_before`` forgets posts older than a time and
-    returns their slots; ``spans(at, *reaches)`` gives, for each reach in seconds, the
-    span of the store holding the posts within it of ``at`` (one look-up for all, valid
-    until the store next changes); ``scan`` returns, in store order, the slots of the
+    Contract: ``append`` adds a post's time (seconds), slot, signature (whole, or its
+    `low_bytes`, as ``scan`` takes it too) and word bits (`word_bits` of its sketch);
+    ``drop_before`` forgets posts older than a time and returns their slots;
+    ``spans(at, *reaches)`` gives, for each reach in seconds, the span of the store
+    holding the posts within it of ``at`` (one look-up for all, valid until the store
+    next changes); ``scan`` returns, in store order, the slots of the
     posts of a span whose signatures may reach a Jaccard similarity of ``floor`` (all
     but the few the first pass misses, below): callers confirm with `SignatureStore`,
     with the other candidates' signatures; ``scan_words`` returns the slots of the posts
