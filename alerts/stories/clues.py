@@ -28,6 +28,10 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 STEM = 5
 UPDATE_MARKERS = (
@@ -129,9 +133,9 @@ CACHED_WORDS = 65_536
 and a look-up costs a third of stemming one."""
 CACHED_TOKENS = 16_384
 """Whitespace-separated tokens («Курской», «области.», "(ТАСС)") whose reading is
-remembered, per kind of reading (stems, number words, folding): no word spans
-whitespace, so a text reads as its tokens do, and news reuses its tokens. Fewer than
-words: a token with its punctuation comes back less often than its word."""
+remembered (stems, digits, update hints, number words and folding, in one entry): no
+word spans whitespace, so a text reads as its tokens do, and news reuses its tokens.
+Fewer than words: a token with its punctuation comes back less often than its word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +154,32 @@ class Clues:
         return Clues(self.numbers, _NOTHING, _NOTHING, update=False)
 
 
+TokenClues = tuple[frozenset[str], tuple[int, ...], bool]
+"""What one whitespace-free token adds to a text's `Clues` (`token_clues`)."""
+
+
 def clues(text: str) -> Clues:
+    stems, digits, hinted = tuple(zip(*map(token_clues, text.split()), strict=True)) or ((), (), ())
+    return gathered_clues(text, stems, digits, any(hinted))
+
+
+def token_clues(token: str) -> TokenClues:
+    """A whitespace-free token's content stems, the values of its digit runs, and whether
+    it holds one of `UPDATE_HINTS` (casefolded): no stem, digit run or hint spans
+    whitespace, and casefolding neither makes nor takes any, so a text's clues but its
+    names are the union of its tokens' (`gathered_clues`)."""
+    folded = token.casefold().replace("ё", "е")
+    return (
+        frozenset(stem for stem in map(_content_stem, _WORD.findall(folded)) if stem),
+        tuple(map(int, _DIGITS.findall(token))),
+        any(hint in folded for hint in UPDATE_HINTS),
+    )
+
+
+def gathered_clues(
+    text: str, stems: Iterable[frozenset[str]], digits: Iterable[tuple[int, ...]], hinted: bool
+) -> Clues:
+    """The `Clues` of ``text`` from the `token_clues` of its tokens, read by the caller."""
     names: set[str] = set()
     capitals: set[str] = set()
     for found in _CAPITALIZED.finditer(text):
@@ -160,13 +189,14 @@ def clues(text: str) -> Clues:
         capitals.add(stem)
         if not _opens_sentence(text, found.start()):
             names.add(stem)
-    folded = text.casefold().replace("ё", "е")
+    numbers: set[int] = set().union(*digits)
+    words: set[str] = set().union(*stems)
     return Clues(
-        numbers=tuple(sorted(set(map(int, _DIGITS.findall(text))))),
+        numbers=tuple(sorted(numbers)),
         names=frozenset(names),
         capitals=frozenset(capitals),
-        update=any(hint in folded for hint in UPDATE_HINTS) and _announces_update(folded),
-        words=_content_stems(folded),
+        update=hinted and _announces_update(text.casefold().replace("ё", "е")),
+        words=tuple(sorted(words)),
     )
 
 
@@ -175,18 +205,6 @@ def _announces_update(folded: str) -> bool:
         any(hint in folded for hint in hints) and pattern.search(folded) is not None
         for hints, pattern in _UPDATE_SEARCHES
     )
-
-
-def _content_stems(folded: str) -> tuple[str, ...]:
-    # A repeated token is looked up again: cheaper than making a set of the tokens.
-    stems: set[str] = set().union(*map(_token_stems, folded.split()))
-    return tuple(sorted(stems))
-
-
-@functools.lru_cache(maxsize=CACHED_TOKENS)
-def _token_stems(token: str) -> frozenset[str]:
-    """The content stems of the words of a folded token."""
-    return frozenset(stem for stem in map(_content_stem, _WORD.findall(token)) if stem)
 
 
 @functools.lru_cache(maxsize=CACHED_WORDS)

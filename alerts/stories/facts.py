@@ -29,17 +29,16 @@ four classes at most are kept.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from alerts.stories.clues import CACHED_TOKENS, STEM, word_stem
+from alerts.stories.clues import STEM, word_stem
 from rules.gazetteer import Gazetteer, lookup_key
 from rules.topics import Topics
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Container
+    from collections.abc import Callable, Container, Iterable
 
 SKELETON = 4
 ACTOR_MINIMUM = 3
@@ -151,23 +150,24 @@ def skeleton(word: str) -> str:
 
 def number_words(text: str) -> set[int]:
     """Numbers written as words (2 to 30) in ``text``, in any case."""
-    # No number word spans whitespace, and casefolding neither makes nor takes any: the
-    # text is read token by token, tokens remembered as written.
-    found: set[int] = set()
-    for values in filter(None, map(_token_numbers, text.split())):
-        found |= values
+    found: set[int] = set().union(*map(token_numbers, text.split()))
     return found
 
 
-@functools.lru_cache(maxsize=CACHED_TOKENS)
-def _token_numbers(token: str) -> frozenset[int] | None:
-    """The numbers a whitespace-free token writes as words, None when it writes none."""
+def token_numbers(token: str) -> frozenset[int]:
+    """The numbers a whitespace-free token writes as words: no number word spans
+    whitespace, and casefolding neither makes nor takes any, so a text's are the union
+    of its tokens'."""
     token = token.casefold().replace("’", "'").replace("ʼ", "'")
     found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(token))}
     if any(mark in token for mark in _TEEN_MARKS):
         for written in _NUMBER_STEM.findall(token):
             found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
-    return frozenset(found) if found else None
+    return frozenset(found) if found else _NONE
+
+
+# Shared by every token that writes no number, most of them.
+_NONE: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,13 +246,18 @@ class FactReader:
         self._topic_stems.setdefault(stem, set()).add(key)
 
     def __call__(
-        self, text: str, words: tuple[str, ...], digits: tuple[int, ...] | None = None
+        self,
+        text: str,
+        words: tuple[str, ...],
+        digits: tuple[int, ...] | None = None,
+        written: Iterable[frozenset[int]] | None = None,
     ) -> Facts:
         """``digits``: the values of the text's digit runs when the caller has read them
-        (`Clues.numbers`), else they are read here."""
+        (`Clues.numbers`), else they are read here; ``written``: the `token_numbers` of
+        its tokens when the caller has read them, else they are read here."""
         places, regions, actors = self._names(text)
         numbers = set(digits) if digits is not None else {int(run) for run in _DIGITS.findall(text)}
-        numbers |= number_words(text)
+        numbers = numbers.union(*written) if written is not None else numbers | number_words(text)
         return Facts(
             places=frozenset(places),
             regions=frozenset(regions),

@@ -48,8 +48,15 @@ import numpy as np
 import numpy.typing as npt
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import CACHED_TOKENS, CACHED_WORDS, Clues, clues, labelled_update
-from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys
+from alerts.stories.clues import (
+    CACHED_TOKENS,
+    CACHED_WORDS,
+    Clues,
+    gathered_clues,
+    labelled_update,
+    token_clues,
+)
+from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys, token_numbers
 from rules.text import fold_lookalikes
 
 SEED = 20_240_517
@@ -110,14 +117,24 @@ def normalize(text: str) -> str:
 
 
 def _fold(stripped: str) -> str:
-    # Whitespace ends every word and every run of non-word characters, and NFKC composes
-    # nothing across it, so the text folds token by token.
     return " ".join(filter(None, map(_fold_token, stripped.split())))
 
 
+# Each token's folding, `token_clues` and `token_numbers`, in that order.
+_TokenReading = tuple[str, frozenset[str], tuple[int, ...], bool, frozenset[int]]
+
+
 @functools.lru_cache(maxsize=CACHED_TOKENS)
+def _read_token(token: str) -> _TokenReading:
+    """All a text's reading takes from one whitespace-free token: one look-up a token
+    instead of one per kind of reading, each of which reads a text as its tokens do."""
+    return (_fold_token(token), *token_clues(token), token_numbers(token))
+
+
 def _fold_token(token: str) -> str:
-    """A whitespace-free token folded: its words single-spaced, "" when it has none."""
+    """A whitespace-free token folded: its words single-spaced, "" when it has none
+    (whitespace ends every word and every run of non-word characters, and NFKC composes
+    nothing across it, so a text folds as its tokens do)."""
     # rules.text.fold, minus the per-word work it does for words that need none.
     text = unicodedata.normalize("NFKC", token)
     # A token in one script has no mixed word, nor one whose Latin letters all stand
@@ -230,9 +247,16 @@ class Fingerprinter:
         return fingerprint
 
     def _read(self, stripped: str) -> Fingerprint:
-        hashes = shingle_hashes(_fold(stripped), self.shingle)
-        found = clues(stripped)
-        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words, found.numbers)
+        folds, stems, digits, hinted, written = tuple(
+            zip(*map(_read_token, stripped.split()), strict=True)
+        ) or ((), (), (), (), ())
+        hashes = shingle_hashes(" ".join(filter(None, folds)), self.shingle)
+        found = gathered_clues(stripped, stems, digits, any(hinted))
+        facts = (
+            NO_FACTS
+            if self.facts is None
+            else self.facts(stripped, found.words, found.numbers, written)
+        )
         signature = None if len(hashes) < self.minimum else self.signature(hashes)
         return Fingerprint(
             signature, len(hashes), found, sketch_bits(found.words), facts, finding_keys(facts)
