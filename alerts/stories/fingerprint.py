@@ -120,15 +120,18 @@ def _fold(stripped: str) -> str:
     return " ".join(filter(None, map(_fold_token, stripped.split())))
 
 
-# Each token's folding, `token_clues` and `token_numbers`, in that order.
-_TokenReading = tuple[str, frozenset[str], tuple[int, ...], bool, frozenset[int]]
+# Each token's folding, `token_clues`, `token_numbers` and the sketch bits of its
+# content stems, in that order.
+_TokenReading = tuple[str, frozenset[str], tuple[int, ...], bool, frozenset[int], frozenset[int]]
 
 
 @functools.lru_cache(maxsize=CACHED_TOKENS)
 def _read_token(token: str) -> _TokenReading:
     """All a text's reading takes from one whitespace-free token: one look-up a token
     instead of one per kind of reading, each of which reads a text as its tokens do."""
-    return (_fold_token(token), *token_clues(token), token_numbers(token))
+    stems, digits, hinted = token_clues(token)
+    bits = frozenset(map(_word_bit, stems))
+    return (_fold_token(token), stems, digits, hinted, token_numbers(token), bits)
 
 
 def _fold_token(token: str) -> str:
@@ -247,9 +250,9 @@ class Fingerprinter:
         return fingerprint
 
     def _read(self, stripped: str) -> Fingerprint:
-        folds, stems, digits, hinted, written = tuple(
+        folds, stems, digits, hinted, written, bits = tuple(
             zip(*map(_read_token, stripped.split()), strict=True)
-        ) or ((), (), (), (), ())
+        ) or ((), (), (), (), (), ())
         hashes = shingle_hashes(" ".join(filter(None, folds)), self.shingle)
         found = gathered_clues(stripped, stems, digits, any(hinted))
         facts = (
@@ -258,9 +261,9 @@ class Fingerprinter:
             else self.facts(stripped, found.words, found.numbers, written)
         )
         signature = None if len(hashes) < self.minimum else self.signature(hashes)
-        return Fingerprint(
-            signature, len(hashes), found, sketch_bits(found.words), facts, finding_keys(facts)
-        )
+        # The words' bits are their tokens' (`sketch_bits`, without a look-up a word).
+        word_bits: SketchBits = np.array(sorted(set().union(*bits)), dtype=np.intp)
+        return Fingerprint(signature, len(hashes), found, word_bits, facts, finding_keys(facts))
 
     def signature(self, hashes: Shingles) -> Signature:
         """The MinHash of a non-empty set of 32-bit shingle hashes."""
