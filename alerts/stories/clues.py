@@ -28,10 +28,11 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
+from itertools import accumulate, compress
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
 STEM = 5
 UPDATE_MARKERS = (
@@ -154,32 +155,82 @@ class Clues:
         return Clues(self.numbers, _NOTHING, _NOTHING, update=False)
 
 
-TokenClues = tuple[frozenset[str], tuple[int, ...], bool]
+Capitals = tuple[tuple[str, bool | None], ...]
+"""The stems of a token's capitalized words (`_CAPITALIZED`), each with whether the
+token opens a sentence before it (`opens_sentence`), None for a word that opens the
+token: that depends on what precedes the token (`opens_token`)."""
+TokenClues = tuple[frozenset[str], tuple[int, ...], bool, Capitals]
 """What one whitespace-free token adds to a text's `Clues` (`token_clues`)."""
 
 
 def clues(text: str) -> Clues:
-    stems, digits, hinted = tuple(zip(*map(token_clues, text.split()), strict=True)) or ((), (), ())
-    return gathered_clues(text, stems, digits, any(hinted))
+    tokens = text.split()
+    readings = tuple(zip(*map(token_clues, tokens), strict=True))
+    stems, digits, hinted, capitals = readings or ((),) * 4
+    read = (stems, digits, any(hinted), capitals)
+    return gathered_clues(text, tokens, line_openers(text, tokens), read)
 
 
 def token_clues(token: str) -> TokenClues:
-    """A whitespace-free token's content stems, the values of its digit runs, and whether
-    it holds one of `UPDATE_HINTS` (casefolded): no stem, digit run or hint spans
-    whitespace, and casefolding neither makes nor takes any, so a text's clues but its
-    names are the union of its tokens' (`gathered_clues`)."""
+    """A whitespace-free token's content stems, the values of its digit runs, whether it
+    holds one of `UPDATE_HINTS` (casefolded), and its `Capitals`: no word, digit run or
+    hint spans whitespace, and casefolding neither makes nor takes any, so a text's clues
+    are read from its tokens' (`gathered_clues`)."""
     folded = token.casefold().replace("ё", "е")
     return (
         frozenset(stem for stem in map(_content_stem, _WORD.findall(folded)) if stem),
         tuple(map(int, _DIGITS.findall(token))),
         any(hint in folded for hint in UPDATE_HINTS),
+        _token_capitals(token),
     )
 
 
+def _token_capitals(token: str) -> Capitals:
+    found: list[tuple[str, bool | None]] = []
+    # No look-behind of the pattern reaches past the token: it is the character before
+    # the capital, whitespace at the token's start, as at the start of a string.
+    for match in _CAPITALIZED.finditer(token):
+        stem = _capital_stem(match.group())
+        if stem is not None:
+            start = match.start()
+            found.append((stem, opens_sentence(token, start) if start else None))
+    return tuple(found)
+
+
 def gathered_clues(
-    text: str, stems: Iterable[frozenset[str]], digits: Iterable[tuple[int, ...]], hinted: bool
+    text: str,
+    tokens: list[str],
+    openers: frozenset[int] | None,
+    read: tuple[Iterable[frozenset[str]], Iterable[tuple[int, ...]], bool, Sequence[Capitals]],
 ) -> Clues:
-    """The `Clues` of ``text`` from the `token_clues` of its tokens, read by the caller."""
+    """The `Clues` of ``text`` from its ``tokens`` (`str.split`), their `line_openers`
+    and the parts of their `token_clues` the caller has read: stems, digits and capitals
+    of each token, and whether any holds an update hint."""
+    stems, digits, hinted, capitals = read
+    if openers is None:
+        names, capital_stems = _text_names(text)
+    else:
+        names, capital_stems = set(), set()
+        # Tokens with no capital, most of them, are skipped in C.
+        for index, found in compress(enumerate(capitals), capitals):
+            for stem, opens in found:
+                capital_stems.add(stem)
+                if not (opens_token(tokens, index, openers) if opens is None else opens):
+                    names.add(stem)
+    numbers: set[int] = set().union(*digits)
+    words: set[str] = set().union(*stems)
+    return Clues(
+        numbers=tuple(sorted(numbers)),
+        names=frozenset(names),
+        capitals=frozenset(capital_stems),
+        update=hinted and _announces_update(text.casefold().replace("ё", "е")),
+        words=tuple(sorted(words)),
+    )
+
+
+def _text_names(text: str) -> tuple[set[str], set[str]]:
+    """Names and capitals read from the text itself, where its tokens do not tell what
+    precedes each of them (`line_openers`)."""
     names: set[str] = set()
     capitals: set[str] = set()
     for found in _CAPITALIZED.finditer(text):
@@ -187,17 +238,32 @@ def gathered_clues(
         if stem is None:
             continue
         capitals.add(stem)
-        if not _opens_sentence(text, found.start()):
+        if not opens_sentence(text, found.start()):
             names.add(stem)
-    numbers: set[int] = set().union(*digits)
-    words: set[str] = set().union(*stems)
-    return Clues(
-        numbers=tuple(sorted(numbers)),
-        names=frozenset(names),
-        capitals=frozenset(capitals),
-        update=hinted and _announces_update(text.casefold().replace("ё", "е")),
-        words=tuple(sorted(words)),
-    )
+    return names, capitals
+
+
+def line_openers(text: str, tokens: list[str]) -> frozenset[int] | None:
+    """The indices of the ``tokens`` (`str.split` of ``text``) that open a line, or None
+    when something else than one space or one line break parts two tokens, or ``text``
+    starts or ends with whitespace: then the tokens alone do not tell whether a word that
+    opens one opens a sentence (`opens_token`)."""
+    parts = len(tokens) - 1
+    if len(text) != sum(map(len, tokens)) + parts or text.count(" ") + text.count("\n") != parts:
+        return None
+    if "\n" not in text:
+        return _FIRST
+    return frozenset(accumulate((line.count(" ") + 1 for line in text.split("\n")), initial=0))
+
+
+# The only token that opens a line of a text of one line.
+_FIRST = frozenset({0})
+
+
+def opens_token(tokens: list[str], index: int, openers: frozenset[int]) -> bool:
+    """Whether a word that opens ``tokens[index]`` opens a sentence (`opens_sentence`),
+    ``openers`` being the tokens' `line_openers`."""
+    return index in openers or tokens[index - 1][-1] in _OPENERS
 
 
 def _announces_update(folded: str) -> bool:
@@ -242,7 +308,9 @@ def shared_names(first: Clues, second: Clues) -> int:
     return len((first.names & second.capitals) | (second.names & first.capitals))
 
 
-def _opens_sentence(text: str, start: int) -> bool:
+def opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` follows what ends a sentence or opens a quote, or
+    opens ``text``: grammar capitalizes it, whatever it names."""
     index = start - 1
     while index >= 0 and text[index] in " \t\u00a0":
         index -= 1

@@ -51,12 +51,22 @@ from alerts.stories.boilerplate import strip_boilerplate
 from alerts.stories.clues import (
     CACHED_TOKENS,
     CACHED_WORDS,
+    Capitals,
     Clues,
     gathered_clues,
     labelled_update,
+    line_openers,
     token_clues,
 )
-from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys, token_numbers
+from alerts.stories.facts import (
+    NO_FACTS,
+    FactReader,
+    Facts,
+    Names,
+    finding_keys,
+    token_names,
+    token_numbers,
+)
 from rules.text import fold_lookalikes
 
 SEED = 20_240_517
@@ -122,16 +132,19 @@ def _fold(stripped: str) -> str:
 
 # Each token's folding, `token_clues`, `token_numbers` and the sketch bits of its
 # content stems, in that order.
-_TokenReading = tuple[str, frozenset[str], tuple[int, ...], bool, frozenset[int], frozenset[int]]
+_TokenReading = tuple[
+    str, frozenset[str], tuple[int, ...], bool, Capitals, frozenset[int], Names, frozenset[int]
+]
 
 
 @functools.lru_cache(maxsize=CACHED_TOKENS)
 def _read_token(token: str) -> _TokenReading:
     """All a text's reading takes from one whitespace-free token: one look-up a token
     instead of one per kind of reading, each of which reads a text as its tokens do."""
-    stems, digits, hinted = token_clues(token)
+    stems, digits, hinted, capitals = token_clues(token)
     bits = frozenset(map(_word_bit, stems))
-    return (_fold_token(token), stems, digits, hinted, token_numbers(token), bits)
+    written, names = token_numbers(token), token_names(token)
+    return (_fold_token(token), stems, digits, hinted, capitals, written, names, bits)
 
 
 def _fold_token(token: str) -> str:
@@ -250,16 +263,16 @@ class Fingerprinter:
         return fingerprint
 
     def _read(self, stripped: str) -> Fingerprint:
-        folds, stems, digits, hinted, written, bits = tuple(
-            zip(*map(_read_token, stripped.split()), strict=True)
-        ) or ((), (), (), (), (), ())
+        tokens = stripped.split()
+        readings = tuple(zip(*map(_read_token, tokens), strict=True))
+        folds, stems, digits, hinted, capitals, written, names, bits = readings or ((),) * 8
         hashes = shingle_hashes(" ".join(filter(None, folds)), self.shingle)
-        found = gathered_clues(stripped, stems, digits, any(hinted))
-        facts = (
-            NO_FACTS
-            if self.facts is None
-            else self.facts(stripped, found.words, found.numbers, written)
-        )
+        openers = line_openers(stripped, tokens)
+        found = gathered_clues(stripped, tokens, openers, (stems, digits, any(hinted), capitals))
+        facts = NO_FACTS
+        if self.facts is not None:
+            read = (tokens, openers, written, names)
+            facts = self.facts(stripped, found.words, found.numbers, read)
         signature = None if len(hashes) < self.minimum else self.signature(hashes)
         # The words' bits are their tokens' (`sketch_bits`, without a look-up a word).
         word_bits: SketchBits = np.array(sorted(set().union(*bits)), dtype=np.intp)
