@@ -29,6 +29,7 @@ names its original this way is treated like a forward of it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -47,6 +48,9 @@ class Rule:
     scope: Scope
     pattern: str
     why: str
+    mark: str = ""
+    """For an ``inline`` rule: a character every match holds, so that a text without
+    it is not searched for the rule; "" for links, which hold a "/" or a "www."."""
 
 
 _URL = r"(?:https?://|www\.|t\.me/)[^\s<>«»\"]+"
@@ -96,8 +100,8 @@ RULES: tuple[Rule, ...] = (
         "a closing '— Agency' or '© Channel' line signs every post of a source",
     ),
     Rule("link", "inline", _URL, "links are compared as URLs, not as text"),
-    Rule("hashtag", "inline", r"#[\w_]+", "tags are a source's filing, not the report"),
-    Rule("mention", "inline", r"@[a-z0-9_]{4,32}", "mentions credit channels"),
+    Rule("hashtag", "inline", r"#[\w_]+", "tags are a source's filing, not the report", "#"),
+    Rule("mention", "inline", r"@[a-z0-9_]{4,32}", "mentions credit channels", "@"),
     Rule(
         "urgency",
         "prefix",
@@ -112,7 +116,9 @@ class _Compiled:
     char: re.Pattern[str]
     line: re.Pattern[str]
     last: re.Pattern[str]
-    inline: re.Pattern[str]
+    inline: dict[tuple[bool, ...], re.Pattern[str]]
+    """The union of the ``inline`` rules a text may hold (`_inline_marks`), by which."""
+    inline_marks: tuple[str, ...]
     prefix: re.Pattern[str]
     credit: re.Pattern[str]
     url: re.Pattern[str]
@@ -120,8 +126,21 @@ class _Compiled:
 
 def _compile(rules: tuple[Rule, ...]) -> _Compiled:
     def union(scope: Scope, flags: re.RegexFlag = re.IGNORECASE) -> re.Pattern[str]:
-        parts = [f"(?:{rule.pattern})" for rule in rules if rule.scope == scope]
+        return joined([rule for rule in rules if rule.scope == scope], flags)
+
+    def joined(chosen: list[Rule], flags: re.RegexFlag = re.IGNORECASE) -> re.Pattern[str]:
+        parts = [f"(?:{rule.pattern})" for rule in chosen]
         return re.compile("|".join(parts) or r"(?!)", flags | re.MULTILINE)
+
+    inline = [rule for rule in rules if rule.scope == "inline"]
+    # A rule a text cannot hold matches nowhere in it, so leaving it out of the union
+    # changes nothing; without links, the union opens with its marks alone, and the
+    # search skips to them in C.
+    held = itertools.product((False, True), repeat=len(inline))
+    by_held = {
+        which: joined([rule for rule, holds in zip(inline, which, strict=True) if holds])
+        for which in held
+    }
 
     return _Compiled(
         # Pictographs have no case; ignoring it would fold every character of every
@@ -129,7 +148,8 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
         char=union("char", re.NOFLAG),
         line=union("line"),
         last=union("last"),
-        inline=union("inline"),
+        inline=by_held,
+        inline_marks=tuple(rule.mark for rule in inline),
         prefix=union("prefix"),
         credit=re.compile(_CREDIT, re.IGNORECASE),
         url=re.compile(_URL, re.IGNORECASE),
@@ -154,8 +174,9 @@ def strip_boilerplate(text: str) -> str:
     """The news-bearing text of a post; see the module docstring."""
     compiled = _COMPILED
     text = compiled.char.sub(" ", text)
-    if _has_inline(text):
-        text = compiled.inline.sub(" ", text)
+    held = _inline_marks(text, compiled.inline_marks)
+    if any(held):
+        text = compiled.inline[held].sub(" ", text)
     # No run of `_SPACES` holds a line break, so one pass over the text does every line.
     lines = [
         line
@@ -174,8 +195,9 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(line for line in unmarked.splitlines() if _has_words(line))
 
 
-def _has_inline(text: str) -> bool:
-    return "#" in text or "@" in text or _may_link(text)
+def _inline_marks(text: str, marks: tuple[str, ...]) -> tuple[bool, ...]:
+    """Which ``inline`` rules ``text`` may hold, by their `Rule.mark`."""
+    return tuple(mark in text if mark else _may_link(text) for mark in marks)
 
 
 def _may_link(text: str) -> bool:
