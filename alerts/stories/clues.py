@@ -68,16 +68,10 @@ UPDATE_LABELS = (
 LABEL_HINTS = "уточн обновл оновл доповн дополн upd"
 """Every match of `UPDATE_LABELS` holds one of these, casefolded."""
 _LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
-UPDATE_HINTS = tuple(
-    dict.fromkeys(
-        hint for hints, _ in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL)) for hint in hints.split()
-    )
-)
-"""A text holding none of these is not searched at all (a few substring scans cost less
-than one pattern)."""
-# Each searched alone in the casefolded text, and only where one of its hints is: one
-# alternation of them all tries every branch at every character, several times the cost
-# (and a case-insensitive one several times more again).
+# Each searched alone in the casefolded text, and only where one of its hints is (a few
+# substring scans of a token cost less than one pattern over the text): one alternation
+# of them all tries every branch at every character, several times the cost (and a
+# case-insensitive one several times more again).
 _UPDATE_SEARCHES = tuple(
     (tuple(hints.split()), re.compile(pattern))
     for hints, pattern in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL))
@@ -159,7 +153,7 @@ Capitals = tuple[tuple[str, bool | None], ...]
 """The stems of a token's capitalized words (`_CAPITALIZED`), each with whether the
 token opens a sentence before it (`opens_sentence`), None for a word that opens the
 token: that depends on what precedes the token (`opens_token`)."""
-TokenClues = tuple[frozenset[str], tuple[int, ...], bool, Capitals]
+TokenClues = tuple[frozenset[str], tuple[int, ...], frozenset[int], Capitals]
 """What one whitespace-free token adds to a text's `Clues` (`token_clues`)."""
 
 
@@ -167,22 +161,32 @@ def clues(text: str) -> Clues:
     tokens = text.split()
     readings = tuple(zip(*map(token_clues, tokens), strict=True))
     stems, digits, hinted, capitals = readings or ((),) * 4
-    read = (stems, digits, any(hinted), capitals)
+    read = (stems, digits, hinted, capitals)
     return gathered_clues(text, tokens, line_openers(text, tokens), read)
 
 
 def token_clues(token: str) -> TokenClues:
-    """A whitespace-free token's content stems, the values of its digit runs, whether it
-    holds one of `UPDATE_HINTS` (casefolded), and its `Capitals`: no word, digit run or
-    hint spans whitespace, and casefolding neither makes nor takes any, so a text's clues
-    are read from its tokens' (`gathered_clues`)."""
+    """A whitespace-free token's content stems, the values of its digit runs, the update
+    searches one of whose hints it holds (casefolded; their numbers in `_UPDATE_SEARCHES`),
+    and its `Capitals`: no word, digit run or hint spans whitespace, and casefolding
+    neither makes nor takes any, so a text's clues are read from its tokens'
+    (`gathered_clues`)."""
     folded = token.casefold().replace("ё", "е")
+    hinted = frozenset(
+        number
+        for number, (hints, _) in enumerate(_UPDATE_SEARCHES)
+        if any(hint in folded for hint in hints)
+    )
     return (
         frozenset(stem for stem in map(_content_stem, _WORD.findall(folded)) if stem),
         tuple(map(int, _DIGITS.findall(token))),
-        any(hint in folded for hint in UPDATE_HINTS),
+        hinted or _NO_HINTS,
         _token_capitals(token),
     )
+
+
+# Shared by every token that holds no update hint, most of them.
+_NO_HINTS: frozenset[int] = frozenset()
 
 
 def _token_capitals(token: str) -> Capitals:
@@ -201,11 +205,16 @@ def gathered_clues(
     text: str,
     tokens: list[str],
     openers: frozenset[int] | None,
-    read: tuple[Iterable[frozenset[str]], Iterable[tuple[int, ...]], bool, Sequence[Capitals]],
+    read: tuple[
+        Iterable[frozenset[str]],
+        Iterable[tuple[int, ...]],
+        Iterable[frozenset[int]],
+        Sequence[Capitals],
+    ],
 ) -> Clues:
     """The `Clues` of ``text`` from its ``tokens`` (`str.split`), their `line_openers`
-    and the parts of their `token_clues` the caller has read: stems, digits and capitals
-    of each token, and whether any holds an update hint."""
+    and the parts of their `token_clues` the caller has read: stems, digits, hinted
+    update searches and capitals of each token."""
     stems, digits, hinted, capitals = read
     if openers is None:
         names, capital_stems = _text_names(text)
@@ -223,7 +232,7 @@ def gathered_clues(
         numbers=tuple(sorted(numbers)),
         names=frozenset(names),
         capitals=frozenset(capital_stems),
-        update=hinted and _announces_update(text.casefold().replace("ё", "е")),
+        update=_announces_update(text, set().union(*hinted)),
         words=tuple(sorted(words)),
     )
 
@@ -266,11 +275,13 @@ def opens_token(tokens: list[str], index: int, openers: frozenset[int]) -> bool:
     return index in openers or tokens[index - 1][-1] in _OPENERS
 
 
-def _announces_update(folded: str) -> bool:
-    return any(
-        any(hint in folded for hint in hints) and pattern.search(folded) is not None
-        for hints, pattern in _UPDATE_SEARCHES
-    )
+def _announces_update(text: str, hinted: set[int]) -> bool:
+    """Whether one of the ``hinted`` update searches (those one of whose hints ``text``
+    holds) finds its pattern in the casefolded text."""
+    if not hinted:
+        return False
+    folded = text.casefold().replace("ё", "е")
+    return any(_UPDATE_SEARCHES[number][1].search(folded) is not None for number in hinted)
 
 
 @functools.lru_cache(maxsize=CACHED_WORDS)

@@ -133,7 +133,14 @@ def _fold(stripped: str) -> str:
 # Each token's folding, `token_clues`, `token_numbers` and the sketch bits of its
 # content stems, in that order.
 _TokenReading = tuple[
-    str, frozenset[str], tuple[int, ...], bool, Capitals, frozenset[int], Names, frozenset[int]
+    str,
+    frozenset[str],
+    tuple[int, ...],
+    frozenset[int],
+    Capitals,
+    frozenset[int],
+    Names,
+    frozenset[int],
 ]
 
 
@@ -268,7 +275,7 @@ class Fingerprinter:
         folds, stems, digits, hinted, capitals, written, names, bits = readings or ((),) * 8
         hashes = shingle_hashes(" ".join(filter(None, folds)), self.shingle)
         openers = line_openers(stripped, tokens)
-        found = gathered_clues(stripped, tokens, openers, (stems, digits, any(hinted), capitals))
+        found = gathered_clues(stripped, tokens, openers, (stems, digits, hinted, capitals))
         facts = NO_FACTS
         if self.facts is not None:
             read = (tokens, openers, written, names)
