@@ -130,8 +130,8 @@ def _fold(stripped: str) -> str:
     return " ".join(filter(None, map(_fold_token, stripped.split())))
 
 
-# Each token's folding, `token_clues`, `token_numbers` and the sketch bits of its
-# content stems, in that order.
+# Each token's folding, `token_clues` (four parts), `token_numbers`, `token_names` and
+# the sketch bits of its content stems, in that order.
 _TokenReading = tuple[
     str,
     frozenset[str],
