@@ -84,8 +84,11 @@ def labelled_update(text: str) -> bool:
     """A line of the raw text opens with an update label (boilerplate stripping takes
     such labels off the start, so they are looked for before it)."""
     # Lines as `_LABEL` counts them: after a "\n" only. Non-word characters that run on
-    # to the next line lead to a label that opens that line anyway.
-    return any(_LABEL_OPENS.match(line) for line in text.split("\n"))
+    # to the next line lead to a label that opens that line anyway, so the first line is
+    # matched in the text itself, and a text of one line, most of them, is not split.
+    if _LABEL_OPENS.match(text):
+        return True
+    return "\n" in text and any(_LABEL_OPENS.match(line) for line in text.split("\n")[1:])
 
 
 # Shared by every slimmed `Clues`: an empty frozenset is not a singleton since 3.10.
