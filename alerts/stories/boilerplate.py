@@ -21,13 +21,15 @@ the next one expects:
 5. ``prefix``: markers at the very start of the text, removed repeatedly
    ("⚡️СРОЧНО МОЛНИЯ: ..." loses both).
 
-Patterns are case-insensitive. ``credited_urls(text)`` returns the links found on
+Patterns are case-insensitive, but for ``char`` ones: characters are matched as
+written. ``credited_urls(text)`` returns the links found on
 credit lines ("Источник: …", "Джерело: …", "Source: …", "Подробнее: …"): a repost that
 names its original this way is treated like a forward of it.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -46,6 +48,9 @@ class Rule:
     scope: Scope
     pattern: str
     why: str
+    mark: str = ""
+    """For an ``inline`` rule: a character every match holds, so that a text without
+    it is not searched for the rule; "" for links, which hold a "/" or a "www."."""
 
 
 _URL = r"(?:https?://|www\.|t\.me/)[^\s<>«»\"]+"
@@ -95,8 +100,8 @@ RULES: tuple[Rule, ...] = (
         "a closing '— Agency' or '© Channel' line signs every post of a source",
     ),
     Rule("link", "inline", _URL, "links are compared as URLs, not as text"),
-    Rule("hashtag", "inline", r"#[\w_]+", "tags are a source's filing, not the report"),
-    Rule("mention", "inline", r"@[a-z0-9_]{4,32}", "mentions credit channels"),
+    Rule("hashtag", "inline", r"#[\w_]+", "tags are a source's filing, not the report", "#"),
+    Rule("mention", "inline", r"@[a-z0-9_]{4,32}", "mentions credit channels", "@"),
     Rule(
         "urgency",
         "prefix",
@@ -111,22 +116,40 @@ class _Compiled:
     char: re.Pattern[str]
     line: re.Pattern[str]
     last: re.Pattern[str]
-    inline: re.Pattern[str]
+    inline: dict[tuple[bool, ...], re.Pattern[str]]
+    """The union of the ``inline`` rules a text may hold (`_inline_marks`), by which."""
+    inline_marks: tuple[str, ...]
     prefix: re.Pattern[str]
     credit: re.Pattern[str]
     url: re.Pattern[str]
 
 
 def _compile(rules: tuple[Rule, ...]) -> _Compiled:
-    def union(scope: Scope) -> re.Pattern[str]:
-        parts = [f"(?:{rule.pattern})" for rule in rules if rule.scope == scope]
-        return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE | re.MULTILINE)
+    def union(scope: Scope, flags: re.RegexFlag = re.IGNORECASE) -> re.Pattern[str]:
+        return joined([rule for rule in rules if rule.scope == scope], flags)
+
+    def joined(chosen: list[Rule], flags: re.RegexFlag = re.IGNORECASE) -> re.Pattern[str]:
+        parts = [f"(?:{rule.pattern})" for rule in chosen]
+        return re.compile("|".join(parts) or r"(?!)", flags | re.MULTILINE)
+
+    inline = [rule for rule in rules if rule.scope == "inline"]
+    # A rule a text cannot hold matches nowhere in it, so leaving it out of the union
+    # changes nothing; without links, the union opens with its marks alone, and the
+    # search skips to them in C.
+    held = itertools.product((False, True), repeat=len(inline))
+    by_held = {
+        which: joined([rule for rule, holds in zip(inline, which, strict=True) if holds])
+        for which in held
+    }
 
     return _Compiled(
-        char=union("char"),
+        # Pictographs have no case; ignoring it would fold every character of every
+        # text before comparing it (twice the cost of the scan).
+        char=union("char", re.NOFLAG),
         line=union("line"),
         last=union("last"),
-        inline=union("inline"),
+        inline=by_held,
+        inline_marks=tuple(rule.mark for rule in inline),
         prefix=union("prefix"),
         credit=re.compile(_CREDIT, re.IGNORECASE),
         url=re.compile(_URL, re.IGNORECASE),
@@ -137,19 +160,23 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
 _COMPILED = _compile(RULES)
 _SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
 # Runs of spaces other than a lone " ": those are left as they are, which spares
-# cutting and joining the text at every word.
-_SPACES = re.compile(rf"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]{_SPACE}*| {_SPACE}+")
+# cutting and joining the text at every word. Opening with a space of any kind lets the
+# search skip to the next one in C.
+_SPACES = re.compile(rf"{_SPACE}(?:{_SPACE}+|(?<! ))")
 # What every ``inline`` span holds (a link "://", "www." or "t.me/"; "#"; "@"): a text
 # without any, most posts, is not searched for them.
 _WWW = re.compile(r"www\.", re.IGNORECASE)
+# A letter or digit: `str.isalnum` is what the pattern's word characters are, but "_".
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def strip_boilerplate(text: str) -> str:
     """The news-bearing text of a post; see the module docstring."""
     compiled = _COMPILED
     text = compiled.char.sub(" ", text)
-    if _has_inline(text):
-        text = compiled.inline.sub(" ", text)
+    held = _inline_marks(text, compiled.inline_marks)
+    if any(held):
+        text = compiled.inline[held].sub(" ", text)
     # No run of `_SPACES` holds a line break, so one pass over the text does every line.
     lines = [
         line
@@ -168,8 +195,9 @@ def strip_boilerplate(text: str) -> str:
     return "\n".join(line for line in unmarked.splitlines() if _has_words(line))
 
 
-def _has_inline(text: str) -> bool:
-    return "#" in text or "@" in text or _may_link(text)
+def _inline_marks(text: str, marks: tuple[str, ...]) -> tuple[bool, ...]:
+    """Which ``inline`` rules ``text`` may hold, by their `Rule.mark`."""
+    return tuple(mark in text if mark else _may_link(text) for mark in marks)
 
 
 def _may_link(text: str) -> bool:
@@ -179,7 +207,7 @@ def _may_link(text: str) -> bool:
 
 
 def _has_words(line: str) -> bool:
-    return any(char.isalnum() for char in line)
+    return _ALNUM.search(line) is not None
 
 
 def has_links(text: str) -> bool:

@@ -28,6 +28,11 @@ import functools
 import re
 import sys
 from dataclasses import dataclass
+from itertools import accumulate, compress
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 STEM = 5
 UPDATE_MARKERS = (
@@ -63,16 +68,10 @@ UPDATE_LABELS = (
 LABEL_HINTS = "уточн обновл оновл доповн дополн upd"
 """Every match of `UPDATE_LABELS` holds one of these, casefolded."""
 _LABEL = rf"(?:^|\n)\W*(?:{'|'.join(UPDATE_LABELS)})\b"
-UPDATE_HINTS = tuple(
-    dict.fromkeys(
-        hint for hints, _ in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL)) for hint in hints.split()
-    )
-)
-"""A text holding none of these is not searched at all (a few substring scans cost less
-than one pattern)."""
-# Each searched alone in the casefolded text, and only where one of its hints is: one
-# alternation of them all tries every branch at every character, several times the cost
-# (and a case-insensitive one several times more again).
+# Each searched alone in the casefolded text, and only where one of its hints is (a few
+# substring scans of a token cost less than one pattern over the text): one alternation
+# of them all tries every branch at every character, several times the cost (and a
+# case-insensitive one several times more again).
 _UPDATE_SEARCHES = tuple(
     (tuple(hints.split()), re.compile(pattern))
     for hints, pattern in (*UPDATE_MARKERS, (LABEL_HINTS, _LABEL))
@@ -85,8 +84,11 @@ def labelled_update(text: str) -> bool:
     """A line of the raw text opens with an update label (boilerplate stripping takes
     such labels off the start, so they are looked for before it)."""
     # Lines as `_LABEL` counts them: after a "\n" only. Non-word characters that run on
-    # to the next line lead to a label that opens that line anyway.
-    return any(_LABEL_OPENS.match(line) for line in text.split("\n"))
+    # to the next line lead to a label that opens that line anyway, so the first line is
+    # matched in the text itself, and a text of one line, most of them, is not split.
+    if _LABEL_OPENS.match(text):
+        return True
+    return "\n" in text and any(_LABEL_OPENS.match(line) for line in text.split("\n")[1:])
 
 
 # Shared by every slimmed `Clues`: an empty frozenset is not a singleton since 3.10.
@@ -129,9 +131,9 @@ CACHED_WORDS = 65_536
 and a look-up costs a third of stemming one."""
 CACHED_TOKENS = 16_384
 """Whitespace-separated tokens («Курской», «области.», "(ТАСС)") whose reading is
-remembered, per kind of reading (stems, number words, folding): no word spans
-whitespace, so a text reads as its tokens do, and news reuses its tokens. Fewer than
-words: a token with its punctuation comes back less often than its word."""
+remembered (stems, digits, update hints, number words and folding, in one entry): no
+word spans whitespace, so a text reads as its tokens do, and news reuses its tokens.
+Fewer than words: a token with its punctuation comes back less often than its word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,97 @@ class Clues:
         return Clues(self.numbers, _NOTHING, _NOTHING, update=False)
 
 
+Capitals = tuple[tuple[str, bool | None], ...]
+"""The stems of a token's capitalized words (`_CAPITALIZED`), each with whether the
+token opens a sentence before it (`opens_sentence`), None for a word that opens the
+token: that depends on what precedes the token (`opens_token`)."""
+TokenClues = tuple[frozenset[str], tuple[int, ...], frozenset[int], Capitals]
+"""What one whitespace-free token adds to a text's `Clues` (`token_clues`)."""
+
+
 def clues(text: str) -> Clues:
+    tokens = text.split()
+    readings = tuple(zip(*map(token_clues, tokens), strict=True))
+    stems, digits, hinted, capitals = readings or ((),) * 4
+    read = (stems, digits, hinted, capitals)
+    return gathered_clues(text, tokens, line_openers(text, tokens), read)
+
+
+def token_clues(token: str) -> TokenClues:
+    """A whitespace-free token's content stems, the values of its digit runs, the update
+    searches one of whose hints it holds (casefolded; their numbers in `_UPDATE_SEARCHES`),
+    and its `Capitals`: no word, digit run or hint spans whitespace, and casefolding
+    neither makes nor takes any, so a text's clues are read from its tokens'
+    (`gathered_clues`)."""
+    folded = token.casefold().replace("ё", "е")
+    hinted = frozenset(
+        number
+        for number, (hints, _) in enumerate(_UPDATE_SEARCHES)
+        if any(hint in folded for hint in hints)
+    )
+    return (
+        frozenset(stem for stem in map(_content_stem, _WORD.findall(folded)) if stem),
+        tuple(map(int, _DIGITS.findall(token))),
+        hinted or _NO_HINTS,
+        _token_capitals(token),
+    )
+
+
+# Shared by every token that holds no update hint, most of them.
+_NO_HINTS: frozenset[int] = frozenset()
+
+
+def _token_capitals(token: str) -> Capitals:
+    found: list[tuple[str, bool | None]] = []
+    # No look-behind of the pattern reaches past the token: it is the character before
+    # the capital, whitespace at the token's start, as at the start of a string.
+    for match in _CAPITALIZED.finditer(token):
+        stem = _capital_stem(match.group())
+        if stem is not None:
+            start = match.start()
+            found.append((stem, opens_sentence(token, start) if start else None))
+    return tuple(found)
+
+
+def gathered_clues(
+    text: str,
+    tokens: list[str],
+    openers: frozenset[int] | None,
+    read: tuple[
+        Iterable[frozenset[str]],
+        Iterable[tuple[int, ...]],
+        Iterable[frozenset[int]],
+        Sequence[Capitals],
+    ],
+) -> Clues:
+    """The `Clues` of ``text`` from its ``tokens`` (`str.split`), their `line_openers`
+    and the parts of their `token_clues` the caller has read: stems, digits, hinted
+    update searches and capitals of each token."""
+    stems, digits, hinted, capitals = read
+    if openers is None:
+        names, capital_stems = _text_names(text)
+    else:
+        names, capital_stems = set(), set()
+        # Tokens with no capital, most of them, are skipped in C.
+        for index, found in compress(enumerate(capitals), capitals):
+            for stem, opens in found:
+                capital_stems.add(stem)
+                if not (opens_token(tokens, index, openers) if opens is None else opens):
+                    names.add(stem)
+    numbers: set[int] = set().union(*digits)
+    words: set[str] = set().union(*stems)
+    return Clues(
+        numbers=tuple(sorted(numbers)),
+        names=frozenset(names),
+        capitals=frozenset(capital_stems),
+        update=_announces_update(text, set().union(*hinted)),
+        words=tuple(sorted(words)),
+    )
+
+
+def _text_names(text: str) -> tuple[set[str], set[str]]:
+    """Names and capitals read from the text itself, where its tokens do not tell what
+    precedes each of them (`line_openers`)."""
     names: set[str] = set()
     capitals: set[str] = set()
     for found in _CAPITALIZED.finditer(text):
@@ -158,35 +250,41 @@ def clues(text: str) -> Clues:
         if stem is None:
             continue
         capitals.add(stem)
-        if not _opens_sentence(text, found.start()):
+        if not opens_sentence(text, found.start()):
             names.add(stem)
+    return names, capitals
+
+
+def line_openers(text: str, tokens: list[str]) -> frozenset[int] | None:
+    """The indices of the ``tokens`` (`str.split` of ``text``) that open a line, or None
+    when something else than one space or one line break parts two tokens, or ``text``
+    starts or ends with whitespace: then the tokens alone do not tell whether a word that
+    opens one opens a sentence (`opens_token`)."""
+    parts = len(tokens) - 1
+    if len(text) != sum(map(len, tokens)) + parts or text.count(" ") + text.count("\n") != parts:
+        return None
+    if "\n" not in text:
+        return _FIRST
+    return frozenset(accumulate((line.count(" ") + 1 for line in text.split("\n")), initial=0))
+
+
+# The only token that opens a line of a text of one line.
+_FIRST = frozenset({0})
+
+
+def opens_token(tokens: list[str], index: int, openers: frozenset[int]) -> bool:
+    """Whether a word that opens ``tokens[index]`` opens a sentence (`opens_sentence`),
+    ``openers`` being the tokens' `line_openers`."""
+    return index in openers or tokens[index - 1][-1] in _OPENERS
+
+
+def _announces_update(text: str, hinted: set[int]) -> bool:
+    """Whether one of the ``hinted`` update searches (those one of whose hints ``text``
+    holds) finds its pattern in the casefolded text."""
+    if not hinted:
+        return False
     folded = text.casefold().replace("ё", "е")
-    return Clues(
-        numbers=tuple(sorted(set(map(int, _DIGITS.findall(text))))),
-        names=frozenset(names),
-        capitals=frozenset(capitals),
-        update=any(hint in folded for hint in UPDATE_HINTS) and _announces_update(folded),
-        words=_content_stems(folded),
-    )
-
-
-def _announces_update(folded: str) -> bool:
-    return any(
-        any(hint in folded for hint in hints) and pattern.search(folded) is not None
-        for hints, pattern in _UPDATE_SEARCHES
-    )
-
-
-def _content_stems(folded: str) -> tuple[str, ...]:
-    # A repeated token is looked up again: cheaper than making a set of the tokens.
-    stems: set[str] = set().union(*map(_token_stems, folded.split()))
-    return tuple(sorted(stems))
-
-
-@functools.lru_cache(maxsize=CACHED_TOKENS)
-def _token_stems(token: str) -> frozenset[str]:
-    """The content stems of the words of a folded token."""
-    return frozenset(stem for stem in map(_content_stem, _WORD.findall(token)) if stem)
+    return any(_UPDATE_SEARCHES[number][1].search(folded) is not None for number in hinted)
 
 
 @functools.lru_cache(maxsize=CACHED_WORDS)
@@ -224,7 +322,9 @@ def shared_names(first: Clues, second: Clues) -> int:
     return len((first.names & second.capitals) | (second.names & first.capitals))
 
 
-def _opens_sentence(text: str, start: int) -> bool:
+def opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` follows what ends a sentence or opens a quote, or
+    opens ``text``: grammar capitalizes it, whatever it names."""
     index = start - 1
     while index >= 0 and text[index] in " \t\u00a0":
         index -= 1

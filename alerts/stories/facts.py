@@ -29,12 +29,13 @@ four classes at most are kept.
 
 from __future__ import annotations
 
-import functools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import TYPE_CHECKING, Self
 
-from alerts.stories.clues import CACHED_TOKENS, STEM, word_stem
+from alerts.stories.clues import STEM, opens_sentence, opens_token, word_stem
 from rules.gazetteer import Gazetteer, lookup_key
 from rules.topics import Topics
 
@@ -82,7 +83,7 @@ _REPEATS = re.compile(r"(.)\1+")
 # A capitalized word (Latin, Cyrillic of ru and uk), with inner apostrophes and hyphens.
 _CAPITALIZED = re.compile(r"[A-ZА-ЯЁІЇЄҐ][^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
 _NEXT_WORD = re.compile(r"[ \u00a0]+([^\W\d_]+)")
-_OPENERS = frozenset('.!?…:;\n«"(')
+_LETTERS = re.compile(r"[^\W\d_]+")
 _COUNTRIES = frozenset({"rs", "rsn", "krn", "krnn", "krns"})
 """Skeletons of Russia, Ukraine and their adjectives (and too short to be actors
 anyway, or nearly): every report of this war names them."""
@@ -149,25 +150,45 @@ def skeleton(word: str) -> str:
     return _REPEATS.sub(r"\1", folded.translate(_CLASSES))[:SKELETON]
 
 
+Names = tuple[tuple[str, bool | None, bool], ...]
+"""A token's capitalized words (`_CAPITALIZED`), each with whether the token opens a
+sentence before it (`opens_sentence`; None for a word that opens the token, see
+`opens_token`) and whether it ends the token."""
+TokenFacts = tuple[list[str], frozenset[int] | None, Iterable[frozenset[int]], Sequence[Names]]
+"""A text's tokens (`str.split`), their `line_openers`, and the `token_numbers` and
+`token_names` of each."""
+
+
+def token_names(token: str) -> Names:
+    """The `Names` of a whitespace-free token: no capitalized word spans whitespace."""
+    found: list[tuple[str, bool | None, bool]] = []
+    for match in _CAPITALIZED.finditer(token):
+        start, end = match.span()
+        opens = opens_sentence(token, start) if start else None
+        found.append((match.group(), opens, end == len(token)))
+    return tuple(found)
+
+
 def number_words(text: str) -> set[int]:
     """Numbers written as words (2 to 30) in ``text``, in any case."""
-    # No number word spans whitespace, and casefolding neither makes nor takes any: the
-    # text is read token by token, tokens remembered as written.
-    found: set[int] = set()
-    for values in filter(None, map(_token_numbers, text.split())):
-        found |= values
+    found: set[int] = set().union(*map(token_numbers, text.split()))
     return found
 
 
-@functools.lru_cache(maxsize=CACHED_TOKENS)
-def _token_numbers(token: str) -> frozenset[int] | None:
-    """The numbers a whitespace-free token writes as words, None when it writes none."""
+def token_numbers(token: str) -> frozenset[int]:
+    """The numbers a whitespace-free token writes as words: no number word spans
+    whitespace, and casefolding neither makes nor takes any, so a text's are the union
+    of its tokens'."""
     token = token.casefold().replace("’", "'").replace("ʼ", "'")
     found = {_BY_WORD[written] for written in _WRITTEN.intersection(_RUN.findall(token))}
     if any(mark in token for mark in _TEEN_MARKS):
         for written in _NUMBER_STEM.findall(token):
             found.add(next(_BY_STEM[stem] for stem in _BY_STEM if written.startswith(stem)))
-    return frozenset(found) if found else None
+    return frozenset(found) if found else _NONE
+
+
+# Shared by every token that writes no number, most of them.
+_NONE: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,13 +267,26 @@ class FactReader:
         self._topic_stems.setdefault(stem, set()).add(key)
 
     def __call__(
-        self, text: str, words: tuple[str, ...], digits: tuple[int, ...] | None = None
+        self,
+        text: str,
+        words: tuple[str, ...],
+        digits: tuple[int, ...] | None = None,
+        tokens: TokenFacts | None = None,
     ) -> Facts:
         """``digits``: the values of the text's digit runs when the caller has read them
-        (`Clues.numbers`), else they are read here."""
-        places, regions, actors = self._names(text)
+        (`Clues.numbers`), else they are read here; ``tokens``: what the caller has read
+        of the text's tokens (`TokenFacts`), else it is read here."""
         numbers = set(digits) if digits is not None else {int(run) for run in _DIGITS.findall(text)}
-        numbers |= number_words(text)
+        if tokens is None:
+            places, regions, actors = self._names(text)
+            numbers |= number_words(text)
+        else:
+            split, openers, written, names = tokens
+            if openers is None:
+                places, regions, actors = self._names(text)
+            else:
+                places, regions, actors = self._token_names(split, openers, names)
+            numbers = numbers.union(*written)
         return Facts(
             places=frozenset(places),
             regions=frozenset(regions),
@@ -279,8 +313,38 @@ class FactReader:
             if keys:
                 regions.update(keys)
                 places.update(f"{key}:{shape}" for key in keys)
-            elif shape and not _opens_sentence(text, found.start()):
+            elif shape and not opens_sentence(text, found.start()):
                 actors.add(shape)
+        return places, regions, actors
+
+    def _token_names(
+        self, tokens: list[str], openers: frozenset[int], names: Sequence[Names]
+    ) -> tuple[set[str], set[str], set[str]]:
+        """`_names` from the text's tokens: what follows a capitalized word is the next
+        token when a lone space parts them (`line_openers`)."""
+        places: set[str] = set()
+        regions: set[str] = set()
+        actors: set[str] = set()
+        last = len(tokens) - 1
+        # Tokens with no capital, most of them, are skipped in C.
+        for index, found in compress(enumerate(names), names):
+            for word, opens, ends in found:
+                reading = self._readings.get(word)
+                if reading is None:
+                    reading = self._read(word)
+                keys, shape, may_pair = reading
+                if not keys and may_pair and ends and index < last and index + 1 not in openers:
+                    following = _LETTERS.match(tokens[index + 1])
+                    if following is not None:
+                        keys = self._pair(f"{word} {following.group()}")
+                        shape = skeleton(word) if keys else shape
+                if keys:
+                    regions.update(keys)
+                    places.update(f"{key}:{shape}" for key in keys)
+                elif shape and not (
+                    opens_token(tokens, index, openers) if opens is None else opens
+                ):
+                    actors.add(shape)
         return places, regions, actors
 
     def _read(self, word: str) -> tuple[tuple[str, ...], str | None, bool]:
@@ -346,10 +410,3 @@ def pair_openers(gazetteer: Gazetteer) -> frozenset[str]:
     return frozenset(
         form[:index] for form in forms for index, char in enumerate(form) if char == " "
     )
-
-
-def _opens_sentence(text: str, start: int) -> bool:
-    index = start - 1
-    while index >= 0 and text[index] in " \t\u00a0":
-        index -= 1
-    return index < 0 or text[index] in _OPENERS

@@ -48,8 +48,25 @@ import numpy as np
 import numpy.typing as npt
 
 from alerts.stories.boilerplate import strip_boilerplate
-from alerts.stories.clues import CACHED_TOKENS, CACHED_WORDS, Clues, clues, labelled_update
-from alerts.stories.facts import NO_FACTS, FactReader, Facts, finding_keys
+from alerts.stories.clues import (
+    CACHED_TOKENS,
+    CACHED_WORDS,
+    Capitals,
+    Clues,
+    gathered_clues,
+    labelled_update,
+    line_openers,
+    token_clues,
+)
+from alerts.stories.facts import (
+    NO_FACTS,
+    FactReader,
+    Facts,
+    Names,
+    finding_keys,
+    token_names,
+    token_numbers,
+)
 from rules.text import fold_lookalikes
 
 SEED = 20_240_517
@@ -110,14 +127,37 @@ def normalize(text: str) -> str:
 
 
 def _fold(stripped: str) -> str:
-    # Whitespace ends every word and every run of non-word characters, and NFKC composes
-    # nothing across it, so the text folds token by token.
     return " ".join(filter(None, map(_fold_token, stripped.split())))
 
 
+# Each token's folding, `token_clues` (four parts), `token_numbers`, `token_names` and
+# the sketch bits of its content stems, in that order.
+_TokenReading = tuple[
+    str,
+    frozenset[str],
+    tuple[int, ...],
+    frozenset[int],
+    Capitals,
+    frozenset[int],
+    Names,
+    frozenset[int],
+]
+
+
 @functools.lru_cache(maxsize=CACHED_TOKENS)
+def _read_token(token: str) -> _TokenReading:
+    """All a text's reading takes from one whitespace-free token: one look-up a token
+    instead of one per kind of reading, each of which reads a text as its tokens do."""
+    stems, digits, hinted, capitals = token_clues(token)
+    bits = frozenset(map(_word_bit, stems))
+    written, names = token_numbers(token), token_names(token)
+    return (_fold_token(token), stems, digits, hinted, capitals, written, names, bits)
+
+
 def _fold_token(token: str) -> str:
-    """A whitespace-free token folded: its words single-spaced, "" when it has none."""
+    """A whitespace-free token folded: its words single-spaced, "" when it has none
+    (whitespace ends every word and every run of non-word characters, and NFKC composes
+    nothing across it, so a text folds as its tokens do)."""
     # rules.text.fold, minus the per-word work it does for words that need none.
     text = unicodedata.normalize("NFKC", token)
     # A token in one script has no mixed word, nor one whose Latin letters all stand
@@ -230,13 +270,20 @@ class Fingerprinter:
         return fingerprint
 
     def _read(self, stripped: str) -> Fingerprint:
-        hashes = shingle_hashes(_fold(stripped), self.shingle)
-        found = clues(stripped)
-        facts = NO_FACTS if self.facts is None else self.facts(stripped, found.words, found.numbers)
+        tokens = stripped.split()
+        readings = tuple(zip(*map(_read_token, tokens), strict=True))
+        folds, stems, digits, hinted, capitals, written, names, bits = readings or ((),) * 8
+        hashes = shingle_hashes(" ".join(filter(None, folds)), self.shingle)
+        openers = line_openers(stripped, tokens)
+        found = gathered_clues(stripped, tokens, openers, (stems, digits, hinted, capitals))
+        facts = NO_FACTS
+        if self.facts is not None:
+            read = (tokens, openers, written, names)
+            facts = self.facts(stripped, found.words, found.numbers, read)
         signature = None if len(hashes) < self.minimum else self.signature(hashes)
-        return Fingerprint(
-            signature, len(hashes), found, sketch_bits(found.words), facts, finding_keys(facts)
-        )
+        # The words' bits are their tokens' (`sketch_bits`, without a look-up a word).
+        word_bits: SketchBits = np.array(sorted(set().union(*bits)), dtype=np.intp)
+        return Fingerprint(signature, len(hashes), found, word_bits, facts, finding_keys(facts))
 
     def signature(self, hashes: Shingles) -> Signature:
         """The MinHash of a non-empty set of 32-bit shingle hashes."""

@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alerts.stories.boilerplate import strip_boilerplate
 from alerts.stories.clues import clues
 from alerts.stories.facts import FactReader, Facts, number_words, skeleton
+from alerts.stories.fingerprint import Fingerprinter
 from alerts.stories.neardup import StoryItem, StoryWindow
 from bench.story_corpus import HELDOUT, TUNING, load
 from rules.gazetteer import Gazetteer
@@ -149,3 +151,28 @@ def test_words_opening_no_place_name_read_as_without_the_filter(read: FactReader
     for text in texts:
         words = clues(text).words
         assert read(text, words) == unfiltered(text, words), text
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "actors"),
+    [
+        ("Дрон упал в Новой Таволжанке утром", {"belgorod:nv", "kharkiv:tvlz"}, set()),
+        # A line break or a comma parts the two words of a place name.
+        ("Дрон упал в Новой\nТаволжанке утром", {"kharkiv:tvlz"}, set()),
+        ("Дрон упал в Новой, Таволжанке утром", {"kharkiv:tvlz"}, set()),
+        ("Об этом сообщил губернатор Синегубов", set(), {"sngb"}),
+        # After a sentence's end, a line break, or an opening bracket, a capital says
+        # nothing; after whitespace that is neither a space nor a line break, it does.
+        ("Об этом сообщил губернатор.\nСинегубов добавил", set(), set()),
+        ("Об этом сообщил губернатор. Синегубов добавил", set(), set()),
+        ("Об этом сообщил губернатор (Синегубов) утром", set(), set()),
+        ("Об этом сообщил губернатор.\x1fСинегубов добавил", set(), {"sngb"}),
+    ],
+)
+def test_the_window_reads_names_where_they_stand(
+    read: FactReader, text: str, places: set[str], actors: set[str]
+) -> None:
+    fingerprint = Fingerprinter(facts=read)(text)
+    assert (set(fingerprint.facts.places), set(fingerprint.facts.actors)) == (places, actors)
+    # Read token by token, as the window does, or from the whole text: the same facts.
+    assert fingerprint.facts == facts(read, strip_boilerplate(text))
