@@ -174,6 +174,7 @@ def _poll_loop(service: Service) -> Part:
     from alerts.ingest.poller import Poller  # noqa: PLC0415
     from alerts.ingest.rulebook import RuleBook  # noqa: PLC0415
     from alerts.ingest.spread import HostSpread  # noqa: PLC0415
+    from alerts.ingest.storybook import StoryBook  # noqa: PLC0415
 
     settings = service.settings
     poller = Poller(
@@ -193,6 +194,7 @@ def _poll_loop(service: Service) -> Part:
         # On PostgreSQL each host is polled by one of the pollers, which alone keeps a
         # connection to it.
         spread=HostSpread(service.engine),
+        storybook=StoryBook.sharing(service.lexicon),
     )
 
     async def run(stop: asyncio.Event) -> None:
