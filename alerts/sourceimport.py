@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from monitors.poll import Monitor, PollResult
 
-CONCURRENT_IMPORTS = 8
+CONCURRENT_IMPORTS = 32
 """Sources fetched at once by an import: a list of hundreds should not open hundreds of
 connections, nor take one round trip after another."""
 IMPORT_BATCH = 100
@@ -71,13 +71,16 @@ async def import_sources(
         outcomes[key] = SourceImported(first[key], added)
         del refs[key]
     slots = asyncio.Semaphore(CONCURRENT_IMPORTS)
+    # Each fetch hands its result over and keeps nothing: a finished task holding its
+    # posts until the end would keep every baseline of the import in memory.
+    fetched: asyncio.Queue[tuple[str, PollResult | SourceRejected]] = asyncio.Queue()
 
-    async def fetch(key: str, ref: SourceRef) -> tuple[str, PollResult | SourceRejected]:
+    async def fetch(key: str, ref: SourceRef) -> None:
         async with slots:
             try:
-                return key, await check_source(monitor, ref)
+                fetched.put_nowait((key, await check_source(monitor, ref)))
             except SourceRejected as exc:
-                return key, exc
+                fetched.put_nowait((key, exc))
 
     async def store(batch: list[tuple[str, PollResult]]) -> None:
         stored = await store_new_sources(
@@ -88,8 +91,8 @@ async def import_sources(
 
     fetches = [asyncio.create_task(fetch(key, ref)) for key, ref in refs.items()]
     batch: list[tuple[str, PollResult]] = []
-    for fetched in asyncio.as_completed(fetches):
-        key, result = await fetched
+    for _ in fetches:
+        key, result = await fetched.get()
         if isinstance(result, SourceRejected):
             outcomes[key] = SourceImported(first[key], None, str(result))
             continue
