@@ -39,7 +39,7 @@ from alerts.sources import list_sources
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from alerts.store.locks import Singleton
-from bot.heap import release_free_memory
+from bot.heap import TRIM_EVERY, heap_trimmer, release_free_memory
 from bot.telegram_models import import_aiogram
 from monitors.fetcher import Fetcher, user_agent
 from monitors.poll import Monitor
@@ -224,6 +224,8 @@ def _poll_loop(service: Service) -> Part:
             max_instances=2,
             coalesce=True,
         )
+        # Freed pieces of the polls' memory go back to the system (`bot.heap`).
+        scheduler.add_job(heap_trimmer(), "interval", seconds=TRIM_EVERY)
         scheduler.start()
         try:
             await stop.wait()
