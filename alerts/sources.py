@@ -1,23 +1,22 @@
-"""Sources: adding one (with its baseline), importing many, listing them, the due ones.
+"""Sources: adding them (with their baselines), listing them, the due ones.
 
 A source's posts present when it is added are recorded as a baseline and never
 alerted: subscribers want news, not a feed's back catalogue.
 
-`import_sources` adds a list of sources the way `add_source` adds one, so importing the
-same list twice leaves each source once. A source that cannot be fetched now is not
-stored (it would have no baseline) and comes back as a failed `SourceImported`; the
-others are added all the same.
+Adding is a check (`check_source`: the first poll) and a store (`store_new_sources`:
+the row and its baseline, for one source or a batch in one transaction); a source
+stored already is found by its key (`existing_sources`). `alerts.sourceimport` adds many
+the same way.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from alerts.ingest.failures import Failure, failure_of
@@ -29,7 +28,7 @@ from monitors.poll import Validators
 from rules.source import stored_key
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,9 +39,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 DUE_BATCH = 200
-CONCURRENT_IMPORTS = 8
-"""Sources fetched at once by an import: a list of hundreds should not open hundreds of
-connections, nor take one round trip after another."""
+KEYS_PER_QUERY = 1000
+"""Source keys looked up per query: a bound on the statement's parameters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +57,6 @@ class SourceRejected(Exception):
     def __init__(self, failure: Failure, detail: str) -> None:
         super().__init__(detail)
         self.failure = failure
-
-
-@dataclass(frozen=True, slots=True)
-class SourceImported:
-    """One line of an import: what was asked for, and either the outcome or why it failed."""
-
-    text: str
-    added: SourceAdded | None
-    error: str | None = None
 
 
 def source_ref(source: Source) -> SourceRef:
@@ -100,13 +89,41 @@ async def add_source(
     except ValueError as exc:
         raise SourceRejected(Failure("bad_address", {"address": text}), str(exc)) from exc
     key = source_key_of(ref)
+    found = await existing_sources(sessions, [key])
+    if key in found:
+        return found[key]
+    result = await check_source(monitor, ref)
+    (added,) = await store_new_sources(sessions, [(ref, result)], poll_interval=poll_interval)
+    return added
+
+
+async def existing_sources(
+    sessions: async_sessionmaker[AsyncSession], keys: Collection[str]
+) -> dict[str, SourceAdded]:
+    """The stored source of each key that has one, as adding it again finds it: a paused
+    one is resumed (adding a paused source again is how an admin says "try it again")."""
+    found: dict[str, SourceAdded] = {}
+    wanted = list(keys)
     async with sessions.begin() as session:
-        existing = await _source_by_key(session, key)
-        if existing is not None:
-            paused = existing.state is SourceState.PAUSED
-            if paused:
-                _resume(existing, utcnow())
-            return SourceAdded(existing, 0, existed=True, resumed=paused)
+        now = utcnow()
+        for start in range(0, len(wanted), KEYS_PER_QUERY):
+            chunk = wanted[start : start + KEYS_PER_QUERY]
+            # The oldest of each key, should rows from before keys existed share one.
+            rows = await session.scalars(
+                select(Source).where(Source.key.in_(chunk)).order_by(Source.id)
+            )
+            for source in rows:
+                if source.key in found:
+                    continue
+                paused = source.state is SourceState.PAUSED
+                if paused:
+                    _resume(source, now)
+                found[source.key] = SourceAdded(source, 0, existed=True, resumed=paused)
+    return found
+
+
+async def check_source(monitor: Monitor, ref: SourceRef) -> PollResult:
+    """The source's first poll, or `SourceRejected` saying why it cannot be added."""
     try:
         result = await monitor.poll(ref, Validators())
     except Exception as exc:
@@ -117,67 +134,58 @@ async def add_source(
         ) from exc
     if result.error is not None:
         raise SourceRejected(failure_of(result.error), str(result.error))
+    return result
+
+
+async def store_new_sources(
+    sessions: async_sessionmaker[AsyncSession],
+    checked: Sequence[tuple[SourceRef, PollResult]],
+    *,
+    poll_interval: float,
+) -> list[SourceAdded]:
+    """Store checked sources with their baselines in one transaction; one outcome each, in
+    order. If one was added by someone else meanwhile, each is stored alone instead, and
+    that one comes back as existing."""
     try:
         async with sessions.begin() as session:
-            source = _new_source(ref, result, utcnow(), poll_interval)
-            session.add(source)
+            now = utcnow()
+            sources = [_new_source(ref, result, now, poll_interval) for ref, result in checked]
+            session.add_all(sources)
             await session.flush()
             # Posts are stored one transaction at a time across processes, their ids in
             # commit order: the story windows of the pollers rely on it.
             await take_turn(session, STORIES)
-            baseline = _baseline_rows(source, result)
-            session.add_all(baseline)
+            session.add_all(
+                [
+                    row
+                    for source, (_ref, result) in zip(sources, checked, strict=True)
+                    for row in _baseline_rows(source, result)
+                ]
+            )
             await session.flush()
-            for row in baseline:
-                row.story_id = row.id
+            # A baseline post opens its own story: one statement for the whole batch.
+            await session.execute(
+                update(Post)
+                .where(Post.source_id.in_([source.id for source in sources]))
+                .values(story_id=Post.id)
+                .execution_options(synchronize_session=False)
+            )
     except IntegrityError:
+        if len(checked) > 1:
+            return [
+                added
+                for one in checked
+                for added in await store_new_sources(sessions, [one], poll_interval=poll_interval)
+            ]
         # Someone added the same source while we were fetching it.
-        async with sessions() as session:
-            same = await _source_by_key(session, key)
-        if same is None:
+        same = await existing_sources(sessions, [source_key_of(checked[0][0])])
+        if not same:
             raise
-        return SourceAdded(same, 0, existed=True)
-    return SourceAdded(source, len(result.posts), existed=False)
-
-
-async def import_sources(
-    sessions: async_sessionmaker[AsyncSession],
-    monitor: Monitor,
-    texts: Sequence[str],
-    *,
-    poll_interval: float,
-) -> list[SourceImported]:
-    """Add each source of ``texts``; one outcome per text, in the same order."""
-    slots = asyncio.Semaphore(CONCURRENT_IMPORTS)
-
-    async def one(text: str) -> SourceImported:
-        async with slots:
-            try:
-                added = await add_source(sessions, monitor, text, poll_interval=poll_interval)
-            except SourceRejected as exc:
-                return SourceImported(text, None, str(exc))
-        return SourceImported(text, added)
-
-    # One text per source: the same source listed twice, however spelled, must not race
-    # itself. Each text still gets its own line with the outcome of its source.
-    first = {_identity(text): text for text in reversed(texts)}
-    done = await asyncio.gather(*(one(text) for text in first.values()))
-    outcomes = dict(zip(first, done, strict=True))
-    return [replace(outcomes[_identity(text)], text=text) for text in texts]
-
-
-def _identity(text: str) -> str:
-    try:
-        return source_key_of(parse_source(text))
-    except ValueError:
-        return text
-
-
-async def _source_by_key(session: AsyncSession, key: str) -> Source | None:
-    # The oldest, should rows from before keys existed share one.
-    return await session.scalar(
-        select(Source).where(Source.key == key).order_by(Source.id).limit(1)
-    )
+        return list(same.values())
+    return [
+        SourceAdded(source, len(result.posts), existed=False)
+        for source, (_ref, result) in zip(sources, checked, strict=True)
+    ]
 
 
 def _resume(source: Source, now: datetime) -> None:

@@ -9,9 +9,13 @@ each naming itself in its User-Agent through ``LOOKOUT_CONTACT_URL``. After the 
 round (every source polled once) a share of the feeds changes, and three ``--interval``
 are measured: per process its CPU share of one core (user + system time from /proc),
 VmRSS and VmHWM, and the polls per interval the server saw from it; then the total, and
-the mean time between two polls of one source (the server's clock): unlike the count,
-which depends on where each source's polls fall against the window's edges, it says
-whether sources are polled once per interval or drift later. With
+the polls against what was due: a source is due when its next check comes, which a
+feed's own ``<ttl>`` puts later (two saved feeds ask for 15 and 90 minutes), so every
+poll of the window met one due check, and a source overdue by more than `OVERDUE` at
+the window's end (read from the database) is one that was not met; and the mean time
+between two polls of one source (the server's clock): unlike the count, which depends
+on where each source's polls fall against the window's edges, it says whether sources
+are polled once per interval or drift later. With
 ``--tls`` each group of 200 host addresses has its own self-signed certificate, which the
 pollers trust through ``SSL_CERT_FILE``, as an operator trusts an intranet's CA.
 ``--logs DIR`` keeps the pollers' logs (at ``--log-level``, WARNING by default; INFO shows
@@ -33,6 +37,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psycopg
+
 from bench.poll import Serving, self_signed
 from tests.postgres import create_database, start_server
 
@@ -45,6 +51,9 @@ STARTED_WITHIN = 180.0
 # Sources fall due spread over their jitter: several intervals average out the edges.
 MEASURED_INTERVALS = 3
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+OVERDUE = 5.0
+"""Seconds past its next check after which a source counts as a due check not met: a
+tick each second, at a random moment of it, claims what fell due since the last."""
 
 
 HOSTS_PER_GROUP = 200
@@ -168,7 +177,7 @@ def run_fleet(args: argparse.Namespace, serve: Callable[..., None], feeds_per_ho
                     )
                 )
             try:
-                measure(args, processes, ours)
+                measure(args, processes, ours, env["LOOKOUT_DATABASE_URL"])
             except SystemExit:
                 for k in range(args.processes):
                     tail = (logs / f"p{k}.log").read_text(errors="replace")[-1500:]
@@ -187,8 +196,22 @@ def run_fleet(args: argparse.Namespace, serve: Callable[..., None], feeds_per_ho
                 sock.close()
 
 
+def overdue(database_url: str) -> int:
+    """Active sources whose next check passed more than `OVERDUE` seconds ago."""
+    with psycopg.connect(database_url.replace("+asyncpg", "")) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM sources WHERE state = 'active'"
+            " AND next_check_at < now() - make_interval(secs => %s)",
+            (OVERDUE,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def measure(
-    args: argparse.Namespace, processes: list[subprocess.Popen[bytes]], control: Connection
+    args: argparse.Namespace,
+    processes: list[subprocess.Popen[bytes]],
+    control: Connection,
+    database_url: str,
 ) -> None:
     # First round: every source polled once (the import already fetched each once).
     polls_by(control)
@@ -209,6 +232,7 @@ def measure(
     time.sleep(MEASURED_INTERVALS * args.interval)
     elapsed = time.monotonic() - started
     after = [cpu_seconds(process.pid) for process in processes]
+    missed = overdue(database_url)
     intervals = elapsed / args.interval
     counted = polls_by(control)
     control.send("periods")
@@ -228,10 +252,14 @@ def measure(
         )
     total_cpu = sum(after) - sum(before)
     total = sum(polls.values())
+    polled = sum(counted.values())
     print(
-        f"  all: {total} polls ({total / args.sources:.0%} of the sources), CPU "
-        f"{total_cpu / elapsed:.0%} of one core, "
-        f"{total_cpu / max(sum(counted.values()), 1) * 1000:.2f} s per 1,000 polls"
+        f"  all: {total} polls per interval, CPU {total_cpu / elapsed:.0%} of one core, "
+        f"{total_cpu / max(polled, 1) * 1000:.2f} s per 1,000 polls"
+    )
+    print(
+        f"  due checks met: {polled} polls in the window, {missed} sources overdue by more "
+        f"than {OVERDUE:g} s at its end: {polled / max(polled + missed, 1):.2%} of what was due"
     )
     if periods:
         mean = statistics.fmean(periods)

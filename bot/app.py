@@ -39,7 +39,7 @@ from alerts.sources import list_sources
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from alerts.store.locks import Singleton
-from bot.heap import release_free_memory
+from bot.heap import TRIM_EVERY, heap_trimmer, release_free_memory
 from bot.telegram_models import import_aiogram
 from monitors.fetcher import Fetcher, user_agent
 from monitors.poll import Monitor
@@ -174,6 +174,7 @@ def _poll_loop(service: Service) -> Part:
     from alerts.ingest.poller import Poller  # noqa: PLC0415
     from alerts.ingest.rulebook import RuleBook  # noqa: PLC0415
     from alerts.ingest.spread import HostSpread  # noqa: PLC0415
+    from alerts.ingest.storybook import StoryBook  # noqa: PLC0415
 
     settings = service.settings
     poller = Poller(
@@ -193,6 +194,7 @@ def _poll_loop(service: Service) -> Part:
         # On PostgreSQL each host is polled by one of the pollers, which alone keeps a
         # connection to it.
         spread=HostSpread(service.engine),
+        storybook=StoryBook.sharing(service.lexicon),
     )
 
     async def run(stop: asyncio.Event) -> None:
@@ -222,6 +224,8 @@ def _poll_loop(service: Service) -> Part:
             max_instances=2,
             coalesce=True,
         )
+        # Freed pieces of the polls' memory go back to the system (`bot.heap`).
+        scheduler.add_job(heap_trimmer(), "interval", seconds=TRIM_EVERY)
         scheduler.start()
         try:
             await stop.wait()

@@ -1,18 +1,13 @@
 """`cap_reads`: a connection's socket reads capped at `READ_CAP` bytes.
 
 Why: over TLS every socket read is written into OpenSSL's memory BIO (anyio's `TLSStream`
-over `ssl.MemoryBIO`), whose buffer grows to the largest read and keeps that size while
-the connection lives. Reads are up to 64 KB (httpcore's and anyio's size), so a kept
-connection that once fetched a large feed went on holding ~86 KB instead of ~45 KB
-(``bench.kept_connections --tls --real-bodies``). A read of at most one TLS record keeps
-the buffer at that size; a large body then takes a few more reads.
-
-Contract: `cap_reads` takes the stream httpcore's own backend returned and, when it is laid
-out as httpcore 1.x lays it out (its ``_stream``, an anyio byte stream), puts `CappedReads`
-between it and the socket, so the TLS layer started on it later reads through the cap. A
-stream laid out otherwise (another httpcore release) is returned as it is: reads are then
-uncapped, as before, never broken.
-"""
+over `ssl.MemoryBIO`), whose buffer grows to the largest read (and a third more) and keeps
+that size while the connection lives. Reads are up to 64 KB (httpcore's and anyio's size),
+so a kept connection that once fetched a large feed went on holding ~86 KB instead of
+~45 KB (``bench.kept_connections --tls --real-bodies``); capped at one TLS record, ~55 KB;
+at 4 KB, ~49 KB. OpenSSL gathers a record from several reads in a buffer of its own,
+which it frees once the record is read (CPython sets ``SSL_MODE_RELEASE_BUFFERS``), so a
+smaller cap keeps less and only takes more reads for a large body."""
 
 from __future__ import annotations
 
@@ -25,8 +20,8 @@ if TYPE_CHECKING:
 
     import httpcore
 
-READ_CAP = 16 * 1024 + 512
-"""One TLS record: 16 KB of data and its header and tag."""
+READ_CAP = 4 * 1024
+"""A quarter of a TLS record's 16 KB: a 190 KB feed takes ~48 reads instead of 12."""
 
 
 class CappedReads(anyio.abc.ByteStream):

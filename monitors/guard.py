@@ -16,7 +16,7 @@ Contract:
   resolves, checks and connects to the checked address in one step; DNS
   cannot change between the check and the connect, and TLS still verifies
   the certificate against the host name.
-- Its connections read the socket at most one TLS record at a time
+- Its connections read the socket at most 4 KB at a time
   (`monitors.capped`), so a kept connection does not keep a large read's buffer.
 - A refusal is `SourceRefused` with a reason a person can read, e.g.
   "feeds.example resolves to 10.0.0.5, a private address".

@@ -76,6 +76,7 @@ class Poller:
         tick_wait: float = TICK_WAIT,
         places: int = DUE_BATCH,
         spread: HostSpread | None = None,
+        storybook: StoryBook | None = None,
     ) -> None:
         self._sessions = sessions
         self._monitor = monitor
@@ -83,7 +84,7 @@ class Poller:
         self._config = config
         self._on_alerts = on_alerts
         self._metrics = metrics
-        self._storybook = StoryBook()
+        self._storybook = storybook if storybook is not None else StoryBook()
         self._stories_current = False
         self._tick_wait = tick_wait
         self._in_flight: dict[int, asyncio.Task[int]] = {}

@@ -31,13 +31,17 @@ from sqlalchemy import func, select
 from alerts.store.locks import STORIES, take_turn
 from alerts.store.models import Post
 from alerts.stories.clues import clues
-from alerts.stories.facts import FactReader
+from alerts.stories.facts import FactReader, pair_openers
 from alerts.stories.neardup import StoryItem, StoryWindow
+from rules.gazetteer import Gazetteer
+from rules.topics import Topics
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
+
+    from rules.lexicon import Lexicon
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +55,11 @@ class StoryBook:
         self._window = window if window is not None else StoryWindow(facts=FactReader.load())
         # The highest post id the window has taken in or passed over: later posts are news.
         self._seen = 0
+
+    @classmethod
+    def sharing(cls, lexicon: Lexicon) -> StoryBook:
+        """A story book that reads facts with the lexicon's tables (`facts_reader`)."""
+        return cls(StoryWindow(facts=facts_reader(lexicon)))
 
     def __len__(self) -> int:
         return len(self._window)
@@ -135,6 +144,15 @@ def _fill(window: StoryWindow, posts: list[tuple[StoryItem, int | None]]) -> Non
 
 def _story_key(story_id: int) -> str:
     return f"{KEY_PREFIX}{story_id}"
+
+
+def facts_reader(lexicon: Lexicon) -> FactReader:
+    """A `FactReader` on the lexicon's gazetteer and topics, the packaged ones that
+    `FactReader.load` would load again: a second gazetteer is ~15 MB of a poller's memory."""
+    gazetteer, topics = lexicon.gazetteer, lexicon.topics
+    if not isinstance(gazetteer, Gazetteer) or not isinstance(topics, Topics):
+        return FactReader.load()  # a lexicon of stand-ins (tests)
+    return FactReader(gazetteer.region_of, topics, pair_openers(gazetteer))
 
 
 def _item(post: Post) -> StoryItem:

@@ -14,13 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alerts.sources import (
-    SourceRejected,
-    add_source,
-    display_name,
-    import_sources,
-    list_sources,
-)
+from alerts.sourceimport import import_sources
+from alerts.sources import SourceRejected, add_source, display_name, list_sources
 from alerts.store import migrate
 from alerts.store.db import create_engine, session_factory
 from bot.commands.common import EXIT_USAGE, CommandFailed, load_settings, shorten_url
@@ -33,7 +28,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from alerts.sources import SourceAdded, SourceImported
+    from alerts.sourceimport import SourceImported
+    from alerts.sources import SourceAdded
     from bot.settings import Settings
 
 

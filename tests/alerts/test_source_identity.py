@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from alerts.chats.watch import add_rule, ensure_chat
 from alerts.ingest.rulebook import RuleBook
-from alerts.sources import add_source, import_sources, source_key_of
+from alerts.sourceimport import import_sources
+from alerts.sources import add_source, source_key_of
 from alerts.store.models import OutboxEntry, Source, SourceKind
 from monitors import locator
 from monitors.fetcher import Fetcher

@@ -1,4 +1,4 @@
-"""Socket reads capped at one TLS record (`monitors.capped`), against real loopback servers:
+"""Socket reads capped (`monitors.capped`), against real loopback servers:
 a large answer still arrives whole, over plain TCP and over TLS, in reads no larger than
 the cap."""
 
@@ -57,7 +57,7 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     return self_signed(tmp_path, names="IP:127.0.0.1")
 
 
-async def test_a_connection_reads_its_socket_at_most_one_record_at_a_time(
+async def test_a_connection_reads_its_socket_at_most_the_cap_at_a_time(
     plain_server: int,
 ) -> None:
     stream = await GuardedBackend(allow_private_networks=True).connect_tcp(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 
 from alerts.chats.watch import add_rule, ensure_chat
 from alerts.ingest.rulebook import RuleBook
-from alerts.ingest.storybook import StoryBook
+from alerts.ingest.storybook import StoryBook, facts_reader
 from alerts.store.models import OutboxEntry, OutboxState, Post, Source, SourceKind
+from alerts.stories.facts import FactReader
 from monitors.post import Post as FetchedPost
 from tests.alerts.builders import record, result
 
@@ -301,3 +304,19 @@ async def test_an_edit_that_changes_no_fact_sends_no_reply(sessions, lexicon) ->
     more = post("g", "Беспилотник атаковал автомобиль в Рыльске; пострадали трое.")
     await record(sessions, rulebook, feed, result(more), storybook=storybook)
     assert await replies(sessions) == [(86, "g", None, 777)]
+
+
+def test_the_pollers_fact_reader_on_the_rules_tables_reads_what_a_loaded_one_reads(
+    lexicon,
+) -> None:
+    corpus = Path(__file__).resolve().parents[2] / "data" / "stories"
+    texts = [
+        post["text"]
+        for name in ("posts.jsonl", "heldout.jsonl")
+        for line in (corpus / name).read_text(encoding="utf-8").splitlines()
+        if "text" in (post := json.loads(line))
+    ]
+    shared, loaded = facts_reader(lexicon), FactReader.load()
+    read = [shared(text, tuple(text.casefold().split())) for text in texts]
+    assert read == [loaded(text, tuple(text.casefold().split())) for text in texts]
+    assert sum(bool(facts.places) for facts in read) > len(texts) / 4
