@@ -212,7 +212,10 @@ async def _two_pollers_open_one_story(
             f"/f/{number}.xml", rss([_item(f"{number}-0", f"Market news {number}")])
         )
     url = create_database(postgres_server)
-    base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval="1")
+    # Long enough that a host's owner, ticking every second, claims its sources before
+    # their grace for the other poller ends (a quarter of the interval); at one second
+    # the grace is shorter than a tick and either poller may take everything.
+    base = LookoutProcess.environment(tmp_path, database_url=url, poll_interval="8")
     await _import_urls(
         tmp_path, base, [web_of(number).url(f"/f/{number}.xml") for number in range(count)]
     )
