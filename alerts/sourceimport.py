@@ -91,17 +91,23 @@ async def import_sources(
 
     fetches = [asyncio.create_task(fetch(key, ref)) for key, ref in refs.items()]
     batch: list[tuple[str, PollResult]] = []
-    for _ in fetches:
-        key, result = await fetched.get()
-        if isinstance(result, SourceRejected):
-            outcomes[key] = SourceImported(first[key], None, str(result))
-            continue
-        batch.append((key, result))
-        if len(batch) >= IMPORT_BATCH:
+    try:
+        for _ in fetches:
+            key, result = await fetched.get()
+            if isinstance(result, SourceRejected):
+                outcomes[key] = SourceImported(first[key], None, str(result))
+                continue
+            batch.append((key, result))
+            if len(batch) >= IMPORT_BATCH:
+                await store(batch)
+                batch = []
+        if batch:
             await store(batch)
-            batch = []
-    if batch:
-        await store(batch)
+    finally:
+        # A store that failed (the database gone) ends the import: the fetches still
+        # going would only fetch for nothing.
+        for task in fetches:
+            task.cancel()
     return [replace(outcomes[_identity(text)], text=text) for text in texts]
 
 

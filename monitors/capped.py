@@ -7,7 +7,14 @@ so a kept connection that once fetched a large feed went on holding ~86 KB inste
 ~45 KB (``bench.kept_connections --tls --real-bodies``); capped at one TLS record, ~55 KB;
 at 4 KB, ~49 KB. OpenSSL gathers a record from several reads in a buffer of its own,
 which it frees once the record is read (CPython sets ``SSL_MODE_RELEASE_BUFFERS``), so a
-smaller cap keeps less and only takes more reads for a large body."""
+smaller cap keeps less and only takes more reads for a large body.
+
+Contract: `cap_reads` takes the stream httpcore's own backend returned and, when it is laid
+out as httpcore 1.x lays it out (its ``_stream``, an anyio byte stream), puts `CappedReads`
+between it and the socket, so the TLS layer started on it later reads through the cap. A
+stream laid out otherwise (another httpcore release) is returned as it is: reads are then
+uncapped, as before, never broken.
+"""
 
 from __future__ import annotations
 
