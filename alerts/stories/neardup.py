@@ -47,6 +47,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from alerts.stories.bands import BandIndex, BandKeys
 from alerts.stories.canonical import canonical_url
 from alerts.stories.facts import NO_FACTS
@@ -295,40 +297,29 @@ class StoryWindow:
         horizon, floor = self._reach[fingerprint.clues.update]
         retell_close, retell_share = self._retell
         worded_span, recent_span = self._recent.spans(at, retell_close, horizon)
-        recent = self._recent.scan(recent_span, keys.low, floor)
+        found = self._alike_recent(recent_span, keys.low, signature, floor)
         # Retellings share words, not wording: their Jaccard is below every scan's floor.
         worded = self._recent.scan_words(worded_span, keys.words, retell_share)
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
+        # An item the recent scan kept comes again with the same share: found keeps it.
         entries, short = self._entries, self.policy.short
         near = (
             {
                 slot: row
                 for slot in self._bands.candidates(keys.bands, PER_BUCKET)
-                if (entry := entries.get(slot)) is not None
+                if slot not in found
+                and (entry := entries.get(slot)) is not None
                 and (row := entry.row) is not None
                 and entry.size >= short
             }
             if fingerprint.size >= short
             else {}
         )
-        # The signatures the scan's and the LSH's candidates are confirmed by, read at once
-        # (live ones: a window shorter than the horizon forgets items the recent store
-        # still holds).
-        rows = {
-            slot: row
-            for slot in recent
-            if (entry := entries.get(slot)) is not None and (row := entry.row) is not None
-        }
-        rows.update(near)
-        share_of = dict(zip(rows, self._similarity(list(rows.values()), signature), strict=True))
-        found = {
-            slot: share for slot in recent if slot in rows and (share := share_of[slot]) >= floor
-        }
-        # Items the scan found come again with the same share: found keeps them.
+        share_of = dict(zip(near, self._similarity(list(near.values()), signature), strict=True))
         far_floor = self.policy.far_floor
-        found.update((slot, share) for slot in near if (share := share_of[slot]) >= far_floor)
+        found.update((slot, share) for slot, share in share_of.items() if share >= far_floor)
         if len(found) > CANDIDATES:
             found = dict(heapq.nlargest(CANDIDATES, found.items(), key=lambda pair: pair[1]))
         # The latest, repeats and all, as the window has always weighed them; only those
@@ -347,6 +338,25 @@ class StoryWindow:
         share_of.update(zip(unread, shares, strict=True))
         found.update((slot, share_of[slot]) for slot in retold)
         return sorted(found.items())
+
+    def _alike_recent(
+        self, span: tuple[int, int], low: LowBytes, signature: Signature, floor: float
+    ) -> dict[int, float]:
+        """The `CANDIDATES` items of the recent ``span`` most alike (the earlier first on a
+        tie, as `heapq.nlargest` keeps them) of those at ``floor`` or more, by share.
+
+        Confirmed and ranked in numpy: a template's scan brings hundreds, and of those
+        only the ones weighed become Python objects. Of the items weighed of all kinds,
+        these come first on a tie, so no item cut here could have been weighed.
+        """
+        slots, rows = self._recent.scan(span, low, floor)
+        if len(rows) == 0:
+            return {}
+        shares = self._signatures.similarity(rows, signature)
+        (alike,) = (shares >= floor).nonzero()
+        if len(alike) > CANDIDATES:
+            alike = alike[np.argsort(-shares[alike], kind="stable")[:CANDIDATES]]
+        return dict(zip(slots[alike].tolist(), shares[alike].tolist(), strict=True))
 
     def _similarity(self, rows: list[int], signature: Signature) -> list[float]:
         """Estimated Jaccard similarity of ``signature`` with the signatures of ``rows``."""
@@ -370,7 +380,7 @@ class StoryWindow:
         if fingerprint.signature is not None and keys is not None:
             row = self._signatures.add(fingerprint.signature)
             self._bands.insert(slot, keys.bands)
-            self._recent.append(at, slot, keys.low, keys.words)
+            self._recent.append(at, slot, row, keys.low, keys.words)
         self._entries[slot] = _Entry(
             key=item.key,
             source=sys.intern(item.source),
@@ -409,6 +419,7 @@ class StoryWindow:
             self._story_sources[pair] = left
         if entry.row is not None:
             self._bands.remove(slot)
+            self._recent.forget(slot)
             self._signatures.free(entry.row)
         for url in entry.urls:
             if self._url_story.get(url, ("", -1))[1] == slot:

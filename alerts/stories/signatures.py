@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     """The numbers of the bits a word sketch sets, ascending."""
     LowBytes = npt.NDArray[np.uint8]
     """The low byte of each value of a signature (`low_bytes`), what the recent store keeps."""
+    Positions = npt.NDArray[np.int64]
+    """Slots or signature rows, one a post."""
 
 
 class SignatureStore:
@@ -57,7 +59,7 @@ class SignatureStore:
         self._free.append(row)
 
     def similarity(
-        self, rows: list[int] | npt.NDArray[np.int32], signature: Signature
+        self, rows: list[int] | Positions, signature: Signature
     ) -> npt.NDArray[np.float64]:
         found = self._matrix.take(rows, axis=0)
         shares: npt.NDArray[np.float64] = _equal(found, signature) / len(signature)
@@ -71,15 +73,17 @@ class RecentSignatures:
     """The low bytes of the signatures and the word bits of the most recent posts, in
     publication order, scanned all at once.
 
-    Contract: ``append`` adds a post's time (seconds), slot, signature (whole, or its
-    `low_bytes`, as ``scan`` takes it too) and word bits (`word_bits` of its sketch);
+    Contract: ``append`` adds a post's time (seconds), slot (above every slot held),
+    `SignatureStore` row, signature (whole, or its `low_bytes`, as ``scan`` takes it
+    too) and word bits (`word_bits` of its sketch); ``forget(slot)`` marks a held post's
+    row gone (its row may be given to another post), so no scan returns it again;
     ``drop_before`` forgets posts older than a time and returns their slots;
     ``spans(at, *reaches)`` gives, for each reach in seconds, the span of the store
     holding the posts within it of ``at`` (one look-up for all, valid until the store
-    next changes); ``scan`` returns, in store order, the slots of the
-    posts of a span whose signatures may reach a Jaccard similarity of ``floor`` (all
-    but the few the first pass misses, below): callers confirm with `SignatureStore`,
-    with the other candidates' signatures; ``scan_words`` returns the slots of the posts
+    next changes); ``scan`` returns, in store order, the slots and rows of the posts of
+    a span, not forgotten, whose signatures may reach a Jaccard similarity of ``floor``
+    (all but the few the first pass misses, below): callers confirm with the rows'
+    signatures; ``scan_words`` returns the slots of the posts
     of a span whose sketches share at least ``share`` of the bits of the sketch with
     fewer (a superset of the posts whose word sets do, up to words colliding in one bit:
     callers confirm with the sets). Posts are expected in time order (a late one is
@@ -106,6 +110,9 @@ class RecentSignatures:
             raise ValueError("capacity must be a positive multiple of 8")
         self._times = np.zeros(capacity, dtype=np.float64)
         self._slots = np.zeros(capacity, dtype=np.int64)
+        # A post's signature row, -1 once forgotten: a scan's survivors are confirmed and
+        # ranked in numpy, and only the few weighed become Python objects.
+        self._rows = np.zeros(capacity, dtype=np.int64)
         # Low bytes of the first values, value-major: the first pass adds `PREFILTER`
         # contiguous rows of matches; and of the other values, a row a post, for the second.
         self._bytes: npt.NDArray[np.uint8] = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
@@ -125,19 +132,28 @@ class RecentSignatures:
         return self._tail - self._head
 
     def append(
-        self, at: float, slot: int, signature: Signature | LowBytes, words: WordBits
+        self, at: float, slot: int, row: int, signature: Signature | LowBytes, words: WordBits
     ) -> None:
         if self._tail == len(self._times):
             self._make_room()
         tail = self._tail
         self._times[tail] = at
         self._slots[tail] = slot
+        self._rows[tail] = row
         low = signature.astype(np.uint8, copy=False)  # the low bytes
         self._bytes[:, tail] = low[: self.PREFILTER]
         self._rest[tail] = low[self.PREFILTER :]
         self._words[words, tail >> 3] |= 0x80 >> (tail & 7)
         self._bits[tail] = len(words)
         self._tail += 1
+
+    def forget(self, slot: int) -> None:
+        if self._head == self._tail or slot < self._slots[self._head]:
+            return  # as for most posts: long out of the store
+        # Slots are appended in increasing order, so a search finds a post's position.
+        place = self._head + int(np.searchsorted(self._slots[self._head : self._tail], slot))
+        if place < self._tail and self._slots[place] == slot:
+            self._rows[place] = -1
 
     def drop_before(self, at: float) -> list[int]:
         if self._head == self._tail or self._times[self._head] >= at:
@@ -160,7 +176,7 @@ class RecentSignatures:
 
     def scan(
         self, span: tuple[int, int], signature: Signature | LowBytes, floor: float
-    ) -> list[int]:
+    ) -> tuple[Positions, Positions]:
         start, end = span
         low = signature.astype(np.uint8, copy=False)
         first = self.PREFILTER
@@ -172,13 +188,15 @@ class RecentSignatures:
         rough = equal.sum(axis=0, dtype=np.uint8)
         (near,) = (rough >= rough_least).nonzero()
         if len(near) == 0:
-            return []
+            return near, near  # none
         # The second pass counts the bytes the first did not.
-        bytes_equal = _equal_bytes(self._rest.take(near + start, axis=0), low[first:])
-        bytes_equal += rough[near]
+        near += start
+        bytes_equal = _equal_bytes(self._rest.take(near, axis=0), low[first:])
+        bytes_equal += rough[near - start]
         kept = near[bytes_equal >= math.ceil(floor * len(low))]
-        slots: list[int] = self._slots[kept + start].tolist()
-        return slots
+        rows = self._rows.take(kept)
+        live = rows >= 0
+        return self._slots.take(kept[live]), rows[live]
 
     def scan_words(self, span: tuple[int, int], words: WordBits, share: float) -> list[int]:
         start, end = span
@@ -204,6 +222,7 @@ class RecentSignatures:
             # be held beside it, and a few hours of posts are most of it. An eighth of
             # room at least is left, so a post moves seven rows at most on average.
             self._times[:live], self._slots[:live] = self._times[old], self._slots[old]
+            self._rows[:live] = self._rows[old]
             self._bytes[:, :live], self._rest[:live] = self._bytes[:, old], self._rest[old]
             self._bits[:live] = self._bits[old]
             self._words[:, :moved] = self._words[:, bytes_]
@@ -213,15 +232,17 @@ class RecentSignatures:
         capacity = 2 * len(self._times)
         times = np.zeros(capacity, dtype=np.float64)
         slots = np.zeros(capacity, dtype=np.int64)
+        rows = np.zeros(capacity, dtype=np.int64)
         low = np.zeros((self.PREFILTER, capacity), dtype=np.uint8)
         rest = np.zeros((capacity, self._rest.shape[1]), dtype=np.uint8)
         words = np.zeros((len(self._words), capacity // 8), dtype=np.uint8)
         bits = np.zeros(capacity, dtype=np.int64)
         times[:live], slots[:live] = self._times[old], self._slots[old]
+        rows[:live] = self._rows[old]
         low[:, :live], rest[:live] = self._bytes[:, old], self._rest[old]
         words[:, :moved], bits[:live] = self._words[:, bytes_], self._bits[old]
         self._times, self._slots, self._bytes, self._rest = times, slots, low, rest
-        self._words, self._bits = words, bits
+        self._words, self._bits, self._rows = words, bits, rows
         self._head, self._tail = head, tail
 
 

@@ -13,6 +13,8 @@ from alerts.stories.signatures import RecentSignatures, SignatureStore, word_bit
 BANDS, ROWS, PERM = 32, 4, 128
 LANES = SKETCH_BITS // 64
 NO_WORDS = word_bits(sketch(()))
+ROW = 1000
+"""Added to a post's slot for its signature row in the recent store's tests."""
 
 
 def _signatures(count: int, seed: int = 3) -> list[np.ndarray]:
@@ -86,12 +88,13 @@ def test_recent_signatures_scan_the_time_span_and_drop_the_old() -> None:
     signature = np.arange(PERM, dtype=np.uint32)
     other = signature + 1
     for minute in range(10):
-        recent.append(minute * 60.0, minute, signature if minute % 2 else other, NO_WORDS)
+        values = signature if minute % 2 else other
+        recent.append(minute * 60.0, minute, ROW + minute, values, NO_WORDS)
     (span,) = recent.spans(9 * 60.0, 3 * 60.0)
-    assert recent.scan(span, signature, floor=0.5) == [7, 9]
+    assert _slots(recent.scan(span, signature, floor=0.5)) == [7, 9]
     assert recent.drop_before(5 * 60.0) == [0, 1, 2, 3, 4]
     assert len(recent) == 5
-    assert recent.scan(recent.spans(0.0, 60.0)[0], signature, floor=0.5) == []
+    assert _slots(recent.scan(recent.spans(0.0, 60.0)[0], signature, floor=0.5)) == []
 
 
 # 96 permutations leave 64 values to the second pass, which counts them packed in a word.
@@ -106,24 +109,42 @@ def test_recent_scan_lets_through_what_may_reach_the_floor(perm: int) -> None:
     third = signature + 1
     third[: perm // 3] = signature[: perm // 3]
     for minute, values in enumerate((alike_bytes, third, signature)):
-        recent.append(minute * 60.0, minute, values, NO_WORDS)
+        recent.append(minute * 60.0, minute, ROW + minute, values, NO_WORDS)
     (span,) = recent.spans(60.0, 60.0)
-    assert recent.scan(span, signature, floor=0.5) == [0, 2]
-    assert recent.scan(span, signature, floor=0.3) == [0, 1, 2]
+    assert _slots(recent.scan(span, signature, floor=0.5)) == [0, 2]
+    assert _slots(recent.scan(span, signature, floor=0.3)) == [0, 1, 2]
 
 
 def test_recent_spans_hold_the_posts_at_either_edge_of_each_reach() -> None:
     recent = RecentSignatures(PERM, LANES, capacity=8)
     signature = np.arange(PERM, dtype=np.uint32)
     for minute in range(10):
-        recent.append(minute * 60.0, minute, signature, NO_WORDS)
+        recent.append(minute * 60.0, minute, ROW + minute, signature, NO_WORDS)
     # Within 3 minutes of minute 4: minutes 1 to 7, both edges in; within 1: 3 to 5.
     wide, narrow = recent.spans(4 * 60.0, 3 * 60.0, 60.0)
-    assert recent.scan(wide, signature, floor=1.0) == [1, 2, 3, 4, 5, 6, 7]
-    assert recent.scan(narrow, signature, floor=1.0) == [3, 4, 5]
+    assert _slots(recent.scan(wide, signature, floor=1.0)) == [1, 2, 3, 4, 5, 6, 7]
+    assert _slots(recent.scan(narrow, signature, floor=1.0)) == [3, 4, 5]
     assert recent.drop_before(2 * 60.0) == [0, 1]
     (wide,) = recent.spans(4 * 60.0, 3 * 60.0)
-    assert recent.scan(wide, signature, floor=1.0) == [2, 3, 4, 5, 6, 7]
+    assert _slots(recent.scan(wide, signature, floor=1.0)) == [2, 3, 4, 5, 6, 7]
+
+
+def test_recent_scan_gives_each_posts_row_and_never_a_forgotten_post() -> None:
+    # A forgotten post's row goes back to the signature store for another post: a scan
+    # that returned it would confirm the old slot with the new post's signature.
+    recent = RecentSignatures(PERM, LANES, capacity=8)
+    signature = np.arange(PERM, dtype=np.uint32)
+    for minute in range(40):
+        # 21 posts held: the store moves its posts to the front and grows.
+        recent.append(minute * 60.0, minute, ROW + minute, signature, NO_WORDS)
+        recent.drop_before((minute - 20) * 60.0)
+    for slot in (31, 25, 3, 99):  # 3 dropped long ago, 99 never held: nothing to forget
+        recent.forget(slot)
+    (span,) = recent.spans(39 * 60.0, 15 * 60.0)
+    slots, rows = recent.scan(span, signature, floor=1.0)
+    held = [24, *range(26, 31), *range(32, 40)]
+    assert slots.tolist() == held
+    assert rows.tolist() == [ROW + slot for slot in held]
 
 
 def test_recent_signatures_find_posts_sharing_words() -> None:
@@ -132,7 +153,7 @@ def test_recent_signatures_find_posts_sharing_words() -> None:
     bridge = ("мост", "сейм", "пролет", "повре", "движе", "огран")
     texts = [bridge, ("погод", "гололе", "дорог", "синоп"), (*bridge[:4], "курск"), ()]
     for minute, words in enumerate(texts):
-        recent.append(minute * 60.0, minute, signature, word_bits(sketch(words)))
+        recent.append(minute * 60.0, minute, ROW + minute, signature, word_bits(sketch(words)))
     query = word_bits(sketch(("мост", "сейм", "пролет", "дрон")))
     wide, narrow = recent.spans(3 * 60.0, 3 * 60.0, 60.0)
     assert recent.scan_words(wide, query, share=0.7) == [0, 2]
@@ -166,7 +187,7 @@ def test_recent_signatures_find_shared_words_as_the_store_slides_and_grows() -> 
             and (known & asked).bit_count() >= 0.5 * min(known.bit_count(), asked.bit_count())
         ]
         assert recent.scan_words(span, word_bits(query), share=0.5) == expected
-        recent.append(minute * 60.0, minute, signature, word_bits(sketch(words)))
+        recent.append(minute * 60.0, minute, ROW + minute, signature, word_bits(sketch(words)))
         held.append((minute * 60.0, minute, _bits(sketch(words))))
 
 
@@ -182,3 +203,8 @@ def test_a_fingerprints_sketch_bits_are_the_bits_its_sketch_sets() -> None:
 
 def _bits(lanes: np.ndarray) -> int:
     return int.from_bytes(lanes.tobytes(), "little")
+
+
+def _slots(scanned: tuple[np.ndarray, np.ndarray]) -> list[int]:
+    slots: list[int] = scanned[0].tolist()
+    return slots
