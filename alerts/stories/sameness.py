@@ -123,10 +123,7 @@ class Evidence:
 
     @property
     def numbers_agree(self) -> bool:
-        first, second = self.clues[0].numbers, self.clues[1].numbers
-        if not first or not second:
-            return True
-        return 2 * len(set(first).intersection(second)) >= min(len(first), len(second))
+        return _numbers_agree(self.clues[0].numbers, self.clues[1].numbers)
 
     @property
     def numbers_conflict(self) -> bool:
@@ -166,23 +163,7 @@ class Evidence:
         each up to 2. Numbers that disagree, or no
         place and fewer than two numbers in common, rule the pair out.
         """
-        first, second = self.facts
-        if _most(first.places, second.places):
-            place = 2
-        elif _most(first.regions, second.regions):
-            place = 1
-        elif first.numbers and second.numbers:
-            place = 0
-        else:
-            return None
-        numbers = len(first.numbers & second.numbers)
-        if first.numbers and second.numbers and not numbers:
-            return None
-        if place == 0 and numbers < 2:
-            return None
-        topics = 1 if first.topics & second.topics else 0
-        actors = min(2, len(first.actors & second.actors))
-        return place + min(2, numbers) + topics + actors
+        return _fact_score(*self.facts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +202,12 @@ class Policy:
     fact_weight: float = 0.1
     _worded: float = field(init=False, repr=False, compare=False)
     """`floor` of a post that is no update, read for every pair weighed."""
+    _fact_horizon: timedelta = field(init=False, repr=False, compare=False)
+    """`fact_horizon`, read for every pair weighed."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_worded", self.floor(update=False))
+        object.__setattr__(self, "_fact_horizon", self.fact_horizon)
 
     @property
     def fact_horizon(self) -> timedelta:
@@ -231,7 +215,7 @@ class Policy:
 
     def _facts_agree(self, evidence: Evidence) -> float | None:
         """The margin of rule 8, None when it does not apply."""
-        score = evidence.fact_score
+        score = _fact_score(*evidence.facts)
         if score is None or score < self.fact_least:
             return None
         reach = self.fact_reach[min(score - self.fact_least, len(self.fact_reach) - 1)]
@@ -272,32 +256,48 @@ class Policy:
 
     def weigh(self, evidence: Evidence) -> float | None:
         """`margin` of a pair of two sources that `rules_out` lets through: a window
-        asks `rules_out` first, to skip building most pairs' `Evidence`."""
-        jaccard, apart = evidence.jaccard, evidence.apart
+        asks `rules_out` first, to skip building most pairs' `Evidence`.
+
+        A window weighs a few pairs a post, half of which clear a bar: each rule is read
+        here from the evidence's fields, and the best margin kept as it comes (no list
+        of margins, no call a rule), the same figures `Evidence`'s properties give.
+        """
+        jaccard, apart, (earlier, later) = evidence.jaccard, evidence.apart, evidence.clues
         if jaccard >= self.template and evidence.names_conflict:
             return None
-        # The best margin so far (None: no bar applies yet); a pair is weighed a dozen
-        # times a post, so no list of margins is built. Rule 8 only falls short beyond
-        # its farthest reach, and is not read there.
-        best = self._facts_agree(evidence) if apart <= self.fact_horizon else None
-        if apart <= self.update_window and evidence.update:
-            best = _higher(best, jaccard - self.update_floor)
-        short = min(evidence.sizes) < self.short
+        # Rule 8 only falls short beyond its farthest reach, and is not read there.
+        best = self._facts_agree(evidence) if apart <= self._fact_horizon else None
+        if later.update and apart <= self.update_window and evidence.update:
+            margin = jaccard - self.update_floor
+            best = margin if best is None or margin > best else best
+        small, large = evidence.sizes
+        if large < small:
+            small, large = large, small
+        short = small < self.short
         if short and apart > self.short_close:
             return best
         near = self.short_threshold if short else self.threshold
         if apart <= self.close:
-            best = _higher(best, jaccard - near)
-            if self._contained(evidence):
-                best = _higher(best, evidence.containment - self.contained)
-            names = evidence.shared_names
+            margin = jaccard - near
+            best = margin if best is None or margin > best else best
+            if (
+                small >= self.contained_min
+                and large >= self.contained_ratio * small
+                and jaccard >= self.contained_floor
+            ):
+                margin = evidence.containment - self.contained
+                best = margin if margin > best else best
+            names = shared_names(earlier, later)
             if names >= self.rewrite_names:
-                best = _higher(best, jaccard - self.rewrite_floor)
+                margin = jaccard - self.rewrite_floor
+                best = margin if margin > best else best
             if apart <= self.retell_close:
-                best = _higher(best, self._retold(evidence, names))
-        elif evidence.numbers_agree:
+                retold = self._retold(evidence, names, large)
+                best = retold if retold is not None and retold > best else best
+        elif _numbers_agree(earlier.numbers, later.numbers):
             progress = min(1.0, (apart - self.close) / (self.far - self.close))
-            best = _higher(best, jaccard - (near + (self.far_threshold - near) * progress))
+            margin = jaccard - (near + (self.far_threshold - near) * progress)
+            best = margin if best is None or margin > best else best
         return best
 
     def rules_out(
@@ -311,17 +311,21 @@ class Policy:
         """
         return jaccard < self._worded and not clues[1].update and numbers_conflict(clues, facts)
 
-    def _retold(self, evidence: Evidence, names: int) -> float | None:
-        """The margin of rule 7, None when it does not apply; ``names``: the pair's
-        `Evidence.shared_names`, read once for rules 2 and 7."""
-        if evidence.same_source or not evidence.numbers_agree:
+    def _retold(self, evidence: Evidence, names: int, large: int) -> float | None:
+        """The margin of rule 7 for a pair of two sources, None when it does not apply;
+        ``names``: the pair's `Evidence.shared_names`, read once for rules 2 and 7;
+        ``large``: the larger of its sizes."""
+        earlier, later = evidence.clues
+        if not _numbers_agree(earlier.numbers, later.numbers):
             return None
-        shared, fewer = evidence.words
+        first, second = earlier.words, later.words
+        fewer = min(len(first), len(second))
         if fewer < self.retell_words:
             return None
         if names == 0 and evidence.names_conflict:
             return None
-        if max(evidence.sizes) < self.short:
+        shared = len(set(first).intersection(second))
+        if large < self.short:
             return 0.0 if shared == fewer else None
         return shared / fewer - (self.retell_named if names >= self.rewrite_names else self.retell)
 
@@ -349,13 +353,31 @@ def numbers_conflict(clues: tuple[Clues, Clues], facts: tuple[Facts, Facts]) -> 
     return 2 * len(set(written).intersection(other)) < min(len(written), len(other))
 
 
-def _higher(best: float | None, margin: float | None) -> float | None:
-    """The higher of two margins, either of which may be missing."""
-    if best is None:
-        return margin
-    if margin is None:
-        return best
-    return margin if margin > best else best
+def _numbers_agree(first: tuple[int, ...], second: tuple[int, ...]) -> bool:
+    """At least half of the smaller set of numbers is in the other (none: they agree)."""
+    if not first or not second:
+        return True
+    return 2 * len(set(first).intersection(second)) >= min(len(first), len(second))
+
+
+def _fact_score(first: Facts, second: Facts) -> int | None:
+    """`Evidence.fact_score` of two posts' facts."""
+    if _most(first.places, second.places):
+        place = 2
+    elif _most(first.regions, second.regions):
+        place = 1
+    elif first.numbers and second.numbers:
+        place = 0
+    else:
+        return None
+    numbers = len(first.numbers & second.numbers)
+    if first.numbers and second.numbers and not numbers:
+        return None
+    if place == 0 and numbers < 2:
+        return None
+    topics = 1 if first.topics & second.topics else 0
+    actors = min(2, len(first.actors & second.actors))
+    return place + min(2, numbers) + topics + actors
 
 
 def _most(first: frozenset[str], second: frozenset[str]) -> bool:
