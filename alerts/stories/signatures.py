@@ -125,8 +125,11 @@ class RecentSignatures:
         # Positions from the tail on hold no bits.
         self._words: npt.NDArray[np.uint8] = np.zeros((lanes * 64, capacity // 8), np.uint8)
         self._bits: npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.int64)
+        self._bars: dict[float, npt.NDArray[np.int64]] = {}
         self._head = 0
         self._tail = 0
+        # Positions from the head on whose row is gone: most windows have none to skip.
+        self._forgotten = 0
 
     def __len__(self) -> int:
         return self._tail - self._head
@@ -152,8 +155,9 @@ class RecentSignatures:
             return  # as for most posts: long out of the store
         # Slots are appended in increasing order, so a search finds a post's position.
         place = self._head + int(np.searchsorted(self._slots[self._head : self._tail], slot))
-        if place < self._tail and self._slots[place] == slot:
+        if place < self._tail and self._slots[place] == slot and self._rows[place] >= 0:
             self._rows[place] = -1
+            self._forgotten += 1
 
     def drop_before(self, at: float) -> list[int]:
         if self._head == self._tail or self._times[self._head] >= at:
@@ -161,6 +165,9 @@ class RecentSignatures:
         live = self._times[self._head : self._tail]
         count = int(np.searchsorted(live, at, side="left"))
         dropped: list[int] = self._slots[self._head : self._head + count].tolist()
+        if self._forgotten:
+            gone = self._rows[self._head : self._head + count] < 0
+            self._forgotten -= int(np.count_nonzero(gone))
         self._head += count
         return dropped
 
@@ -190,13 +197,15 @@ class RecentSignatures:
         if len(near) == 0:
             return near, near  # none
         # The second pass counts the bytes the first did not.
+        counts = rough[near]
         near += start
-        bytes_equal = _equal_bytes(self._rest.take(near, axis=0), low[first:])
-        bytes_equal += rough[near - start]
-        kept = near[bytes_equal >= math.ceil(floor * len(low))]
+        counts += _equal_bytes(self._rest.take(near, axis=0), low[first:])
+        kept = near[counts >= math.ceil(floor * len(low))]
         rows = self._rows.take(kept)
-        live = rows >= 0
-        return self._slots.take(kept[live]), rows[live]
+        if self._forgotten:
+            live = rows >= 0
+            kept, rows = kept[live], rows[live]
+        return self._slots.take(kept), rows
 
     def scan_words(self, span: tuple[int, int], words: WordBits, share: float) -> list[int]:
         start, end = span
@@ -206,8 +215,13 @@ class RecentSignatures:
         rows = np.unpackbits(self._words[words, first : (end + 7) >> 3], axis=1)
         shared = rows.sum(axis=0, dtype=np.uint8 if len(words) < 256 else np.uint16)
         shared = shared[start - (first << 3) : end - (first << 3)]
+        # The bar of each count of bits, rounded up: integers compared in one look-up
+        # (a float bar a post would cast every count).
+        bars = self._bars.get(share)
+        if bars is None:
+            bars = self._bars[share] = _bars(share, len(self._words))
         fewer = np.minimum(self._bits[start:end], len(words))
-        (near,) = ((shared >= share * fewer) & (fewer > 0)).nonzero()
+        (near,) = (shared >= bars.take(fewer)).nonzero()
         slots: list[int] = self._slots[near + start].tolist()
         return slots
 
@@ -244,6 +258,14 @@ class RecentSignatures:
         self._times, self._slots, self._bytes, self._rest = times, slots, low, rest
         self._words, self._bits, self._rows = words, bits, rows
         self._head, self._tail = head, tail
+
+
+def _bars(share: float, bits: int) -> npt.NDArray[np.int64]:
+    """For each count of bits up to ``bits``, the least count of shared bits reaching
+    ``share`` of it (``ceil(share * count)``, as a float bar compares); none for 0."""
+    bars: npt.NDArray[np.int64] = np.ceil(share * np.arange(bits + 1)).astype(np.int64)
+    bars[0] = bits + 1  # no bits: nothing is shared, whatever the bar
+    return bars
 
 
 def low_bytes(signature: Signature) -> LowBytes:

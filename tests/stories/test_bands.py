@@ -145,6 +145,13 @@ def test_recent_scan_gives_each_posts_row_and_never_a_forgotten_post() -> None:
     held = [24, *range(26, 31), *range(32, 40)]
     assert slots.tolist() == held
     assert rows.tolist() == [ROW + slot for slot in held]
+    # Forgotten twice, then one of them dropped: the other still is never returned.
+    recent.forget(31)
+    assert recent.drop_before(26 * 60.0) == [19, 20, 21, 22, 23, 24, 25]
+    (span,) = recent.spans(39 * 60.0, 15 * 60.0)
+    slots, rows = recent.scan(span, signature, floor=1.0)
+    assert slots.tolist() == held[1:]
+    assert rows.tolist() == [ROW + slot for slot in held[1:]]
 
 
 def test_recent_signatures_find_posts_sharing_words() -> None:
