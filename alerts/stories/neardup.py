@@ -303,7 +303,8 @@ class StoryWindow:
         # Reports of the same facts in other words or languages share neither.
         placed = self._places.near(fingerprint.finding, at)
         # Beyond the horizon only wording alike counts, and never for a short text (rule 5).
-        # An item the recent scan kept comes again with the same share: found keeps it.
+        # An item found already keeps its share. One the recent cut left out may come back
+        # here, after the 16 found that beat or tie it: the cut below leaves it out again.
         entries, short = self._entries, self.policy.short
         near = (
             {
