@@ -52,6 +52,12 @@ def test_removed_slots_are_never_found_before_or_after_a_purge() -> None:
         assert slot in found
         assert not any(other % 2 == 0 for other in found)
     assert len(index) < 6000 * BANDS
+    # What comes after the purges is found, waiting or merged.
+    later = _signatures(2000, seed=5)
+    for slot, signature in enumerate(later, start=6000):
+        index.insert(slot, index.band_keys(signature))
+    for slot in range(6000, 8000, 37):
+        assert slot in index.query(index.band_keys(later[slot - 6000]))
 
 
 def test_a_bucket_gives_its_latest_slots_before_and_after_a_merge() -> None:
