@@ -34,6 +34,12 @@ BandKeys = npt.NDArray[np.uint32]
 """A signature's bucket keys, one per band."""
 
 _MULTIPLIER = np.uint64(0xFF51AFD7ED558CCD)
+_MIXERS = tuple(
+    np.uint64(odd)
+    for odd in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9)
+)
+"""Odd 64-bit multipliers, one per word of a band (MurmurHash3's, the golden ratio's and
+SplitMix64's)."""
 _SHIFT33 = np.uint64(33)
 _PENDING = 32_768
 """Band entries waiting before a merge: a merge copies the arrays once."""
@@ -52,6 +58,8 @@ class BandIndex:
     def __init__(self, bands: int, rows: int) -> None:
         if bands < 1 or rows < 1:
             raise ValueError("bands and rows must be positive")
+        if rows % 2 or rows > 2 * len(_MIXERS):
+            raise ValueError(f"rows must be even and at most {2 * len(_MIXERS)}")
         self.bands = bands
         self.rows = rows
         # One salt per band, so equal values in different bands make different keys.
@@ -75,12 +83,14 @@ class BandIndex:
 
     def band_keys(self, signature: Signature) -> npt.NDArray[np.uint32]:
         """The ``bands`` bucket keys of a signature."""
-        values = signature[: self.bands * self.rows].astype(np.uint64).reshape(self.bands, -1)
-        # In place: numpy's per-call cost, not the arithmetic, is most of it.
-        keys = self._salts.copy()
-        for column in range(self.rows):
-            keys ^= values[:, column]
-            keys *= _MULTIPLIER
+        # A band's values read as 64-bit words, each mixed by its own multiplier: two
+        # numpy calls a word for the whole signature, where mixing value by value took
+        # two a value.
+        words = signature[: self.bands * self.rows].view(np.uint64).reshape(self.bands, -1)
+        keys = words[:, 0] * _MIXERS[0]
+        for column in range(1, words.shape[1]):
+            keys ^= words[:, column] * _MIXERS[column]
+        keys += self._salts
         keys ^= keys >> _SHIFT33
         # The high half XOR the low half, read as the two uint32 halves of each key (in
         # either byte order: XOR does not care which half comes first).
