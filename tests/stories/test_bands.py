@@ -188,3 +188,10 @@ def test_a_fingerprints_sketch_bits_are_the_bits_its_sketch_sets() -> None:
 
 def _bits(lanes: np.ndarray) -> int:
     return int.from_bytes(lanes.tobytes(), "little")
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_a_band_of_an_odd_or_too_long_row_count_is_refused(rows: int) -> None:
+    # A band's values are read as 64-bit words, each with its own multiplier.
+    with pytest.raises(ValueError, match="rows must be even"):
+        BandIndex(BANDS, rows)
