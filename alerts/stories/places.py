@@ -15,12 +15,18 @@ are the ones a new report is about: the cap keeps the work per post bounded.
 Forgotten posts are cut from their places' lists in a sweep once every `SWEEP` of
 the horizon, not one by one as time passes: ``near`` stops at the first of them
 anyway, and no second list of every post in time order is kept to find them by.
+
+"The latest" means the last added: a place's posts are held in the order they came,
+times and slots in two parallel lists. While a place's times never went back, they
+are sorted, and its answer is one slice found by bisection; a place that took a late
+post is walked from its last post back, as the order of arrival requires.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
+from bisect import bisect_left, bisect_right
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,10 +38,48 @@ SWEEP = 1 / 8
 posts: a window holds that much more of its posts' places, a few hundred posts'."""
 
 
+class _Posts:
+    """One place's posts in the order they came; ``ordered`` while their times are."""
+
+    __slots__ = ("ordered", "slots", "times")
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.slots: list[int] = []
+        self.ordered = True
+
+    def latest(self, earliest: float, latest: float) -> list[int]:
+        """The `PER_PLACE` last added of the posts up to ``latest``, down to the first
+        one before ``earliest``."""
+        times, slots = self.times, self.slots
+        if self.ordered:
+            end = bisect_right(times, latest)
+            return slots[bisect_left(times, earliest, max(0, end - PER_PLACE), end) : end]
+        taken: list[int] = []
+        for when, slot in zip(reversed(times), reversed(slots), strict=True):
+            if when > latest:
+                continue
+            if when < earliest or len(taken) == PER_PLACE:
+                break
+            taken.append(slot)
+        return taken
+
+    def drop_before(self, cutoff: float) -> None:
+        """Forget the posts before ``cutoff`` at the front of the list."""
+        times = self.times
+        if self.ordered:
+            kept = bisect_left(times, cutoff)
+        else:
+            kept = next((at for at, when in enumerate(times) if when >= cutoff), len(times))
+        del times[:kept], self.slots[:kept]
+        # The late post that broke the order may be gone now.
+        self.ordered = self.ordered or all(a <= b for a, b in pairwise(times))
+
+
 class PlaceIndex:
     def __init__(self, horizon: float) -> None:
         self.horizon = horizon
-        self._posts: dict[str, deque[tuple[float, int]]] = {}
+        self._posts: dict[str, _Posts] = {}
         # Posts published before this are forgotten; the next sweep is due at `_sweep`.
         self._cutoff = -math.inf
         self._sweep = -math.inf
@@ -45,24 +89,20 @@ class PlaceIndex:
         for place in places:
             held = posts.get(place)
             if held is None:
-                held = posts[place] = deque()
-            held.append((at, slot))
+                held = posts[place] = _Posts()
+            elif at < held.times[-1]:
+                held.ordered = False
+            held.times.append(at)
+            held.slots.append(slot)
 
     def near(self, places: Iterable[str], at: float) -> set[int]:
         found: set[int] = set()
         latest, earliest = at + self.horizon, max(at - self.horizon, self._cutoff)
+        posts = self._posts
         for place in places:
-            posts = self._posts.get(place)
-            if not posts:
-                continue
-            taken = 0
-            for when, slot in reversed(posts):
-                if when > latest:
-                    continue
-                if when < earliest or taken == PER_PLACE:
-                    break
-                found.add(slot)
-                taken += 1
+            held = posts.get(place)
+            if held is not None:
+                found.update(held.latest(earliest, latest))
         return found
 
     def drop_before(self, now: float) -> None:
@@ -73,12 +113,15 @@ class PlaceIndex:
         if cutoff < self._sweep:
             return
         self._sweep = cutoff + self.horizon * SWEEP
-        for place, posts in list(self._posts.items()):
-            while posts and posts[0][0] < cutoff:
-                posts.popleft()
-            if not posts:
-                del self._posts[place]
+        forgotten = []
+        for place, held in self._posts.items():
+            if held.times[0] < cutoff:
+                held.drop_before(cutoff)
+                if not held.times:
+                    forgotten.append(place)
+        for place in forgotten:
+            del self._posts[place]
 
     def __len__(self) -> int:
         """Posts' places held, forgotten ones not yet swept among them."""
-        return sum(map(len, self._posts.values()))
+        return sum(len(held.times) for held in self._posts.values())

@@ -54,6 +54,12 @@ def test_removed_slots_are_never_found_before_or_after_a_purge() -> None:
         assert slot in found
         assert not any(other % 2 == 0 for other in found)
     assert len(index) < 6000 * BANDS
+    # What comes after the purges is found, waiting or merged.
+    later = _signatures(2000, seed=5)
+    for slot, signature in enumerate(later, start=6000):
+        index.insert(slot, index.band_keys(signature))
+    for slot in range(6000, 8000, 37):
+        assert slot in index.query(index.band_keys(later[slot - 6000]))
 
 
 def test_a_bucket_gives_its_latest_slots_before_and_after_a_merge() -> None:
@@ -210,6 +216,13 @@ def test_a_fingerprints_sketch_bits_are_the_bits_its_sketch_sets() -> None:
 
 def _bits(lanes: np.ndarray) -> int:
     return int.from_bytes(lanes.tobytes(), "little")
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_a_band_of_an_odd_or_too_long_row_count_is_refused(rows: int) -> None:
+    # A band's values are read as 64-bit words, each with its own multiplier.
+    with pytest.raises(ValueError, match="rows must be even"):
+        BandIndex(BANDS, rows)
 
 
 def _slots(scanned: tuple[np.ndarray, np.ndarray]) -> list[int]:
