@@ -169,7 +169,7 @@ def _fold_token(token: str) -> str:
 
 def shingle_hashes(normalized: str, shingle: int) -> Shingles:
     """Sorted distinct 32-bit hashes of the shingles of ``normalized``."""
-    # Widened once: adding uint32 slices to uint64 sums would widen each of them.
+    # Widened to uint64 once, where the dot products below wrap modulo 2**64.
     points = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     count = len(points) - shingle + 1
     if count < 1:
