@@ -114,6 +114,9 @@ RULES: tuple[Rule, ...] = (
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     char: re.Pattern[str]
+    blanks: re.Pattern[str]
+    """Runs of ``char`` matches and spaces (`_SPACE`) but a lone " ": each becomes one
+    space, as the ``char`` rules and then `_SPACES` make it (one pass for both)."""
     line: re.Pattern[str]
     last: re.Pattern[str]
     inline: dict[tuple[bool, ...], re.Pattern[str]]
@@ -122,6 +125,13 @@ class _Compiled:
     prefix: re.Pattern[str]
     credit: re.Pattern[str]
     url: re.Pattern[str]
+
+
+_SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+# Runs of spaces other than a lone " ": those are left as they are, which spares
+# cutting and joining the text at every word. Opening with a space of any kind lets the
+# search skip to the next one in C.
+_SPACES = re.compile(rf"{_SPACE}(?:{_SPACE}+|(?<! ))")
 
 
 def _compile(rules: tuple[Rule, ...]) -> _Compiled:
@@ -142,10 +152,13 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
         for which in held
     }
 
+    # Pictographs have no case; ignoring it would fold every character of every text
+    # before comparing it (twice the cost of the scan).
+    char = union("char", re.NOFLAG)
+    blank = f"(?:{char.pattern}|{_SPACE})"
     return _Compiled(
-        # Pictographs have no case; ignoring it would fold every character of every
-        # text before comparing it (twice the cost of the scan).
-        char=union("char", re.NOFLAG),
+        char=char,
+        blanks=re.compile(rf"{blank}(?:{blank}+|(?<! ))"),
         line=union("line"),
         last=union("last"),
         inline=by_held,
@@ -158,11 +171,6 @@ def _compile(rules: tuple[Rule, ...]) -> _Compiled:
 
 # Compiling is pure; doing it once here keeps the per-post cost to matching only.
 _COMPILED = _compile(RULES)
-_SPACE = r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]"
-# Runs of spaces other than a lone " ": those are left as they are, which spares
-# cutting and joining the text at every word. Opening with a space of any kind lets the
-# search skip to the next one in C.
-_SPACES = re.compile(rf"{_SPACE}(?:{_SPACE}+|(?<! ))")
 # What every ``inline`` span holds (a link "://", "www." or "t.me/"; "#"; "@"): a text
 # without any, most posts, is not searched for them.
 _WWW = re.compile(r"www\.", re.IGNORECASE)
@@ -173,14 +181,19 @@ _ALNUM = re.compile(r"[^\W_]")
 def strip_boilerplate(text: str) -> str:
     """The news-bearing text of a post; see the module docstring."""
     compiled = _COMPILED
-    text = compiled.char.sub(" ", text)
+    # Removing characters makes no mark and takes none (each becomes a space), so the
+    # raw text tells which inline rules to run; without any, most texts, one pass
+    # removes the characters and evens out the spaces.
     held = _inline_marks(text, compiled.inline_marks)
     if any(held):
-        text = compiled.inline[held].sub(" ", text)
+        text = compiled.char.sub(" ", text)
+        text = _SPACES.sub(" ", compiled.inline[held].sub(" ", text))
+    else:
+        text = compiled.blanks.sub(" ", text)
     # No run of `_SPACES` holds a line break, so one pass over the text does every line.
     lines = [
         line
-        for line in (line.strip() for line in _SPACES.sub(" ", text).splitlines())
+        for line in (line.strip() for line in text.splitlines())
         if _has_words(line) and not (len(line) <= SHORT_LINE and compiled.line.search(line))
     ]
     # A lone line is the post itself, never its signature.
@@ -197,7 +210,7 @@ def strip_boilerplate(text: str) -> str:
 
 def _inline_marks(text: str, marks: tuple[str, ...]) -> tuple[bool, ...]:
     """Which ``inline`` rules ``text`` may hold, by their `Rule.mark`."""
-    return tuple(mark in text if mark else _may_link(text) for mark in marks)
+    return tuple([mark in text if mark else _may_link(text) for mark in marks])
 
 
 def _may_link(text: str) -> bool:
