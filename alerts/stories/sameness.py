@@ -329,14 +329,6 @@ class Policy:
             return 0.0 if shared == fewer else None
         return shared / fewer - (self.retell_named if names >= self.rewrite_names else self.retell)
 
-    def _contained(self, evidence: Evidence) -> bool:
-        small, large = sorted(evidence.sizes)
-        return (
-            small >= self.contained_min
-            and large >= self.contained_ratio * small
-            and evidence.jaccard >= self.contained_floor
-        )
-
     def same_event(self, evidence: Evidence) -> bool:
         margin = self.margin(evidence)
         return margin is not None and margin >= 0

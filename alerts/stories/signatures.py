@@ -197,9 +197,11 @@ class RecentSignatures:
         if len(near) == 0:
             return near, near  # none
         # The second pass counts the bytes the first did not.
-        counts = rough[near]
+        first_counts = rough[near]
         near += start
-        counts += _equal_bytes(self._rest.take(near, axis=0), low[first:])
+        # Into the second pass's counts, which are wide enough for every value's.
+        counts = _equal_bytes(self._rest.take(near, axis=0), low[first:])
+        counts += first_counts
         kept = near[counts >= math.ceil(floor * len(low))]
         rows = self._rows.take(kept)
         if self._forgotten:
